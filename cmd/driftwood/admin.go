@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/driftwood-chat/driftwood/internal/app"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/store"
+)
+
+// openAdmin opens the database and key for the org and token commands. They
+// work beside a running server: on SQLite they wait for the writer lock.
+func openAdmin(ctx context.Context, cfg config.Config) (*store.DB, *auth.Tokens, error) {
+	db, err := app.OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := app.LoadKey(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, &auth.Tokens{Store: db, Key: key, Now: time.Now}, nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// subcommand splits "VERB args…", printing help for a missing verb.
+func subcommand(args []string, help string, stdout io.Writer) (string, []string, error) {
+	if len(args) == 0 {
+		return "", nil, usagef("%s", help)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, help)
+		return "", nil, nil
+	}
+	return args[0], args[1:], nil
+}
+
+func runOrg(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	verb, args, err := subcommand(args, "Usage: driftwood org create --name NAME [--db DSN]", stdout)
+	if err != nil || verb == "" {
+		return err
+	}
+	if verb != "create" {
+		return usagef("unknown org command %q; want create", verb)
+	}
+	var cfg config.Config
+	fs := newFlagSet("org create", "org create --name NAME [flags]", stderr)
+	cfg.StoreFlags(fs, getenv)
+	name := fs.String("name", "", "the org's name (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usagef("org create: --name is required")
+	}
+	db, tokens, err := openAdmin(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	o, err := db.CreateOrg(ctx, *name)
+	if err != nil {
+		return err
+	}
+	raw, _, err := tokens.Issue(ctx, auth.Token{OrgID: o.ID, Name: "admin", Scopes: auth.AllScopes})
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, map[string]any{"orgId": o.ID, "token": raw})
+}
+
+const tokenHelp = `Usage:
+  driftwood token create --org N --scopes a,b [--name NAME] [--expires-in DURATION]
+  driftwood token list --org N
+  driftwood token revoke --org N ID
+Scopes: contact_read contact_write all_contact_read conversation_read conversation_write
+  user_read user_write account_read account_write playbook_read gdpr_read gdpr_write driftwood_admin`
+
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	verb, args, err := subcommand(args, tokenHelp, stdout)
+	if err != nil || verb == "" {
+		return err
+	}
+	var cfg config.Config
+	fs := newFlagSet("token "+verb, "token "+verb+" [flags]", stderr)
+	cfg.StoreFlags(fs, getenv)
+	orgID := fs.Int64("org", 0, "the org's id (required)")
+	var scopes, name *string
+	var expiresIn *time.Duration
+	switch verb {
+	case "create":
+		scopes = fs.String("scopes", "", "comma-separated scopes (required)")
+		name = fs.String("name", "", "a name to tell the token apart")
+		expiresIn = fs.Duration("expires-in", 0, "lifetime, e.g. 720h; 0 means until revoked")
+	case "list", "revoke":
+	default:
+		return usagef("unknown token command %q; want create, list or revoke", verb)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *orgID <= 0 {
+		return usagef("token %s: --org is required", verb)
+	}
+	var revokeID int64
+	if verb == "revoke" {
+		if fs.NArg() != 1 {
+			return usagef("token revoke: give the token's id")
+		}
+		if revokeID, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
+			return usagef("token revoke: %q is not a token id", fs.Arg(0))
+		}
+	}
+	var parsed []auth.Scope
+	if verb == "create" {
+		var unknown string
+		if parsed, unknown = auth.ParseScopes(*scopes); unknown != "" {
+			return usagef("token create: unknown scope %q", unknown)
+		}
+		if len(parsed) == 0 {
+			return usagef("token create: --scopes is required")
+		}
+	}
+	db, tokens, err := openAdmin(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.GetOrg(ctx, *orgID); err != nil {
+		return err
+	}
+	switch verb {
+	case "create":
+		t := auth.Token{OrgID: *orgID, Name: *name, Scopes: parsed}
+		if *expiresIn > 0 {
+			t.ExpiresAt = time.Now().Add(*expiresIn).UnixMilli()
+		}
+		raw, tok, err := tokens.Issue(ctx, t)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, map[string]any{"id": tok.ID, "orgId": tok.OrgID, "token": raw, "scopes": tok.Scopes})
+	case "list":
+		ts, err := db.ListTokens(ctx, *orgID)
+		if err != nil {
+			return err
+		}
+		if ts == nil {
+			ts = []*auth.Token{}
+		}
+		return printJSON(stdout, ts)
+	default:
+		if err := db.RevokeToken(ctx, *orgID, revokeID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %d revoked\n", revokeID)
+		return nil
+	}
+}

@@ -1,0 +1,155 @@
+// Package app is the Driftwood program as a value: it opens the store, loads
+// the secret key, seeds a new database, and serves the API until its context
+// ends. cmd/driftwood wires flags into it; tests start it on :0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/driftwood-chat/driftwood/api"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/secrets"
+	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
+	"github.com/driftwood-chat/driftwood/internal/store/sqlite"
+)
+
+// App is a running Driftwood: its store, keys and HTTP handler.
+type App struct {
+	Config config.Config
+	DB     *store.DB
+	Key    *secrets.Key
+	Tokens *auth.Tokens
+	API    *httpapi.Server
+	Log    *slog.Logger
+}
+
+// New opens the database named by cfg.DB, applies migrations, loads the
+// secret key and, on an empty database, creates the first org. What a first
+// start must tell the operator (the demo token) is written to out.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) (*App, error) {
+	db, err := OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	key, err := LoadKey(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Key: key, Log: log}
+	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now}
+	if err := a.bootstrap(ctx, out); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.API = httpapi.New(httpapi.Config{
+		Store:     db,
+		Tokens:    a.Tokens,
+		Logger:    log,
+		PublicURL: cfg.PublicURL,
+		RateLimit: cfg.RateLimit,
+		RateBurst: cfg.RateBurst,
+		OpenAPI:   api.DriftListing,
+	}, nil)
+	return a, nil
+}
+
+// OpenStore opens and migrates the database: sqlite:PATH or postgres://….
+func OpenStore(ctx context.Context, dsn string) (*store.DB, error) {
+	var db *store.DB
+	var err error
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		db, err = sqlite.Open(strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err = postgres.Open(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://…", redact(dsn))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// redact hides a password in a database URL before it is shown.
+func redact(dsn string) string {
+	if i := strings.Index(dsn, "@"); i >= 0 {
+		if j := strings.Index(dsn, "://"); j >= 0 && j < i {
+			return dsn[:j+3] + "…" + dsn[i:]
+		}
+	}
+	return dsn
+}
+
+// LoadKey finds the secret key: DRIFTWOOD_SECRET_KEY, else --secret-key-file,
+// else (SQLite only) PATH.key beside the database, created on first start.
+// PostgreSQL replicas must share a key, so there it is required.
+func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
+	switch {
+	case cfg.SecretKey != "":
+		return secrets.Parse(cfg.SecretKey)
+	case cfg.SecretKeyFile != "":
+		k, _, err := secrets.LoadOrCreateFile(cfg.SecretKeyFile)
+		return k, err
+	case strings.HasPrefix(cfg.DB, "sqlite:"):
+		path := strings.TrimPrefix(cfg.DB, "sqlite:") + ".key"
+		k, created, err := secrets.LoadOrCreateFile(path)
+		if created {
+			log.Info("created secret key", "file", filepath.Clean(path))
+		}
+		return k, err
+	}
+	return nil, errors.New("PostgreSQL needs a secret key shared by every replica: set DRIFTWOOD_SECRET_KEY " +
+		"(32 random bytes, base64: `head -c32 /dev/urandom | base64`) or --secret-key-file")
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Serve serves the API on ln until ctx ends, then shuts down gracefully: it
+// stops accepting, lets in-flight requests finish (up to 30 s) and returns.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

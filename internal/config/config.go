@@ -1,0 +1,118 @@
+// Package config reads driftwood's settings from flags and environment
+// variables (each flag has one) into a value that is passed down.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr           string
+	DB             string
+	PublicURL      string
+	BootstrapToken string
+	SecretKey      string // the key itself, base64, from DRIFTWOOD_SECRET_KEY
+	SecretKeyFile  string
+	RateLimit      float64 // requests per second per token; 0: off
+	RateBurst      int
+	WebhookRetry   []time.Duration
+	LogFormat      string // text or json
+	LogLevel       string
+
+	rateSpec, retrySpec string
+}
+
+// DefaultRetrySchedule is about three days of webhook retries.
+const DefaultRetrySchedule = "5s,5m,30m,2h,5h,10h,10h,10h,10h,10h"
+
+// Getenv is os.Getenv, injectable for tests.
+type Getenv func(string) string
+
+// StoreFlags registers the flags of every subcommand that opens the
+// database: --db and --secret-key-file.
+func (c *Config) StoreFlags(fs *flag.FlagSet, getenv Getenv) {
+	fs.StringVar(&c.DB, "db", envOr(getenv, "DRIFTWOOD_DB", "sqlite:driftwood.db"),
+		"database: sqlite:PATH or postgres://… (env DRIFTWOOD_DB)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", getenv("DRIFTWOOD_SECRET_KEY_FILE"),
+		"file holding the base64 secret key (env DRIFTWOOD_SECRET_KEY holds the key itself);\nwith SQLite and no key, PATH.key beside the database is used, created on first start")
+	c.SecretKey = getenv("DRIFTWOOD_SECRET_KEY")
+}
+
+// ServeFlags registers driftwood serve's flags. Call Finish after parsing.
+func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
+	c.StoreFlags(fs, getenv)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "DRIFTWOOD_ADDR", "127.0.0.1:7070"), "listen address (env DRIFTWOOD_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", getenv("DRIFTWOOD_PUBLIC_URL"),
+		"the URL clients reach Driftwood at, for absolute links (env DRIFTWOOD_PUBLIC_URL; default from --addr)")
+	fs.StringVar(&c.rateSpec, "rate-limit", envOr(getenv, "DRIFTWOOD_RATE_LIMIT", "100"),
+		"requests per second per token, with a burst of twice that; 0 turns it off (env DRIFTWOOD_RATE_LIMIT)")
+	fs.StringVar(&c.retrySpec, "webhook-retry-schedule", envOr(getenv, "DRIFTWOOD_WEBHOOK_RETRY_SCHEDULE", DefaultRetrySchedule),
+		"delays between webhook attempts, comma-separated Go durations (env DRIFTWOOD_WEBHOOK_RETRY_SCHEDULE)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "DRIFTWOOD_LOG_FORMAT", "text"), "log format: text or json (env DRIFTWOOD_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
+	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
+}
+
+// Finish parses and checks what the flags left as text.
+func (c *Config) Finish() error {
+	rate, err := strconv.ParseFloat(c.rateSpec, 64)
+	if err != nil || rate < 0 {
+		return fmt.Errorf("--rate-limit: %q is not a non-negative number", c.rateSpec)
+	}
+	c.RateLimit, c.RateBurst = rate, int(2*rate)
+	if c.WebhookRetry, err = ParseSchedule(c.retrySpec); err != nil {
+		return fmt.Errorf("--webhook-retry-schedule: %w", err)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat)
+	}
+	return nil
+}
+
+// ParseSchedule parses comma-separated Go durations, each positive.
+func ParseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive Go duration", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// IsLoopback reports whether addr (host:port) listens on a loopback address.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func envOr(getenv Getenv, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+)
+
+// orgID is the org of the authenticated request.
+func orgID(r *http.Request) int64 {
+	p, _ := auth.FromContext(r.Context())
+	return p.OrgID
+}
+
+// pathID parses the numeric id in the path.
+func pathID(r *http.Request, name string) (int64, error) {
+	return parseID(name, r.PathValue(name))
+}
+
+// parseID parses a positive int64 id.
+func parseID(param, s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Invalidf(param, "%s must be a positive integer id, got %q", param, s)
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter within [min, max].
+func queryInt(r *http.Request, name string, def, min, max int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, apperr.Invalidf(name, "%s must be an integer from %d to %d, got %q", name, min, max, s)
+	}
+	return n, nil
+}

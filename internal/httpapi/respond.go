@@ -1,0 +1,158 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+)
+
+// MaxBodyBytes is the request body limit (design.md: 1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// handlerFunc is an API handler: it writes its answer, or returns an error
+// that the wrapper turns into Drift's error body.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// writeJSON writes v as a JSON response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// data wraps v in Drift's {"data": …} envelope.
+func data(v any) map[string]any { return map[string]any{"data": v} }
+
+// okBody is Drift's answer to deletes and other actions without an object.
+var okBody = map[string]any{"result": "OK", "ok": true}
+
+var statusOf = map[apperr.Code]int{
+	apperr.BadRequest:       http.StatusBadRequest,
+	apperr.Invalid:          http.StatusBadRequest,
+	apperr.Unauthenticated:  http.StatusUnauthorized,
+	apperr.Forbidden:        http.StatusForbidden,
+	apperr.NotFound:         http.StatusNotFound,
+	apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
+	apperr.Conflict:         http.StatusConflict,
+	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
+	apperr.RateLimited:      http.StatusTooManyRequests,
+	apperr.NotImplemented:   http.StatusNotImplemented,
+	apperr.Internal:         http.StatusInternalServerError,
+}
+
+// errorBody is Drift's error shape (design.md, "Error body").
+type errorBody struct {
+	Error  errorItem   `json:"error"`
+	Errors []errorItem `json:"errors,omitempty"`
+}
+
+type errorItem struct {
+	Type    apperr.Code `json:"type"`
+	Message string      `json:"message"`
+	Param   string      `json:"param,omitempty"`
+}
+
+// errorResponse returns the status and body for err. Errors that are not
+// *apperr.Error are server faults and are shown generically.
+func errorResponse(err error) (int, errorBody) {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		e = apperr.New(apperr.Internal, "internal server error")
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	body := errorBody{Error: errorItem{Type: e.Code, Message: e.Message}}
+	if e.Code == apperr.Invalid {
+		body.Errors = []errorItem{{Type: e.Code, Message: e.Message, Param: e.Param}}
+	}
+	return status, body
+}
+
+// decodeJSON decodes the request body into v, answering every way a body can
+// be wrong with a 4xx that names the problem. Numbers decode as json.Number
+// where v holds interface values, so int64 ids keep their precision.
+func decodeJSON(r *http.Request, v any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil || errors.As(err, new(*json.SyntaxError)) {
+			return apperr.New(apperr.BadRequest, "malformed JSON: unexpected data after the JSON value")
+		}
+		return jsonError(err)
+	}
+	return nil
+}
+
+// requireJSON refuses a body declared as something other than JSON. A body
+// without a Content-Type is read as JSON, as Drift's clients often omit it.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return apperr.New(apperr.UnsupportedMedia, "Content-Type %q is not supported; send application/json", ct)
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return apperr.New(apperr.TooLarge, "request body is larger than %d bytes", tooLarge.Limit)
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.BadRequest, "request body is empty; expected JSON")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.New(apperr.BadRequest, "malformed JSON: the body ends in the middle of a value")
+	case errors.As(err, &syntax):
+		return apperr.New(apperr.BadRequest, "malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return apperr.Invalidf("body", "the body must be %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		}
+		return apperr.Invalidf(field, "%s must be %s, got %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	}
+	return apperr.New(apperr.BadRequest, "malformed JSON: %v", err)
+}
+
+// jsonKind names a Go kind the way a JSON user thinks of it.
+func jsonKind(k string) string {
+	switch k {
+	case "map", "struct":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	}
+	return fmt.Sprintf("a %s", k)
+}

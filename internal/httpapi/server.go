@@ -1,0 +1,212 @@
+// Package httpapi serves Drift's REST API and Driftwood's own API over HTTP:
+// routing, middleware (request ids, access log, metrics, auth and scopes,
+// rate limits, body limits) and Drift-shaped encoding and errors.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/user"
+)
+
+// Store is every persistence interface the API uses.
+type Store interface {
+	contact.Store
+	org.Store
+	user.Store
+	Ping(ctx context.Context) error
+}
+
+// Config is what the API needs from the outside.
+type Config struct {
+	Store  Store
+	Tokens *auth.Tokens
+	Logger *slog.Logger
+	// PublicURL is Driftwood's own address as clients reach it, without a
+	// trailing slash; pagination links are absolute URLs on it.
+	PublicURL string
+	// RateLimit is the per-token rate in requests per second (0: no limit),
+	// with a burst of RateBurst.
+	RateLimit float64
+	RateBurst int
+	// OpenAPI is served at /openapi.yaml.
+	OpenAPI []byte
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *Metrics
+	handler http.Handler
+
+	limitersMu sync.Mutex
+	limiters   map[int64]*rate.Limiter // by token id
+}
+
+// New builds the API handler. metrics may be shared with other servers'
+// registries; nil makes a fresh one.
+func New(cfg Config, metrics *Metrics) *Server {
+	if metrics == nil {
+		metrics = NewMetrics()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger.With("subsystem", "http"),
+		mux:      http.NewServeMux(),
+		metrics:  metrics,
+		limiters: map[int64]*rate.Limiter{},
+	}
+	s.routes()
+	s.handler = s.observe(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch)))))
+	return s
+}
+
+// Metrics returns the server's metrics (served at /metrics).
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// dispatch routes the request, answering unknown paths and wrong methods
+// with Drift's error shape rather than ServeMux's plain text.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r) // sets r.Pattern and the path values
+		return
+	}
+	// Let the mux tell 404 from 405 (it knows the Allow header), then answer in our shape.
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		s.writeError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	if probe.status == http.StatusMovedPermanently || probe.status == http.StatusTemporaryRedirect || probe.status == http.StatusPermanentRedirect {
+		h.ServeHTTP(w, r) // path cleaning redirects
+		return
+	}
+	s.writeError(w, r, apperr.New(apperr.NotFound, "no route for %s %s", r.Method, r.URL.Path))
+}
+
+// statusProbe records the status a handler would write, discarding the body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+// stripV1 serves every path also under /v1, as Drift's own sample apps call it.
+func (s *Server) stripV1(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := strings.CutPrefix(r.URL.Path, "/v1/"); ok {
+			r.URL.Path = "/" + p
+			r.URL.RawPath = ""
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies; decodeJSON turns the overflow into a 413.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBodyBytes {
+			s.writeError(w, r, apperr.New(apperr.TooLarge, "request body is larger than %d bytes", MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a handler panic into a logged 500 instead of a dropped
+// connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", v, "stack", stack())
+				s.writeError(w, r, apperr.New(apperr.Internal, "internal server error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// api wraps an authenticated handler: it checks the token and its scope,
+// applies the rate limit and maps a returned error to Drift's error body.
+func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="driftwood"`)
+			s.writeError(w, r, err)
+			return
+		}
+		info(r.Context()).orgID = p.OrgID
+		if !s.allow(w, p.TokenID) {
+			s.writeError(w, r, apperr.New(apperr.RateLimited, "rate limit exceeded; retry after the time in Retry-After"))
+			return
+		}
+		if !p.Has(scope) {
+			s.writeError(w, r, apperr.New(apperr.Forbidden, "this token lacks the %s scope", scope))
+			return
+		}
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// public wraps a handler that needs no token.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate reads the bearer token ("Bearer" in any case).
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return auth.Principal{}, auth.ErrBadToken
+	}
+	return s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(token))
+}
+
+// writeError answers err in Drift's error shape, logging server faults.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := errorResponse(err)
+	if status >= 500 && status != http.StatusNotImplemented {
+		s.log.Error("request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, status, body)
+}

@@ -1,0 +1,322 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/events"
+)
+
+var _ contact.Store = (*DB)(nil)
+
+const contactColumns = `id, org_id, attributes, created_at, updated_at`
+
+const (
+	conflictEmail    = "a contact with this email already exists; give an externalId to create another"
+	conflictExternal = "a contact with this externalId already exists"
+)
+
+// CreateContact implements contact.Store.
+func (db *DB) CreateContact(ctx context.Context, orgID int64, attrs map[string]any) (*contact.Contact, error) {
+	var c *contact.Contact
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = contact.New(attrs, tx.now); err != nil {
+			return err
+		}
+		c.OrgID = orgID
+		return tx.insertContact(ctx, c)
+	})
+	return c, err
+}
+
+func (tx *Tx) insertContact(ctx context.Context, c *contact.Contact) error {
+	data, err := json.Marshal(c.Attributes)
+	if err != nil {
+		return err
+	}
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO contacts (org_id, email_norm, external_id, attributes, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		c.OrgID, nullable(strings.ToLower(c.Email())), nullable(c.ExternalID()), string(data), c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+	if err != nil {
+		return tx.db.mapErr(err, contactConflictMessage(c))
+	}
+	return tx.recordAttributeTypes(ctx, c.OrgID, c.Attributes)
+}
+
+func contactConflictMessage(c *contact.Contact) string {
+	if c.ExternalID() != "" {
+		return conflictExternal
+	}
+	return conflictEmail
+}
+
+// GetContact implements contact.Store.
+func (db *DB) GetContact(ctx context.Context, orgID, id int64) (*contact.Contact, error) {
+	return getContact(ctx, db.read, orgID, id, "")
+}
+
+func getContact(ctx context.Context, q queryer, orgID, id int64, lock string) (*contact.Contact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = $1 AND org_id = $2`+lock, id, orgID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := scanContacts(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFoundf("no contact with id %d", id)
+	}
+	return cs[0], nil
+}
+
+// ContactsByEmail implements contact.Store.
+func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, limit int) ([]*contact.Contact, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT $3`, orgID, strings.ToLower(strings.TrimSpace(email)), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanContacts(rows)
+}
+
+// ContactsByExternalID implements contact.Store.
+func (db *DB) ContactsByExternalID(ctx context.Context, orgID int64, externalIDs []string) ([]*contact.Contact, error) {
+	if len(externalIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{orgID}
+	marks := make([]string, len(externalIDs))
+	for i, id := range externalIDs {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE org_id = $1 AND external_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanContacts(rows)
+}
+
+func scanContacts(rows *sql.Rows) ([]*contact.Contact, error) {
+	defer rows.Close()
+	var out []*contact.Contact
+	for rows.Next() {
+		c := &contact.Contact{}
+		var attrs string
+		if err := rows.Scan(&c.ID, &c.OrgID, &attrs, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		m, err := decodeJSONObject(attrs)
+		if err != nil {
+			return nil, fmt.Errorf("store: contact %d attributes: %w", c.ID, err)
+		}
+		c.Attributes = m
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateContact implements contact.Store.
+func (db *DB) UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (*contact.Contact, error) {
+	var c *contact.Contact
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = getContact(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+			return err
+		}
+		changes, err := c.Update(attrs, tx.now)
+		if err != nil || len(changes) == 0 {
+			return err
+		}
+		if err := tx.saveContact(ctx, c); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, contact.UpdatedPayload{
+			EndUserID: c.ID, Timestamp: tx.now, OrgID: orgID, Diff: changes,
+		}))
+	})
+	return c, err
+}
+
+func (tx *Tx) saveContact(ctx context.Context, c *contact.Contact) error {
+	data, err := json.Marshal(c.Attributes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, `UPDATE contacts SET email_norm = $1, external_id = $2, attributes = $3, updated_at = $4
+		WHERE id = $5 AND org_id = $6`,
+		nullable(strings.ToLower(c.Email())), nullable(c.ExternalID()), string(data), c.UpdatedAt, c.ID, c.OrgID)
+	if err != nil {
+		return tx.db.mapErr(err, contactConflictMessage(c))
+	}
+	return tx.recordAttributeTypes(ctx, c.OrgID, c.Attributes)
+}
+
+// recordAttributeTypes keeps the org's attribute definitions: every attribute
+// ever set appears, typed by the values seen.
+func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs contact.Attributes) error {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		typ := contact.InferType(name, attrs[name])
+		if typ == "" {
+			continue
+		}
+		var old string
+		err := tx.tx.QueryRowContext(ctx, `SELECT type FROM contact_attributes WHERE org_id = $1 AND name = $2`, orgID, name).Scan(&old)
+		switch {
+		case err == sql.ErrNoRows:
+			_, err = tx.tx.ExecContext(ctx, `INSERT INTO contact_attributes (org_id, name, type) VALUES ($1, $2, $3)
+				ON CONFLICT (org_id, name) DO NOTHING`, orgID, name, typ)
+		case err == nil && contact.MergeType(old, typ) != old:
+			_, err = tx.tx.ExecContext(ctx, `UPDATE contact_attributes SET type = $1 WHERE org_id = $2 AND name = $3`,
+				contact.MergeType(old, typ), orgID, name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteContact implements contact.Store.
+func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND org_id = $2`, id, orgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFoundf("no contact with id %d", id)
+		}
+		return nil
+	})
+}
+
+// AddTimelineEvent implements contact.Store.
+func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.TimelineRef, ev contact.TimelineEvent) (*contact.TimelineEvent, error) {
+	err := db.Transact(ctx, func(tx *Tx) error {
+		c, err := tx.contactByRef(ctx, orgID, ref)
+		if err != nil {
+			return err
+		}
+		ev.ContactID, ev.ExternalID = c.ID, c.ExternalID()
+		if ev.CreatedAt == 0 {
+			ev.CreatedAt = tx.now
+		}
+		var attrs any // NULL when there are none
+		if len(ev.Attributes) > 0 {
+			b, err := json.Marshal(ev.Attributes)
+			if err != nil {
+				return err
+			}
+			attrs = string(b)
+		}
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO timeline_events (org_id, contact_id, event, attributes, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, orgID, c.ID, ev.Event, attrs, ev.CreatedAt).Scan(&ev.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+func (tx *Tx) contactByRef(ctx context.Context, orgID int64, ref contact.TimelineRef) (*contact.Contact, error) {
+	if ref.ContactID != 0 {
+		return getContact(ctx, tx.tx, orgID, ref.ContactID, "")
+	}
+	rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND external_id = $2`, orgID, ref.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := scanContacts(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFoundf("no contact with externalId %q", ref.ExternalID)
+	}
+	return cs[0], nil
+}
+
+// ListContactAttributes implements contact.Store.
+func (db *DB) ListContactAttributes(ctx context.Context, orgID int64) ([]contact.AttributeDef, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 ORDER BY name`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []contact.AttributeDef{}
+	for rows.Next() {
+		var d contact.AttributeDef
+		if err := rows.Scan(&d.Name, &d.Type); err != nil {
+			return nil, err
+		}
+		d.DisplayName = contact.DisplayName(d.Name)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// unsubscribedAttr marks a contact that opted out of email. Drift's docs do
+// not name the attribute; Driftwood's choice.
+const unsubscribedAttr = "unsubscribed"
+
+// Unsubscribe implements contact.Store.
+func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (int, error) {
+	n := 0
+	err := db.Transact(ctx, func(tx *Tx) error {
+		n = 0
+		for _, email := range emails {
+			rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND email_norm = $2 ORDER BY id`+db.dialect.LockRows(),
+				orgID, strings.ToLower(strings.TrimSpace(email)))
+			if err != nil {
+				return err
+			}
+			cs, err := scanContacts(rows)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if _, err := c.Update(map[string]any{unsubscribedAttr: true}, tx.now); err != nil {
+					return err
+				}
+				if err := tx.saveContact(ctx, c); err != nil {
+					return err
+				}
+				if err := tx.AppendEvent(ctx, events.New(orgID, events.UserUnsubscribed, c)); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// nullable maps "" to SQL NULL.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// decodeJSONObject decodes a stored JSON object keeping numbers exact
+// (int64 ids survive the round trip).
+func decodeJSONObject(s string) (map[string]any, error) {
+	var m map[string]any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	err := dec.Decode(&m)
+	return m, err
+}

@@ -1,0 +1,153 @@
+// Package store is Driftwood's persistence API. One implementation of every
+// domain's store interface, written once in SQL that both SQLite and
+// PostgreSQL accept ($N placeholders, RETURNING, ON CONFLICT, partial
+// indexes); the few differences live behind Dialect, implemented by the
+// sqlite and postgres subpackages, which also open the pools and map driver
+// errors onto the sentinels below.
+//
+// Error contract for every method: an object that does not exist and an
+// object of another org both read as apperr.ErrNotFound; a uniqueness clash
+// is apperr.ErrConflict; anything else is a server fault.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
+)
+
+// Dialect is what differs between the SQL databases Driftwood runs on.
+type Dialect interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// IsUniqueViolation reports a unique-constraint error.
+	IsUniqueViolation(err error) bool
+	// IsRetryable reports an error after which the whole transaction may be
+	// run again (serialization failure, deadlock, busy database).
+	IsRetryable(err error) bool
+	// LockRows is the clause that locks selected rows for the transaction
+	// (" FOR UPDATE" on PostgreSQL; empty on SQLite, whose single writer
+	// already serializes write transactions).
+	LockRows() string
+	// SkipLocked is LockRows for work queues: rows another transaction holds
+	// are skipped, not waited for.
+	SkipLocked() string
+	// LockMigrations serializes concurrent migrators inside tx.
+	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// Migrations holds the dialect's numbered .sql files.
+	Migrations() fs.FS
+}
+
+// DB is an open database: a write pool and a read pool (the same pool on
+// PostgreSQL; on SQLite one writer connection beside several readers).
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect Dialect
+	// Now is the clock every transaction reads once; tests may replace it.
+	Now func() time.Time
+}
+
+// New wraps opened pools. read may equal write.
+func New(write, read *sql.DB, d Dialect) *DB {
+	return &DB{write: write, read: read, dialect: d, Now: time.Now}
+}
+
+// Dialect returns the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// queryer is what *sql.DB and *sql.Tx share, so read queries are written once
+// and run either on the read pool or inside a write transaction.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is one write transaction. It carries the fixed time of the transaction
+// so that every row it writes has the same timestamp.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now int64 // epoch ms
+}
+
+// Now is the transaction's time in epoch milliseconds.
+func (tx *Tx) Now() int64 { return tx.now }
+
+type txKey struct{}
+
+const maxTxAttempts = 4
+
+// Transact runs fn in a write transaction and commits it when fn returns nil.
+// fn may be called more than once: a transaction that fails with a retryable
+// error (serialization failure, deadlock) is run again from the start, so fn
+// must not have effects outside tx. Nested calls are refused.
+func (db *DB) Transact(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if ctx.Value(txKey{}) != nil {
+		return errors.New("store: nested Transact")
+	}
+	ctx = context.WithValue(ctx, txKey{}, true)
+	for attempt := 1; ; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !db.dialect.IsRetryable(err) {
+			return err
+		}
+	}
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: db.Now().UnixMilli()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// AppendEvent records ev in the outbox as part of tx: it becomes visible to
+// consumers exactly when tx commits.
+func (tx *Tx) AppendEvent(ctx context.Context, ev events.Event) error {
+	_, err := tx.tx.ExecContext(ctx,
+		`INSERT INTO events (org_id, type, data, created_at) VALUES ($1, $2, $3, $4)`,
+		ev.OrgID, string(ev.Type), string(ev.Data), tx.now)
+	return err
+}
+
+// mapErr turns driver errors the caller can act on into apperr sentinels.
+func (db *DB) mapErr(err error, conflictMsg string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return apperr.ErrNotFound
+	case db.dialect.IsUniqueViolation(err):
+		return &apperr.Error{Code: apperr.Conflict, Message: conflictMsg, Err: err}
+	}
+	return err
+}

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+
+	"github.com/driftwood-chat/driftwood/internal/events"
+)
+
+// OrgEvents lists the org's outbox events with an id above afterID, oldest
+// first, at most limit of them.
+func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, type, data, created_at FROM events
+		WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, orgID, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []events.Event
+	for rows.Next() {
+		var ev events.Event
+		var typ, data string
+		if err := rows.Scan(&ev.ID, &ev.OrgID, &typ, &data, &ev.CreatedAt); err != nil {
+			return nil, err
+		}
+		ev.Type, ev.Data = events.Type(typ), []byte(data)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+
+	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/user"
+)
+
+var _ org.Store = (*DB)(nil)
+
+// CreateOrg implements org.Store.
+func (db *DB) CreateOrg(ctx context.Context, name string) (*org.Org, error) {
+	var o *org.Org
+	err := db.Transact(ctx, func(tx *Tx) (err error) {
+		o, err = tx.InsertOrg(ctx, name)
+		return err
+	})
+	return o, err
+}
+
+// InsertOrg creates an org and its bot user as part of tx.
+func (tx *Tx) InsertOrg(ctx context.Context, name string) (*org.Org, error) {
+	o := &org.Org{Name: name, CreatedAt: tx.now}
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id`,
+		name, tx.now).Scan(&o.ID); err != nil {
+		return nil, err
+	}
+	bot := &user.User{OrgID: o.ID, Name: name + " Bot", Alias: "Bot", Availability: user.Available,
+		Role: user.RoleAgent, Bot: true, Verified: true}
+	return o, tx.InsertUser(ctx, bot)
+}
+
+// ClaimOnce reports whether this transaction is the first ever to claim
+// name in this database; the claim holds only if tx commits. Several
+// replicas starting on an empty database use it so that one of them seeds it.
+func (tx *Tx) ClaimOnce(ctx context.Context, name string) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO once (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, tx.now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// GetOrg implements org.Store.
+func (db *DB) GetOrg(ctx context.Context, id int64) (*org.Org, error) {
+	o := &org.Org{}
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM orgs WHERE id = $1`, id).Scan(&o.ID, &o.Name, &o.CreatedAt)
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return nil, apperr.NotFoundf("no org with id %d", id)
+		}
+		return nil, err
+	}
+	return o, nil
+}
+
+// CountOrgs implements org.Store.
+func (db *DB) CountOrgs(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
+	return n, err
+}

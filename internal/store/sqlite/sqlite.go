@@ -1,0 +1,80 @@
+// Package sqlite opens Driftwood's embedded store: SQLite through the pure-Go
+// modernc.org/sqlite driver (chosen by the benchmark in bench/sqlitedriver),
+// in WAL mode with one writer connection beside a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/driftwood-chat/driftwood/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open opens (creating if needed) the database file at path.
+func Open(path string) (*store.DB, error) {
+	// busy_timeout first so that the pragmas after it wait instead of failing
+	// while another process (the CLI beside a server) holds the write lock.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	// IMMEDIATE write transactions take the write lock at BEGIN, so two
+	// processes never deadlock upgrading a read lock.
+	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", base+"&_pragma=query_only(ON)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	if err := write.Ping(); err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	return store.New(write, read, dialect{}), nil
+}
+
+type dialect struct{}
+
+func (dialect) Name() string       { return "sqlite" }
+func (dialect) LockRows() string   { return "" }
+func (dialect) SkipLocked() string { return "" }
+func (dialect) Migrations() fs.FS {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sub
+}
+
+// LockMigrations needs nothing: the IMMEDIATE transaction holds the write lock.
+func (dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
+
+func (dialect) IsUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func (dialect) IsRetryable(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED)
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+)
+
+var _ auth.TokenStore = (*DB)(nil)
+
+const tokenColumns = `id, org_id, app_id, name, hint, scopes, created_at, expires_at, revoked_at, last_used_at`
+
+// InsertToken implements auth.TokenStore.
+func (db *DB) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
+	return db.Transact(ctx, func(tx *Tx) error { return tx.InsertToken(ctx, t, hash) })
+}
+
+// InsertToken stores t under hash as part of tx, setting its ID and CreatedAt.
+func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
+	t.CreatedAt = tx.now
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tokens (org_id, app_id, name, hash, hint, scopes, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		t.OrgID, t.AppID, t.Name, hash, t.Hint, auth.JoinScopes(t.Scopes), t.CreatedAt, t.ExpiresAt).Scan(&t.ID)
+	return tx.db.mapErr(err, "a token with this value already exists")
+}
+
+// TokenByHash implements auth.TokenStore.
+func (db *DB) TokenByHash(ctx context.Context, hash string) (*auth.Token, error) {
+	ts, err := queryTokens(ctx, db.read, `WHERE hash = $1`, hash)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, apperr.NotFoundf("no such token")
+	}
+	return ts[0], nil
+}
+
+// ListTokens implements auth.TokenStore.
+func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]*auth.Token, error) {
+	return queryTokens(ctx, db.read, `WHERE org_id = $1 ORDER BY id`, orgID)
+}
+
+// RevokeToken implements auth.TokenStore.
+func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at = 0`,
+			tx.now, id, orgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&exists)
+			if err != nil {
+				return err
+			}
+			if exists == 0 {
+				return apperr.NotFoundf("no token with id %d", id)
+			}
+		}
+		return nil
+	})
+}
+
+func queryTokens(ctx context.Context, q queryer, where string, args ...any) ([]*auth.Token, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*auth.Token
+	for rows.Next() {
+		t := &auth.Token{}
+		var scopes string
+		if err := rows.Scan(&t.ID, &t.OrgID, &t.AppID, &t.Name, &t.Hint, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
+			return nil, err
+		}
+		for _, s := range strings.Fields(scopes) {
+			t.Scopes = append(t.Scopes, auth.Scope(s))
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
