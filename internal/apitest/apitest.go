@@ -1,0 +1,228 @@
+// Package apitest starts the real Driftwood (the same wiring as driftwood
+// serve) on a real database behind httptest, and gives tests a small client
+// for it. Tests assert on decoded JSON and on the store's state.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/driftwood-chat/driftwood/internal/app"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/secrets"
+	"github.com/driftwood-chat/driftwood/internal/store/storetest"
+)
+
+// Env is a running Driftwood with one org and its admin token.
+type Env struct {
+	URL    string // base URL, no trailing slash
+	App    *app.App
+	Server *httptest.Server
+	OrgID  int64
+	Token  string // the org's token with every scope
+}
+
+// Option adjusts the configuration before the server starts.
+type Option func(*config.Config)
+
+// Start runs Driftwood on a new database of backend b until the test ends.
+func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := config.Config{
+		DB:             b.DSN(t),
+		Addr:           srv.Listener.Addr().String(),
+		PublicURL:      "http://" + srv.Listener.Addr().String(),
+		SecretKey:      secrets.Generate().String(),
+		BootstrapToken: secrets.RandomToken("test_"),
+		LogFormat:      "text",
+		LogLevel:       "info",
+	}
+	cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
+	for _, o := range opts {
+		o(&cfg)
+	}
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("DRIFTWOOD_TEST_LOG") == "1" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	a, err := app.New(context.Background(), cfg, log, io.Discard)
+	if err != nil {
+		t.Fatalf("starting driftwood: %v", err)
+	}
+	srv.Config.Handler = a.API
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken}
+	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken)
+	if err != nil {
+		t.Fatalf("bootstrap token: %v", err)
+	}
+	e.OrgID = orgs.OrgID
+	return e
+}
+
+// Each starts a Driftwood per backend and runs fn against it as a subtest.
+func Each(t *testing.T, fn func(t *testing.T, e *Env), opts ...Option) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) { fn(t, Start(t, b, opts...)) })
+}
+
+// NewOrg creates another org and returns its id and a token with scopes
+// (every scope when none are given).
+func (e *Env) NewOrg(t testing.TB, name string, scopes ...auth.Scope) (int64, string) {
+	t.Helper()
+	o, err := e.App.DB.CreateOrg(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID, e.NewToken(t, o.ID, scopes...)
+}
+
+// NewToken issues a token of org with scopes (every scope when none given).
+func (e *Env) NewToken(t testing.TB, orgID int64, scopes ...auth.Scope) string {
+	t.Helper()
+	if len(scopes) == 0 {
+		scopes = auth.AllScopes
+	}
+	raw, _, err := e.App.Tokens.Issue(context.Background(), auth.Token{OrgID: orgID, Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// Response is an HTTP answer, read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value, numbers as json.Number.
+func (r *Response) JSON(t testing.TB) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("response is not JSON (%v): %s", err, r.Body)
+	}
+	return v
+}
+
+// Object decodes the body as a JSON object.
+func (r *Response) Object(t testing.TB) map[string]any {
+	t.Helper()
+	m, ok := r.JSON(t).(map[string]any)
+	if !ok {
+		t.Fatalf("response is not a JSON object: %s", r.Body)
+	}
+	return m
+}
+
+// Decode decodes the body into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// Request is one call. Body may be nil, a string or []byte (sent as is), or
+// any other value (sent as JSON).
+type Request struct {
+	Method string
+	Path   string
+	Token  string // "" sends no Authorization header
+	Body   any
+	Header map[string]string
+}
+
+// Do sends req and reads the answer.
+func (e *Env) Do(t testing.TB, req Request) *Response {
+	t.Helper()
+	var body io.Reader
+	switch b := req.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(j)
+	}
+	hr, err := http.NewRequest(req.Method, e.URL+req.Path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if req.Token != "" {
+		hr.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	for k, v := range req.Header {
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	resp, err := e.Server.Client().Do(hr)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Call sends a request with the env's admin token and fails the test unless
+// the status is want. It returns the decoded JSON object.
+func (e *Env) Call(t testing.TB, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	r := e.Do(t, Request{Method: method, Path: path, Token: e.Token, Body: body})
+	if r.Status != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r.Object(t)
+}
+
+// WantError checks that r is a Drift error of the status and type.
+func WantError(t testing.TB, r *Response, status int, typ string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	obj := r.Object(t)
+	e, ok := obj["error"].(map[string]any)
+	if !ok {
+		t.Fatalf("no error object in %s", r.Body)
+	}
+	if e["type"] != typ {
+		t.Fatalf("error type %v, want %s: %s", e["type"], typ, r.Body)
+	}
+	if m, _ := e["message"].(string); m == "" {
+		t.Fatalf("error without a message: %s", r.Body)
+	}
+}
