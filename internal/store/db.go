@@ -93,19 +93,14 @@ type Tx struct {
 // Now is the transaction's time in epoch milliseconds.
 func (tx *Tx) Now() int64 { return tx.now }
 
-type txKey struct{}
-
 const maxTxAttempts = 4
 
 // Transact runs fn in a write transaction and commits it when fn returns nil.
 // fn may be called more than once: a transaction that fails with a retryable
 // error (serialization failure, deadlock) is run again from the start, so fn
-// must not have effects outside tx. Nested calls are refused.
+// must not have effects outside tx. fn must not call Transact (or a store
+// method that writes): on SQLite the single writer would wait for itself.
 func (db *DB) Transact(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	if ctx.Value(txKey{}) != nil {
-		return errors.New("store: nested Transact")
-	}
-	ctx = context.WithValue(ctx, txKey{}, true)
 	for attempt := 1; ; attempt++ {
 		err = db.transactOnce(ctx, fn)
 		if err == nil || attempt == maxTxAttempts || !db.dialect.IsRetryable(err) {
