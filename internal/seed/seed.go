@@ -34,9 +34,9 @@
 // (epoch ms) or "startInMinutes" after the moment of seeding. Goals and
 // meetings without ids get random ones; give "id"/"eventId" for stable ones.
 //
-// Load checks the whole file before writing; a clash with data already in
-// the org (a taken domain or email) can still stop it part way, so reset
-// the org first (POST /driftwood/v1/reset) for a clean start.
+// Load checks the whole file, and its clashes with data already in the org
+// (a user or contact email, an account domain), before writing anything;
+// reset the org first (POST /driftwood/v1/reset) to load a file again.
 package seed
 
 import (
@@ -118,12 +118,14 @@ type Meeting struct {
 	Canceled        bool   `json:"canceled"`
 }
 
+// DemoFixtures is the demo org's fixtures file, demo.json.
+//
 //go:embed demo.json
-var demoJSON []byte
+var DemoFixtures []byte
 
 // Demo fills the org with the demo fixtures (demo.json).
 func Demo(ctx context.Context, s Store, orgID int64) error {
-	f, err := Parse(demoJSON)
+	f, err := Parse(DemoFixtures)
 	if err != nil {
 		return err
 	}
@@ -182,14 +184,25 @@ func (l *loader) check(ctx context.Context) error {
 		if err := u.Validate(); err != nil {
 			return at(fmt.Sprintf("users[%d]", i), err)
 		}
+		if _, taken := l.users[strings.ToLower(u.Email)]; taken {
+			return conflict(fmt.Sprintf("users[%d]", i), "a user with email %q already exists", u.Email)
+		}
 		l.addUser(u.Email, 0)
 	}
-	for i, c := range l.f.Contacts {
-		if _, err := contact.New(c, 0); err != nil {
+	for i, attrs := range l.f.Contacts {
+		c, err := contact.New(attrs, 0)
+		if err != nil {
 			return at(fmt.Sprintf("contacts[%d]", i), err)
 		}
-		email, _ := c[contact.AttrEmail].(string)
-		l.contacts[strings.ToLower(strings.TrimSpace(email))] = 0
+		email := strings.ToLower(c.Email())
+		existing, err := l.s.ContactsByEmail(ctx, l.orgID, email, 1)
+		if err != nil {
+			return err
+		}
+		if _, dup := l.contacts[email]; dup || len(existing) > 0 {
+			return conflict(fmt.Sprintf("contacts[%d]", i), "a contact with email %q already exists", c.Email())
+		}
+		l.contacts[email] = 0
 	}
 	for i, t := range l.f.Teams {
 		if strings.TrimSpace(t.Name) == "" {
@@ -201,17 +214,29 @@ func (l *loader) check(ctx context.Context) error {
 			}
 		}
 	}
+	domains := map[string]bool{}
 	for i, a := range l.f.Accounts {
 		p := fmt.Sprintf("accounts[%d]", i)
 		if err := l.knownUser(a.Owner, p+".owner"); err != nil {
 			return err
 		}
 		fields, err := l.accountFields(a, func(string) int64 { return 1 })
+		var acc *account.Account
 		if err == nil {
-			_, err = account.New(l.orgID, fields, 0)
+			acc, err = account.New(l.orgID, fields, 0)
 		}
 		if err != nil {
 			return at(p, err)
+		}
+		if domains[acc.Domain] {
+			return conflict(p, "domain %q is given twice", acc.Domain)
+		}
+		domains[acc.Domain] = true
+		if _, err := l.s.GetAccount(ctx, l.orgID, acc.AccountID); !errors.Is(err, apperr.ErrNotFound) {
+			if err != nil {
+				return err
+			}
+			return conflict(p, "an account with domain %q already exists", acc.Domain)
 		}
 	}
 	for i, pb := range l.f.Playbooks {
@@ -350,6 +375,10 @@ func (l *loader) booking(m Meeting, agentID, contactID int64) meeting.Booking {
 	}
 	return meeting.Booking{AgentID: agentID, SchedulerID: contactID, SlotStart: start, SlotEnd: start + d*time.Minute.Milliseconds(),
 		EventID: m.EventID, MeetingType: m.MeetingType, MeetingNotes: m.Notes, EndUserTimeZone: m.TimeZone}
+}
+
+func conflict(entry, format string, args ...any) error {
+	return apperr.New(apperr.Conflict, "%s: %s", entry, fmt.Sprintf(format, args...))
 }
 
 // at names the fixture entry an error is about, keeping its code.
