@@ -40,3 +40,17 @@ func queryInt(r *http.Request, name string, def, min, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// requiredQueryInt64 parses a required non-negative integer query parameter,
+// such as an epoch-ms bound.
+func requiredQueryInt64(r *http.Request, name string) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, apperr.Invalidf(name, "%s is required", name)
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, apperr.Invalidf(name, "%s must be a non-negative integer, got %q", name, s)
+	}
+	return n, nil
+}

@@ -32,13 +32,13 @@ func (s *Server) routes() {
 	handle("POST /emails/unsubscribe", auth.ContactWrite, s.unsubscribe)
 
 	// Users, meetings, teams (reference §3.2).
-	handle("GET /users/list", auth.UserRead, notImplemented)
-	handle("GET /users", auth.UserRead, notImplemented)
-	handle("GET /users/{id}", auth.UserRead, notImplemented)
-	handle("PATCH /users/update", auth.UserWrite, notImplemented)
-	handle("GET /users/meetings/org", auth.UserRead, notImplemented)
-	handle("GET /teams/org", auth.UserRead, notImplemented)
-	handle("GET /teams/users/{id}", auth.UserRead, notImplemented)
+	handle("GET /users/list", auth.UserRead, s.listUsers)
+	handle("GET /users", auth.UserRead, s.listUsers)
+	handle("GET /users/{id}", auth.UserRead, s.getUser)
+	handle("PATCH /users/update", auth.UserWrite, s.updateUser)
+	handle("GET /users/meetings/org", auth.UserRead, s.listMeetings)
+	handle("GET /teams/org", auth.UserRead, s.listTeams)
+	handle("GET /teams/users/{id}", auth.UserRead, s.listUserTeams)
 
 	// Conversations and messages (reference §3.3).
 	handle("POST /conversations/new", auth.ConversationWrite, notImplemented)
@@ -53,15 +53,28 @@ func (s *Server) routes() {
 	handle("GET /attachments/{id}/data", auth.ConversationRead, notImplemented)
 
 	// Accounts (reference §3.4).
-	handle("POST /accounts/create", auth.AccountWrite, notImplemented)
-	handle("GET /accounts", auth.AccountRead, notImplemented)
-	handle("GET /accounts/{id}", auth.AccountRead, notImplemented)
-	handle("DELETE /accounts/{id}", auth.AccountWrite, notImplemented)
-	handle("PATCH /accounts/update", auth.AccountWrite, notImplemented)
+	handle("POST /accounts/create", auth.AccountWrite, s.createAccount)
+	handle("GET /accounts", auth.AccountRead, s.listAccounts)
+	handle("GET /accounts/{id}", auth.AccountRead, s.getAccount)
+	handle("DELETE /accounts/{id}", auth.AccountWrite, s.deleteAccount)
+	handle("PATCH /accounts/update", auth.AccountWrite, s.updateAccount)
 
 	// Playbooks (reference §3.5).
-	handle("GET /playbooks/list", auth.PlaybookRead, notImplemented)
-	handle("GET /playbooks/clp", auth.PlaybookRead, notImplemented)
+	handle("GET /playbooks/list", auth.PlaybookRead, s.listPlaybooks)
+	handle("GET /playbooks/clp", auth.PlaybookRead, s.listLandingPages)
+
+	// Driftwood admin: directory objects Drift only reads, reset and seed.
+	handle("POST /driftwood/v1/users", auth.Admin, s.adminCreateUser)
+	handle("POST /driftwood/v1/teams", auth.Admin, s.adminCreateTeam)
+	handle("PATCH /driftwood/v1/teams/{id}", auth.Admin, s.adminUpdateTeam)
+	handle("DELETE /driftwood/v1/teams/{id}", auth.Admin, s.adminDeleteTeam)
+	handle("POST /driftwood/v1/playbooks", auth.Admin, s.adminCreatePlaybook)
+	handle("PATCH /driftwood/v1/playbooks/{id}", auth.Admin, s.adminUpdatePlaybook)
+	handle("POST /driftwood/v1/meetings", auth.Admin, s.adminBookMeeting)
+	handle("POST /driftwood/v1/meetings/{eventId}/reschedule", auth.Admin, s.adminRescheduleMeeting)
+	handle("POST /driftwood/v1/meetings/{eventId}/cancel", auth.Admin, s.adminCancelMeeting)
+	handle("POST /driftwood/v1/reset", auth.Admin, s.adminReset)
+	handle("POST /driftwood/v1/seed", auth.Admin, s.adminSeed)
 
 	// App admin (reference §8). token_info carries its token in the body.
 	s.mux.Handle("POST /app/token_info", s.public(notImplemented))

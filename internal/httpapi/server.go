@@ -12,10 +12,14 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/driftwood-chat/driftwood/internal/account"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
+	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -24,6 +28,12 @@ type Store interface {
 	contact.Store
 	org.Store
 	user.Store
+	team.Store
+	meeting.Store
+	account.Store
+	playbook.Store
+	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
+	ResetOrg(ctx context.Context, orgID int64) error
 	Ping(ctx context.Context) error
 }
 

@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
-
+	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -12,20 +13,19 @@ var _ user.Store = (*DB)(nil)
 
 const userColumns = `id, org_id, name, alias, email, phone, locale, availability, role, time_zone, avatar_url, verified, bot, created_at, updated_at`
 
-// CreateUser implements user.Store.
+// CreateUser implements user.Store. It validates u first.
 func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
+	u.SetDefaults()
+	if err := u.Validate(); err != nil {
+		return err
+	}
 	return db.Transact(ctx, func(tx *Tx) error { return tx.InsertUser(ctx, u) })
 }
 
 // InsertUser inserts u as part of tx.
 func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
 	u.CreatedAt, u.UpdatedAt = tx.now, tx.now
-	if u.Availability == "" {
-		u.Availability = user.Available
-	}
-	if u.Role == "" {
-		u.Role = user.RoleMember
-	}
+	u.SetDefaults()
 	return tx.tx.QueryRowContext(ctx, `INSERT INTO users (org_id, name, alias, email, phone, locale, availability, role,
 		time_zone, avatar_url, verified, bot, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
@@ -35,7 +35,11 @@ func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
 
 // GetUser implements user.Store.
 func (db *DB) GetUser(ctx context.Context, orgID, id int64) (*user.User, error) {
-	us, err := queryUsers(ctx, db.read, `WHERE id = $1 AND org_id = $2`, id, orgID)
+	return getUser(ctx, db.read, orgID, id, "")
+}
+
+func getUser(ctx context.Context, q queryer, orgID, id int64, lock string) (*user.User, error) {
+	us, err := queryUsers(ctx, q, `WHERE id = $1 AND org_id = $2`+lock, id, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +47,43 @@ func (db *DB) GetUser(ctx context.Context, orgID, id int64) (*user.User, error) 
 		return nil, apperr.NotFoundf("no user with id %d", id)
 	}
 	return us[0], nil
+}
+
+// UpdateUser implements user.Store.
+func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*user.User, error) {
+	var u *user.User
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if u, err = getUser(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+			return err
+		}
+		changed, availabilityChanged, err := u.Apply(p, tx.now)
+		if err != nil || !changed {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE users SET name = $1, alias = $2, email = $3, phone = $4, locale = $5,
+			avatar_url = $6, availability = $7, updated_at = $8 WHERE id = $9 AND org_id = $10`,
+			u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.AvatarURL, u.Availability, u.UpdatedAt, u.ID, orgID); err != nil {
+			return err
+		}
+		if !availabilityChanged {
+			return nil
+		}
+		return tx.AppendEvent(ctx, events.New(orgID, events.UserAvailabilityUpdated,
+			user.AvailabilityPayload{UserID: u.ID, UpdatedAt: u.UpdatedAt, Availability: u.Availability}))
+	})
+	return u, err
+}
+
+// requireUser fails with a validation error on param unless id is a user of
+// the org: for ids that a body refers to, where a 404 would read as a
+// missing route.
+func (tx *Tx) requireUser(ctx context.Context, orgID, id int64, param string) (*user.User, error) {
+	u, err := getUser(ctx, tx.tx, orgID, id, "")
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, apperr.Invalidf(param, "%s %d is not a user of this org", param, id)
+	}
+	return u, err
 }
 
 // ListUsers implements user.Store.

@@ -45,4 +45,7 @@ type Store interface {
 	ListUsers(ctx context.Context, orgID int64) ([]*User, error)
 	// BotUser returns the org's bot user.
 	BotUser(ctx context.Context, orgID int64) (*User, error)
+	// UpdateUser applies p and, when the availability changed, records
+	// user_availability_updated in the same transaction.
+	UpdateUser(ctx context.Context, orgID, id int64, p Patch) (*User, error)
 }

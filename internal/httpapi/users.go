@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/meeting"
+	"github.com/driftwood-chat/driftwood/internal/user"
+)
+
+// listUsers serves GET /users/list and GET /users: every user, bots
+// included, without paging.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.cfg.Store.ListUsers(r.Context(), orgID(r))
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []*user.User{}
+	}
+	return writeJSON(w, http.StatusOK, data(us))
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.cfg.Store.GetUser(r.Context(), orgID(r), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, data(u))
+}
+
+// userUpdateBody is PATCH /users/update. Role is read only to refuse a
+// change: a client that sends back the user it read, role unchanged, is fine.
+type userUpdateBody struct {
+	user.Patch
+	Role *string `json:"role"`
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseID("userId", r.URL.Query().Get("userId"))
+	if err != nil {
+		return err
+	}
+	var body userUpdateBody
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	if body.Role != nil {
+		cur, err := s.cfg.Store.GetUser(r.Context(), orgID(r), id)
+		if err != nil {
+			return err
+		}
+		if *body.Role != cur.Role {
+			return apperr.Invalidf("role", "role cannot be changed through the REST API (Drift allows it only in its app or SCIM)")
+		}
+	}
+	u, err := s.cfg.Store.UpdateUser(r.Context(), orgID(r), id, body.Patch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, data(u))
+}
+
+// listMeetings serves GET /users/meetings/org: the meetings whose slot
+// starts within [min_start_time, max_start_time], both required epoch ms,
+// at most 30 days apart.
+func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request) error {
+	var win meeting.Window
+	var err error
+	if win.Min, err = requiredQueryInt64(r, "min_start_time"); err != nil {
+		return err
+	}
+	if win.Max, err = requiredQueryInt64(r, "max_start_time"); err != nil {
+		return err
+	}
+	if err := meeting.CheckWindow(win); err != nil {
+		return err
+	}
+	ms, err := s.cfg.Store.ListMeetings(r.Context(), orgID(r), win)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, data(ms))
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/meeting"
+)
+
+var _ meeting.Store = (*DB)(nil)
+
+const meetingColumns = `agent_id, org_id, status, meeting_source, scheduler_id, event_id, slug, slot_start, slot_end,
+	updated_at, scheduled_at, meeting_type, conversation_id, end_user_time_zone, meeting_notes, booked_by`
+
+// BookMeeting implements meeting.Store.
+func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
+	var m *meeting.Meeting
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var agentName string
+		if b.AgentID > 0 {
+			agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
+			if err != nil {
+				return err
+			}
+			agentName = agent.Name
+		}
+		var err error
+		if m, err = meeting.New(orgID, b, agentName, newEventID, tx.now); err != nil {
+			return err
+		}
+		if _, err := getContact(ctx, tx.tx, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
+			return apperr.Invalidf("schedulerId", "schedulerId %d is not a contact of this org", m.SchedulerID)
+		} else if err != nil {
+			return err
+		}
+		if m.BookedBy != m.AgentID {
+			if _, err := tx.requireUser(ctx, orgID, m.BookedBy, "bookedBy"); err != nil {
+				return err
+			}
+		}
+		_, err = tx.tx.ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			m.AgentID, m.OrgID, m.Status, m.MeetingSource, m.SchedulerID, m.EventID, m.Slug, m.SlotStart, m.SlotEnd,
+			m.UpdatedAt, m.ScheduledAt, m.MeetingType, m.ConversationID, m.EndUserTimeZone, m.MeetingNotes, m.BookedBy)
+		if err != nil {
+			return db.mapErr(err, "a meeting with this eventId already exists")
+		}
+		return tx.AppendEvent(ctx, events.New(orgID, events.NewMeeting, meeting.Payload{Meeting: m}))
+	})
+	return m, err
+}
+
+// newEventID names a meeting as a calendar event id would: random hex.
+func newEventID() string {
+	b := make([]byte, 13)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// RescheduleMeeting implements meeting.Store.
+func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (*meeting.Meeting, error) {
+	return db.changeMeeting(ctx, orgID, eventID, meeting.EventRescheduled, func(m *meeting.Meeting, now int64) error {
+		return m.Reschedule(slotStart, slotEnd, now)
+	})
+}
+
+// CancelMeeting implements meeting.Store.
+func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*meeting.Meeting, error) {
+	return db.changeMeeting(ctx, orgID, eventID, meeting.EventCanceled, (*meeting.Meeting).Cancel)
+}
+
+// changeMeeting applies change to a meeting and records meeting_updated
+// with eventType.
+func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType string, change func(*meeting.Meeting, int64) error) (*meeting.Meeting, error) {
+	var m *meeting.Meeting
+	err := db.Transact(ctx, func(tx *Tx) error {
+		ms, err := queryMeetings(ctx, tx.tx, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return apperr.NotFoundf("no meeting with eventId %q", eventID)
+		}
+		m = ms[0]
+		if err := change(m, tx.now); err != nil {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE meetings SET status = $1, slot_start = $2, slot_end = $3, updated_at = $4
+			WHERE org_id = $5 AND event_id = $6`, m.Status, m.SlotStart, m.SlotEnd, m.UpdatedAt, orgID, eventID); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, events.New(orgID, events.MeetingUpdated, meeting.Payload{Meeting: m, EventType: eventType}))
+	})
+	return m, err
+}
+
+// ListMeetings implements meeting.Store.
+func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) ([]*meeting.Meeting, error) {
+	return queryMeetings(ctx, db.read, `WHERE org_id = $1 AND slot_start >= $2 AND slot_start <= $3 ORDER BY slot_start, id LIMIT $4`,
+		orgID, w.Min, w.Max, meeting.MaxResults)
+}
+
+func queryMeetings(ctx context.Context, q queryer, where string, args ...any) ([]*meeting.Meeting, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*meeting.Meeting{}
+	for rows.Next() {
+		m := &meeting.Meeting{}
+		if err := rows.Scan(&m.AgentID, &m.OrgID, &m.Status, &m.MeetingSource, &m.SchedulerID, &m.EventID, &m.Slug,
+			&m.SlotStart, &m.SlotEnd, &m.UpdatedAt, &m.ScheduledAt, &m.MeetingType, &m.ConversationID,
+			&m.EndUserTimeZone, &m.MeetingNotes, &m.BookedBy); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
+)
+
+var _ playbook.Store = (*DB)(nil)
+
+const playbookColumns = `id, org_id, name, meta, goals, report_type, interaction_id, enabled, landing_page,
+	created_author_id, updated_author_id, created_at, updated_at`
+
+// CreatePlaybook implements playbook.Store.
+func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields) (*playbook.Playbook, error) {
+	p := &playbook.Playbook{OrgID: orgID, Enabled: true}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		author, err := tx.playbookAuthor(ctx, orgID, f.AuthorID)
+		if err != nil {
+			return err
+		}
+		if err := p.Apply(f, author, tx.now); err != nil {
+			return err
+		}
+		meta, goals, err := playbookJSON(p)
+		if err != nil {
+			return err
+		}
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO playbooks (org_id, name, meta, goals, report_type, interaction_id, enabled,
+			landing_page, created_author_id, updated_author_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			orgID, p.Name, meta, goals, p.ReportType, p.InteractionID, p.Enabled, p.LandingPage,
+			p.CreatedAuthorID, p.UpdatedAuthorID, p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
+	})
+	return p, err
+}
+
+// UpdatePlaybook implements playbook.Store.
+func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fields) (*playbook.Playbook, error) {
+	var p *playbook.Playbook
+	err := db.Transact(ctx, func(tx *Tx) error {
+		ps, err := queryPlaybooks(ctx, tx.tx, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return apperr.NotFoundf("no playbook with id %d", id)
+		}
+		p = ps[0]
+		author, err := tx.playbookAuthor(ctx, orgID, f.AuthorID)
+		if err != nil {
+			return err
+		}
+		if err := p.Apply(f, author, tx.now); err != nil {
+			return err
+		}
+		meta, goals, err := playbookJSON(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.tx.ExecContext(ctx, `UPDATE playbooks SET name = $1, meta = $2, goals = $3, report_type = $4, interaction_id = $5,
+			enabled = $6, landing_page = $7, updated_author_id = $8, updated_at = $9 WHERE id = $10`,
+			p.Name, meta, goals, p.ReportType, p.InteractionID, p.Enabled, p.LandingPage, p.UpdatedAuthorID, p.UpdatedAt, p.ID)
+		return err
+	})
+	return p, err
+}
+
+// playbookAuthor checks a given author, or picks the org's bot.
+func (tx *Tx) playbookAuthor(ctx context.Context, orgID int64, authorID *int64) (int64, error) {
+	if authorID != nil {
+		u, err := tx.requireUser(ctx, orgID, *authorID, "authorId")
+		if err != nil {
+			return 0, err
+		}
+		return u.ID, nil
+	}
+	us, err := queryUsers(ctx, tx.tx, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
+	if err != nil || len(us) == 0 {
+		return 0, err
+	}
+	return us[0].ID, nil
+}
+
+func playbookJSON(p *playbook.Playbook) (meta, goals string, err error) {
+	m, err := json.Marshal(p.Meta)
+	if err != nil {
+		return "", "", err
+	}
+	g, err := json.Marshal(p.Goals)
+	return string(m), string(g), err
+}
+
+// ListPlaybooks implements playbook.Store.
+func (db *DB) ListPlaybooks(ctx context.Context, orgID int64, onlyLandingPages bool) ([]*playbook.Playbook, error) {
+	if onlyLandingPages {
+		return queryPlaybooks(ctx, db.read, `WHERE org_id = $1 AND enabled = $2 AND landing_page = $2 ORDER BY id`, orgID, true)
+	}
+	return queryPlaybooks(ctx, db.read, `WHERE org_id = $1 AND enabled = $2 ORDER BY id`, orgID, true)
+}
+
+func queryPlaybooks(ctx context.Context, q queryer, where string, args ...any) ([]*playbook.Playbook, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+playbookColumns+` FROM playbooks `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*playbook.Playbook{}
+	for rows.Next() {
+		p := &playbook.Playbook{}
+		var meta, goals string
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Name, &meta, &goals, &p.ReportType, &p.InteractionID, &p.Enabled, &p.LandingPage,
+			&p.CreatedAuthorID, &p.UpdatedAuthorID, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if p.Meta, err = decodeJSONObject(meta); err != nil {
+			return nil, fmt.Errorf("store: playbook %d meta: %w", p.ID, err)
+		}
+		if err := json.NewDecoder(strings.NewReader(goals)).Decode(&p.Goals); err != nil {
+			return nil, fmt.Errorf("store: playbook %d goals: %w", p.ID, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,27 @@
+package store
+
+import "context"
+
+// resetTables are emptied, in order, for an org by ResetOrg. Tables of
+// other domains join this list as they arrive.
+var resetTables = []string{
+	"meetings", "accounts", "playbooks", "teams", // team_members cascade
+	"timeline_events", "contacts", "contact_attributes",
+}
+
+// ResetOrg empties the org's data in one transaction: contacts, teams,
+// meetings, accounts, playbooks and every user but the org's own bot. Tokens, apps,
+// the bot user and the event log (delivery history) are kept.
+func (db *DB) ResetOrg(ctx context.Context, orgID int64) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		for _, t := range resetTables {
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1`, orgID); err != nil {
+				return err
+			}
+		}
+		// The org's first bot is the one InsertOrg made; bots added later go.
+		_, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE org_id = $1
+			AND id <> (SELECT MIN(id) FROM users WHERE org_id = $1 AND bot = $2)`, orgID, true)
+		return err
+	})
+}
