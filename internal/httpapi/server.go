@@ -16,6 +16,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -24,6 +25,7 @@ type Store interface {
 	contact.Store
 	org.Store
 	user.Store
+	scim.Store
 	Ping(ctx context.Context) error
 }
 
@@ -207,6 +209,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
+	}
+	if isSCIM(r) {
+		writeSCIMError(w, status, err, body.Error.Message)
+		return
 	}
 	writeJSON(w, status, body)
 }
