@@ -69,13 +69,16 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /app/uninstall", s.public(notImplemented))
 
 	// GDPR (reference §9).
-	handle("POST /gdpr/retrieve", auth.GDPRRead, notImplemented)
-	handle("POST /gdpr/delete", auth.GDPRWrite, notImplemented)
+	handle("POST /gdpr/retrieve", auth.GDPRRead, s.gdprRetrieve)
+	handle("POST /gdpr/delete", auth.GDPRWrite, s.gdprDelete)
+	handle("GET /driftwood/v1/gdpr/requests", auth.Admin, s.listGDPRRequests)
+	handle("GET /driftwood/v1/gdpr/requests/{id}", auth.Admin, s.getGDPRRequest)
 
 	// SCIM 2.0 (reference §10), at /scim and /scim/v2, with the seed's id-less
 	// forms. Errors on these paths answer in SCIM's schema (see writeError).
 	for _, base := range []string{"/scim", "/scim/v2"} {
 		handle("GET "+base+"/Users", auth.Admin, s.listSCIMUsers)
+		handle("GET "+base+"/Users/{$}", auth.Admin, s.listSCIMUsers)
 		handle("POST "+base+"/Users", auth.Admin, s.createSCIMUser)
 		handle("PUT "+base+"/Users", auth.Admin, s.replaceSCIMUser)
 		handle("DELETE "+base+"/Users", auth.Admin, s.deleteSCIMUser)

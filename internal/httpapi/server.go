@@ -15,6 +15,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/user"
@@ -26,6 +27,7 @@ type Store interface {
 	org.Store
 	user.Store
 	scim.Store
+	gdpr.Store
 	Ping(ctx context.Context) error
 }
 

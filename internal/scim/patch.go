@@ -155,7 +155,7 @@ func (op Operation) apply(res map[string]any) error {
 		setOrDelete(m, kind, p.Sub.Name, op.Value)
 		res[name] = m
 	case kind == "add" && p.Attr.MultiValued:
-		res[name] = append(asList(res[name]), asValues(op.Value)...)
+		res[name] = appendValues(asList(res[name]), asValues(op.Value))
 	case kind != "remove" && p.Attr.Type == "complex" && !p.Attr.MultiValued:
 		// Sub-attributes not given are left unchanged (RFC 7644 §3.5.2.3).
 		m, _ := res[name].(map[string]any)
@@ -259,6 +259,21 @@ func asValues(v any) []any {
 		}
 	}
 	return list
+}
+
+// appendValues adds values to a multi-valued attribute. A new primary
+// value takes the mark from the old ones (RFC 7643 §2.4).
+func appendValues(old, added []any) []any {
+	for _, v := range added {
+		if m, _ := v.(map[string]any); m["primary"] == true {
+			for _, o := range old {
+				if om, ok := o.(map[string]any); ok {
+					delete(om, "primary")
+				}
+			}
+		}
+	}
+	return append(old, added...)
 }
 
 // coerce checks a PATCH value against the attribute's type, accepting the

@@ -89,7 +89,7 @@ type User struct {
 	UserName     string       `json:"userName"`
 	Name         *Name        `json:"name,omitempty"`
 	DisplayName  string       `json:"displayName,omitempty"`
-	Active       *bool        `json:"active,omitempty"` // absent in a request means true
+	Active       *Bool        `json:"active,omitempty"` // absent in a request means true
 	Emails       []MultiValue `json:"emails,omitempty"`
 	PhoneNumbers []MultiValue `json:"phoneNumbers,omitempty"`
 	Photos       []MultiValue `json:"photos,omitempty"`
@@ -97,6 +97,29 @@ type User struct {
 	Locale       string       `json:"locale,omitempty"`
 	Timezone     string       `json:"timezone,omitempty"`
 	Meta         *Meta        `json:"meta,omitempty"`
+}
+
+// Bool is a SCIM boolean. It also reads the strings "True" and "False",
+// which Microsoft Entra sends.
+type Bool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *Bool) UnmarshalJSON(data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case bool:
+		*b = Bool(v)
+		return nil
+	case string:
+		if p, err := strconv.ParseBool(v); err == nil {
+			*b = Bool(p)
+			return nil
+		}
+	}
+	return errorf(InvalidValue, "active must be a boolean, got %s", data)
 }
 
 // Name is a user's name components.
@@ -130,7 +153,7 @@ func Time(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T
 // meta.location.
 func Resource(r *Record, base string) *User {
 	id := strconv.FormatInt(r.ID, 10)
-	active := r.Active
+	active := Bool(r.Active)
 	u := &User{
 		Schemas:     []string{UserSchema},
 		ID:          id,
@@ -187,7 +210,7 @@ func (u *User) Apply(r *Record) error {
 	}
 	r.UserName = userName
 	r.ExternalID = u.ExternalID
-	r.Active = u.Active == nil || *u.Active
+	r.Active = u.Active == nil || bool(*u.Active)
 	r.GivenName, r.FamilyName, r.Formatted = "", "", ""
 	if u.Name != nil {
 		r.GivenName, r.FamilyName, r.Formatted = u.Name.GivenName, u.Name.FamilyName, u.Name.Formatted
