@@ -18,6 +18,7 @@ import (
 	"github.com/driftwood-chat/driftwood/api"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
@@ -33,6 +34,8 @@ type App struct {
 	Tokens *auth.Tokens
 	API    *httpapi.Server
 	Log    *slog.Logger
+	// GDPR completes GDPR requests that were not completed when accepted.
+	GDPR *gdpr.Worker
 }
 
 // New opens the database named by cfg.DB, applies migrations, loads the
@@ -63,6 +66,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		RateBurst: cfg.RateBurst,
 		OpenAPI:   api.DriftListing,
 	}, nil)
+	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	return a, nil
 }
 
@@ -137,6 +141,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	workerCtx, stopWorkers := context.WithCancel(context.Background())
+	workersDone := make(chan struct{})
+	go func() {
+		defer close(workersDone)
+		a.GDPR.Run(workerCtx)
+	}()
+	// Workers stop after HTTP: a request in flight may still queue a job.
+	defer func() {
+		stopWorkers()
+		<-workersDone
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -21,11 +21,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // writeJSON writes v as a JSON response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return writeJSONBody(w, status, v)
+}
+
+// writeJSONBody writes v as JSON with status, under the Content-Type the
+// caller set.
+func writeJSONBody(w http.ResponseWriter, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, err = w.Write(append(b, '\n'))
 	return err

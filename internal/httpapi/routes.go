@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
 // routes is the whole API surface in one place: every path and method of
@@ -81,19 +82,31 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /app/uninstall", s.public(notImplemented))
 
 	// GDPR (reference §9).
-	handle("POST /gdpr/retrieve", auth.GDPRRead, notImplemented)
-	handle("POST /gdpr/delete", auth.GDPRWrite, notImplemented)
+	handle("POST /gdpr/retrieve", auth.GDPRRead, s.gdprRetrieve)
+	handle("POST /gdpr/delete", auth.GDPRWrite, s.gdprDelete)
+	handle("GET /driftwood/v1/gdpr/requests", auth.Admin, s.listGDPRRequests)
+	handle("GET /driftwood/v1/gdpr/requests/{id}", auth.Admin, s.getGDPRRequest)
 
-	// SCIM 2.0 (reference §10), at /scim and /scim/v2, with the seed's id-less forms.
+	// SCIM 2.0 (reference §10), at /scim and /scim/v2, with the seed's id-less
+	// forms. Errors on these paths answer in SCIM's schema (see writeError).
 	for _, base := range []string{"/scim", "/scim/v2"} {
-		handle("GET "+base+"/Users", auth.Admin, notImplemented)
-		handle("POST "+base+"/Users", auth.Admin, notImplemented)
-		handle("PUT "+base+"/Users", auth.Admin, notImplemented)
-		handle("DELETE "+base+"/Users", auth.Admin, notImplemented)
-		handle("GET "+base+"/Users/{id}", auth.Admin, notImplemented)
-		handle("PUT "+base+"/Users/{id}", auth.Admin, notImplemented)
-		handle("PATCH "+base+"/Users/{id}", auth.Admin, notImplemented)
-		handle("DELETE "+base+"/Users/{id}", auth.Admin, notImplemented)
+		handle("GET "+base+"/Users", auth.Admin, s.listSCIMUsers)
+		handle("GET "+base+"/Users/{$}", auth.Admin, s.listSCIMUsers)
+		handle("POST "+base+"/Users", auth.Admin, s.createSCIMUser)
+		handle("PUT "+base+"/Users", auth.Admin, s.replaceSCIMUser)
+		handle("DELETE "+base+"/Users", auth.Admin, s.deleteSCIMUser)
+		handle("GET "+base+"/Users/{id}", auth.Admin, s.getSCIMUser)
+		handle("PUT "+base+"/Users/{id}", auth.Admin, s.replaceSCIMUser)
+		handle("PATCH "+base+"/Users/{id}", auth.Admin, s.patchSCIMUser)
+		handle("DELETE "+base+"/Users/{id}", auth.Admin, s.deleteSCIMUser)
+		handle("GET "+base+"/Groups", auth.Admin, s.scimGroups)
+		handle("GET "+base+"/Groups/{id}", auth.Admin, s.scimGroup)
+		handle("GET "+base+"/ServiceProviderConfig", auth.Admin, s.scimServiceProviderConfig)
+		handle("GET "+base+"/serviceConfiguration", auth.Admin, s.scimServiceProviderConfig) // Microsoft's old name
+		handle("GET "+base+"/Schemas", auth.Admin, s.scimSchemas)
+		handle("GET "+base+"/Schemas/{id}", auth.Admin, s.scimDocument(scim.Schemas))
+		handle("GET "+base+"/ResourceTypes", auth.Admin, s.scimResourceTypes)
+		handle("GET "+base+"/ResourceTypes/{id}", auth.Admin, s.scimDocument(scim.ResourceTypes))
 	}
 
 	// OAuth 2.0 (reference §2): no bearer token.

@@ -16,9 +16,11 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
+	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
@@ -34,6 +36,8 @@ type Store interface {
 	playbook.Store
 	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
 	ResetOrg(ctx context.Context, orgID int64) error
+	scim.Store
+	gdpr.Store
 	Ping(ctx context.Context) error
 }
 
@@ -217,6 +221,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
+	}
+	if isSCIM(r) {
+		writeSCIMError(w, status, err, body.Error.Message)
+		return
 	}
 	writeJSON(w, status, body)
 }

@@ -337,4 +337,3 @@ func TestTransact_ClaimOnce(t *testing.T) {
 		}
 	})
 }
-

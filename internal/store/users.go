@@ -13,6 +13,13 @@ var _ user.Store = (*DB)(nil)
 
 const userColumns = `id, org_id, name, alias, email, phone, locale, availability, role, time_zone, avatar_url, verified, bot, created_at, updated_at`
 
+// userFields are the scan destinations of userColumns, shared with the
+// queries that read more of a user's columns (store/scim.go).
+func userFields(u *user.User) []any {
+	return []any{&u.ID, &u.OrgID, &u.Name, &u.Alias, &u.Email, &u.Phone, &u.Locale, &u.Availability, &u.Role,
+		&u.TimeZone, &u.AvatarURL, &u.Verified, &u.Bot, &u.CreatedAt, &u.UpdatedAt}
+}
+
 // CreateUser implements user.Store. It validates u first.
 func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
 	u.SetDefaults()
@@ -112,8 +119,7 @@ func queryUsers(ctx context.Context, q queryer, where string, args ...any) ([]*u
 	var out []*user.User
 	for rows.Next() {
 		u := &user.User{}
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Name, &u.Alias, &u.Email, &u.Phone, &u.Locale, &u.Availability, &u.Role,
-			&u.TimeZone, &u.AvatarURL, &u.Verified, &u.Bot, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		if err := rows.Scan(userFields(u)...); err != nil {
 			return nil, err
 		}
 		out = append(out, u)

@@ -1,0 +1,210 @@
+package httpapi_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/driftwood-chat/driftwood/internal/apitest"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/gdpr"
+)
+
+// rowsContaining reads every row of every table of the env's database and
+// returns "table: row" for each row with a column that contains s.
+func rowsContaining(t *testing.T, e *apitest.Env, s string) []string {
+	t.Helper()
+	dsn := e.App.Config.DB
+	driver, listTables := "pgx", `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		driver, dsn = "sqlite", path
+		listTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(listTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		tables.Scan(&n)
+		names = append(names, n)
+	}
+	tables.Close()
+	if len(names) < 8 {
+		t.Fatalf("only %d tables found: %v", len(names), names)
+	}
+	var found []string
+	for _, name := range names {
+		rows, err := db.Query(`SELECT * FROM ` + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				if strings.Contains(strings.ToLower(fmt.Sprint(v)), strings.ToLower(s)) {
+					found = append(found, fmt.Sprintf("%s: %v", name, vals))
+					break
+				}
+			}
+		}
+		rows.Close()
+	}
+	return found
+}
+
+func TestGDPR_RetrieveAndDelete(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		const email = "jane_doe@acme.example"
+		c := e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "Jane_Doe@Acme.example", "name": "Jane"}}, 200)
+		cid := c["data"].(map[string]any)["id"]
+		e.Call(t, "PATCH", fmt.Sprintf("/contacts/%v", cid), map[string]any{"attributes": map[string]any{"name": "Jane Doe", "email": email}}, 200)
+		e.Call(t, "POST", "/contacts/timeline", map[string]any{"contactId": cid, "event": "Signed up"}, 200)
+		// A contact that mentions her under another email, and one that does not.
+		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "crm@acme.example", "externalId": "x1", "assistant_of": email}}, 200)
+		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "raj@globex.example"}}, 200)
+		scimCall(t, e, "POST", "/scim/Users", scimUser(email, "Jane", "Doe"), 201)
+		// Another org's data is not hers to take.
+		_, other := e.NewOrg(t, "Other")
+		r := e.Do(t, apitest.Request{Method: "POST", Path: "/contacts", Token: other, Body: map[string]any{"attributes": map[string]any{"email": email}}})
+		if r.Status != 200 {
+			t.Fatalf("other org contact: %d %s", r.Status, r.Body)
+		}
+
+		got := e.Call(t, "POST", "/gdpr/retrieve", map[string]any{"email": "JANE_DOE@acme.example"}, 200)
+		d := got["data"].(map[string]any)
+		if d["message"] != "Your retrieval is processing" {
+			t.Fatalf("retrieve: %v", got)
+		}
+		req := e.Call(t, "GET", fmt.Sprintf("/driftwood/v1/gdpr/requests/%v", d["requestId"]), nil, 200)["data"].(map[string]any)
+		export, _ := req["export"].(map[string]any)
+		if req["status"] != "done" || export == nil {
+			t.Fatalf("retrieve request: %v", req)
+		}
+		for table, n := range map[string]int{"contacts": 2, "users": 1, "timeline_events": 1} {
+			if rows, _ := export[table].([]any); len(rows) != n {
+				t.Errorf("export has %d %s, want %d: %v", len(rows), table, n, export[table])
+			}
+		}
+		attrs := export["contacts"].([]any)[0].(map[string]any)["attributes"].(map[string]any)
+		if attrs["name"] != "Jane Doe" {
+			t.Errorf("exported contact: %v", attrs)
+		}
+
+		got = e.Call(t, "POST", "/gdpr/delete", map[string]any{"email": email}, 200)
+		if got["data"].(map[string]any)["message"] != "Your delete is processing" {
+			t.Fatalf("delete: %v", got)
+		}
+		// No row of any table still holds the email, but the other org's contact.
+		left := rowsContaining(t, e, email)
+		if len(left) != 1 || !strings.HasPrefix(left[0], "contacts: ") {
+			t.Fatalf("rows still holding %s: %v", email, left)
+		}
+		if rows := rowsContaining(t, e, "raj@globex.example"); len(rows) == 0 {
+			t.Fatal("an unrelated contact was deleted")
+		}
+		list := e.Call(t, "GET", "/driftwood/v1/gdpr/requests", nil, 200)["data"].([]any)
+		if len(list) != 2 || list[0].(map[string]any)["status"] != "done" {
+			t.Fatalf("requests: %v", list)
+		}
+	})
+}
+
+// TestGDPR_Durable shows a request accepted before a crash completes after
+// the restart: the worker picks up pending requests when it starts.
+func TestGDPR_Durable(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "gone@example.com"}}, 200)
+		ctx := context.Background()
+		req, err := gdpr.NewRequest(e.OrgID, gdpr.Delete, "gone@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.App.DB.CreateGDPRRequest(ctx, req); err != nil { // accepted, then the process died
+			t.Fatal(err)
+		}
+		if got, _ := e.App.DB.GDPRRequest(ctx, e.OrgID, req.ID); got.Status != gdpr.Pending {
+			t.Fatalf("status %s", got.Status)
+		}
+		e.App.GDPR.RunPending(ctx) // what the worker does first on start
+		got, err := e.App.DB.GDPRRequest(ctx, e.OrgID, req.ID)
+		if err != nil || got.Status != gdpr.Done {
+			t.Fatalf("after restart: %+v, %v", got, err)
+		}
+		if left := rowsContaining(t, e, "gone@example.com"); len(left) != 0 {
+			t.Fatalf("rows left: %v", left)
+		}
+		e.App.GDPR.RunPending(ctx) // done requests are not run again
+	})
+}
+
+func TestGDPR_Refused(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		thirdParty, _, err := e.App.Tokens.Issue(context.Background(), auth.Token{OrgID: e.OrgID, AppID: 4242,
+			Scopes: []auth.Scope{auth.GDPRRead, auth.GDPRWrite}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readOnly := e.NewToken(t, e.OrgID, auth.GDPRRead)
+		_, otherOrg := e.NewOrg(t, "Other")
+		ok := e.Call(t, "POST", "/gdpr/retrieve", map[string]any{"email": "a@example.com"}, 200)
+		id := ok["data"].(map[string]any)["requestId"]
+		tests := []struct {
+			name   string
+			req    apitest.Request
+			status int
+			typ    string
+		}{
+			{"third-party app retrieve", apitest.Request{Method: "POST", Path: "/gdpr/retrieve", Token: thirdParty, Body: map[string]any{"email": "a@example.com"}}, 403, "insufficient_scope"},
+			{"third-party app delete", apitest.Request{Method: "POST", Path: "/gdpr/delete", Token: thirdParty, Body: map[string]any{"email": "a@example.com"}}, 403, "insufficient_scope"},
+			{"no gdpr_write", apitest.Request{Method: "POST", Path: "/gdpr/delete", Token: readOnly, Body: map[string]any{"email": "a@example.com"}}, 403, "insufficient_scope"},
+			{"no email", apitest.Request{Method: "POST", Path: "/gdpr/delete", Body: map[string]any{}}, 400, "validation_error"},
+			{"bad email", apitest.Request{Method: "POST", Path: "/gdpr/delete", Body: map[string]any{"email": "not an email"}}, 400, "validation_error"},
+			{"email not a string", apitest.Request{Method: "POST", Path: "/gdpr/delete", Body: map[string]any{"email": 5}}, 400, "validation_error"},
+			{"malformed JSON", apitest.Request{Method: "POST", Path: "/gdpr/retrieve", Body: `{"email":`}, 400, "bad_request"},
+			{"unknown request", apitest.Request{Method: "GET", Path: "/driftwood/v1/gdpr/requests/999999"}, 404, "not_found"},
+			{"another org's request", apitest.Request{Method: "GET", Path: fmt.Sprintf("/driftwood/v1/gdpr/requests/%v", id), Token: otherOrg}, 404, "not_found"},
+			{"download needs admin", apitest.Request{Method: "GET", Path: fmt.Sprintf("/driftwood/v1/gdpr/requests/%v", id), Token: readOnly}, 403, "insufficient_scope"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				req := tt.req
+				if req.Token == "" {
+					req.Token = e.Token
+				}
+				apitest.WantError(t, e.Do(t, req), tt.status, tt.typ)
+			})
+		}
+		if list := e.Call(t, "GET", "/driftwood/v1/gdpr/requests", nil, 200)["data"].([]any); len(list) != 1 {
+			t.Fatalf("refused requests were recorded: %v", list)
+		}
+	})
+}

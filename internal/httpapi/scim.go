@@ -1,0 +1,262 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/scim"
+)
+
+// isSCIM reports whether r is on a SCIM path, which answers errors in
+// SCIM's own schema rather than Drift's.
+func isSCIM(r *http.Request) bool {
+	p := strings.TrimPrefix(r.URL.Path, "/v1")
+	return p == "/scim" || strings.HasPrefix(p, "/scim/")
+}
+
+// writeSCIM writes v with SCIM's content type.
+func writeSCIM(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/scim+json; charset=utf-8")
+	return writeJSONBody(w, status, v)
+}
+
+// writeSCIMError answers err in SCIM's error schema (RFC 7644 §3.12).
+func writeSCIMError(w http.ResponseWriter, status int, err error, detail string) {
+	body := map[string]any{"schemas": []string{scim.ErrorSchema}, "status": strconv.Itoa(status), "detail": detail}
+	var t scim.Type
+	switch {
+	case errors.As(err, &t):
+		body["scimType"] = string(t)
+	case apperr.CodeOf(err) == apperr.Conflict:
+		body["scimType"] = string(scim.Uniqueness)
+	case apperr.CodeOf(err) == apperr.Invalid:
+		body["scimType"] = string(scim.InvalidValue)
+	case apperr.CodeOf(err) == apperr.BadRequest:
+		body["scimType"] = string(scim.InvalidSyntax)
+	}
+	writeSCIM(w, status, body)
+}
+
+// scimBase is the SCIM base URL the request came in on (/scim or /scim/v2).
+func (s *Server) scimBase(r *http.Request) string {
+	p := strings.TrimPrefix(r.URL.Path, "/v1")
+	if strings.HasPrefix(p, "/scim/v2/") {
+		return s.cfg.PublicURL + "/scim/v2"
+	}
+	return s.cfg.PublicURL + "/scim"
+}
+
+// listResponse is SCIM's ListResponse, in the shape Drift documents.
+func listResponse(resources []map[string]any, total, startIndex int) map[string]any {
+	if resources == nil {
+		resources = []map[string]any{}
+	}
+	return map[string]any{
+		"schemas": []string{scim.ListResponse}, "totalResults": total, "Resources": resources,
+		"startIndex": startIndex, "itemsPerPage": len(resources),
+	}
+}
+
+func (s *Server) scimServiceProviderConfig(w http.ResponseWriter, r *http.Request) error {
+	return writeSCIM(w, http.StatusOK, scim.ServiceProviderConfig(s.scimBase(r)))
+}
+
+func (s *Server) scimSchemas(w http.ResponseWriter, r *http.Request) error {
+	docs := scim.Schemas(s.scimBase(r))
+	return writeSCIM(w, http.StatusOK, listResponse(docs, len(docs), 1))
+}
+
+func (s *Server) scimResourceTypes(w http.ResponseWriter, r *http.Request) error {
+	docs := scim.ResourceTypes(s.scimBase(r))
+	return writeSCIM(w, http.StatusOK, listResponse(docs, len(docs), 1))
+}
+
+// scimDocument serves one Schema or ResourceType by id.
+func (s *Server) scimDocument(list func(base string) []map[string]any) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		for _, d := range list(s.scimBase(r)) {
+			if d["id"] == r.PathValue("id") {
+				return writeSCIM(w, http.StatusOK, d)
+			}
+		}
+		return apperr.NotFoundf("no document with id %q", r.PathValue("id"))
+	}
+}
+
+// scimGroups serves an empty, read-only Groups endpoint: Drift provisions
+// users only (reference §10), but identity providers probe /Groups.
+func (s *Server) scimGroups(w http.ResponseWriter, r *http.Request) error {
+	return writeSCIM(w, http.StatusOK, listResponse(nil, 0, 1))
+}
+
+func (s *Server) scimGroup(w http.ResponseWriter, r *http.Request) error {
+	return apperr.NotFoundf("no group with id %q", r.PathValue("id"))
+}
+
+func (s *Server) listSCIMUsers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var filter scim.Filter
+	if f := q.Get("filter"); f != "" {
+		var err error
+		if filter, err = scim.ParseFilter(f); err != nil {
+			return err
+		}
+	}
+	// RFC 7644 §3.4.2.4: startIndex below 1 means 1, count below 0 means 0.
+	start, err := queryInt(r, "startIndex", 1, -1<<31, 1<<31-1)
+	if err != nil {
+		return err
+	}
+	start = max(start, 1)
+	count, err := queryInt(r, "count", scim.MaxResults, -1<<31, 1<<31-1)
+	if err != nil {
+		return err
+	}
+	count = min(max(count, 0), scim.MaxResults)
+	records, err := s.cfg.Store.SCIMUsers(r.Context(), orgID(r))
+	if err != nil {
+		return err
+	}
+	base := s.scimBase(r)
+	var matched []map[string]any
+	for _, rec := range records {
+		res := scim.Resource(rec, base).Generic()
+		if filter == nil || filter.Match(res) {
+			matched = append(matched, res)
+		}
+	}
+	page := matched[min(start-1, len(matched)):min(start-1+count, len(matched))]
+	for _, res := range page {
+		scim.Project(res, q.Get("attributes"), q.Get("excludedAttributes"))
+	}
+	return writeSCIM(w, http.StatusOK, listResponse(page, len(matched), start))
+}
+
+// scimUserID reads the user id in the path. An id that is not a Drift id
+// names no user: 404, as SCIM ids are opaque strings.
+func scimUserID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFoundf("no user with id %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) getSCIMUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimUserID(r)
+	if err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.SCIMUser(r.Context(), orgID(r), id)
+	if err != nil {
+		return err
+	}
+	res := scim.Resource(rec, s.scimBase(r)).Generic()
+	scim.Project(res, r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+	return writeSCIM(w, http.StatusOK, res)
+}
+
+func (s *Server) createSCIMUser(w http.ResponseWriter, r *http.Request) error {
+	var u scim.User
+	if err := decodeJSON(r, &u); err != nil {
+		return err
+	}
+	rec := &scim.Record{}
+	rec.OrgID = orgID(r)
+	if err := u.Apply(rec); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.CreateSCIMUser(r.Context(), rec); err != nil {
+		return err
+	}
+	res := scim.Resource(rec, s.scimBase(r))
+	w.Header().Set("Location", res.Meta.Location)
+	return writeSCIM(w, http.StatusCreated, res)
+}
+
+// replaceSCIMUser serves PUT /Users/{id} and the seed's PUT /Users, which
+// names the user by the body's id or userName.
+func (s *Server) replaceSCIMUser(w http.ResponseWriter, r *http.Request) error {
+	var u scim.User
+	if err := decodeJSON(r, &u); err != nil {
+		return err
+	}
+	id, err := s.scimTarget(r, u.ID, u.UserName)
+	if err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.UpdateSCIMUser(r.Context(), orgID(r), id, u.Apply)
+	if err != nil {
+		return err
+	}
+	return writeSCIM(w, http.StatusOK, scim.Resource(rec, s.scimBase(r)))
+}
+
+func (s *Server) patchSCIMUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimUserID(r)
+	if err != nil {
+		return err
+	}
+	var req scim.PatchRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.UpdateSCIMUser(r.Context(), orgID(r), id, func(rec *scim.Record) error {
+		return scim.PatchUser(&req, rec)
+	})
+	if err != nil {
+		return err
+	}
+	return writeSCIM(w, http.StatusOK, scim.Resource(rec, s.scimBase(r)))
+}
+
+// deleteSCIMUser serves DELETE /Users/{id} and the seed's DELETE /Users
+// with the user's id or userName in the body.
+func (s *Server) deleteSCIMUser(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		ID       string `json:"id"`
+		UserName string `json:"userName"`
+	}
+	if r.PathValue("id") == "" {
+		if err := decodeJSON(r, &body); err != nil {
+			return err
+		}
+	}
+	id, err := s.scimTarget(r, body.ID, body.UserName)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeleteSCIMUser(r.Context(), orgID(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// scimTarget finds the user a write names: the path's id, else the body's
+// id, else the body's userName (the seed's id-less forms).
+func (s *Server) scimTarget(r *http.Request, bodyID, userName string) (int64, error) {
+	if r.PathValue("id") != "" {
+		return scimUserID(r)
+	}
+	if bodyID != "" {
+		r.SetPathValue("id", bodyID)
+		return scimUserID(r)
+	}
+	if userName == "" {
+		return 0, apperr.Invalidf("id", "name the user by id in the path, or by id or userName in the body")
+	}
+	records, err := s.cfg.Store.SCIMUsers(r.Context(), orgID(r))
+	if err != nil {
+		return 0, err
+	}
+	for _, rec := range records {
+		if strings.EqualFold(scim.Resource(rec, "").UserName, userName) {
+			return rec.ID, nil
+		}
+	}
+	return 0, apperr.NotFoundf("no user with userName %q", userName)
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/scim"
+)
+
+var _ scim.Store = (*DB)(nil)
+
+const scimColumns = userColumns + `, active, user_name, given_name, family_name, formatted_name, external_id`
+
+// SCIMUsers implements scim.Store.
+func (db *DB) SCIMUsers(ctx context.Context, orgID int64) ([]*scim.Record, error) {
+	return queryRecords(ctx, db.read, `WHERE org_id = $1 AND bot = $2 ORDER BY id`, orgID, false)
+}
+
+// SCIMUser implements scim.Store.
+func (db *DB) SCIMUser(ctx context.Context, orgID, id int64) (*scim.Record, error) {
+	return getRecord(ctx, db.read, orgID, id, "")
+}
+
+func getRecord(ctx context.Context, q queryer, orgID, id int64, lock string) (*scim.Record, error) {
+	rs, err := queryRecords(ctx, q, `WHERE id = $1 AND org_id = $2 AND bot = $3`+lock, id, orgID, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, apperr.NotFoundf("no user with id %d", id)
+	}
+	return rs[0], nil
+}
+
+func queryRecords(ctx context.Context, q queryer, where string, args ...any) ([]*scim.Record, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+scimColumns+` FROM users `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*scim.Record
+	for rows.Next() {
+		r := &scim.Record{}
+		dest := append(userFields(&r.User), &r.Active, &r.UserName, &r.GivenName, &r.FamilyName, &r.Formatted, &r.ExternalID)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CreateSCIMUser implements scim.Store.
+func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		if err := tx.checkUserName(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.InsertUser(ctx, &r.User); err != nil {
+			return err
+		}
+		return tx.saveRecord(ctx, r)
+	})
+}
+
+// UpdateSCIMUser implements scim.Store.
+func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*scim.Record) error) (*scim.Record, error) {
+	var r *scim.Record
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if r, err = getRecord(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+			return err
+		}
+		if err := change(r); err != nil {
+			return err
+		}
+		if err := tx.checkUserName(ctx, r); err != nil {
+			return err
+		}
+		r.UpdatedAt = tx.now
+		return tx.saveRecord(ctx, r)
+	})
+	return r, err
+}
+
+// checkUserName refuses a userName another user of the org has, compared
+// case-insensitively; a user made outside SCIM goes by its email. The
+// unique index backs this up against concurrent creates.
+func (tx *Tx) checkUserName(ctx context.Context, r *scim.Record) error {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1 AND id <> $2 AND bot = $3
+		AND lower(CASE WHEN user_name <> '' THEN user_name ELSE email END) = $4`,
+		r.OrgID, r.ID, false, strings.ToLower(r.UserName)).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return userNameTaken(r.UserName)
+	}
+	return nil
+}
+
+func userNameTaken(name string) error {
+	return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("userName %q is already taken", name), Err: scim.Uniqueness}
+}
+
+// saveRecord writes every column SCIM manages.
+func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE users SET name = $1, email = $2, phone = $3, locale = $4, role = $5,
+		time_zone = $6, avatar_url = $7, active = $8, user_name = $9, given_name = $10, family_name = $11,
+		formatted_name = $12, external_id = $13, updated_at = $14 WHERE id = $15 AND org_id = $16`,
+		r.Name, r.Email, r.Phone, r.Locale, r.Role, r.TimeZone, r.AvatarURL, r.Active, r.UserName, r.GivenName,
+		r.FamilyName, r.Formatted, r.ExternalID, r.UpdatedAt, r.ID, r.OrgID)
+	if tx.db.dialect.IsUniqueViolation(err) {
+		return userNameTaken(r.UserName)
+	}
+	return err
+}
+
+// DeleteSCIMUser implements scim.Store.
+func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND org_id = $2 AND bot = $3`, id, orgID, false)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmpErr(err, apperr.NotFoundf("no user with id %d", id))
+		}
+		return nil
+	})
+}
+
+// cmpErr returns err if it is not nil, else fallback.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
+}
