@@ -42,13 +42,12 @@ type App struct {
 // secret key and, on an empty database, creates the first org. What a first
 // start must tell the operator (the demo token) is written to out.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) (*App, error) {
-	db, err := OpenStore(ctx, cfg.DB)
+	key, err := LoadKey(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	key, err := LoadKey(cfg, log)
+	db, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Key: key, Log: log}
@@ -72,15 +71,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 
 // OpenStore opens and migrates the database: sqlite:PATH or postgres://….
 func OpenStore(ctx context.Context, dsn string) (*store.DB, error) {
+	kind, err := dbKind(dsn)
+	if err != nil {
+		return nil, err
+	}
 	var db *store.DB
-	var err error
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
+	if kind == "sqlite" {
 		db, err = sqlite.Open(strings.TrimPrefix(dsn, "sqlite:"))
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	} else {
 		db, err = postgres.Open(ctx, dsn)
-	default:
-		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://…", redact(dsn))
 	}
 	if err != nil {
 		return nil, err
@@ -90,6 +89,17 @@ func OpenStore(ctx context.Context, dsn string) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// dbKind tells "sqlite" from "postgres" by the --db value's scheme.
+func dbKind(dsn string) (string, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return "sqlite", nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres", nil
+	}
+	return "", fmt.Errorf("--db %q: want sqlite:PATH or postgres://…", redact(dsn))
 }
 
 // redact hides a password in a database URL before it is shown.
@@ -112,7 +122,12 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 	case cfg.SecretKeyFile != "":
 		k, _, err := secrets.LoadOrCreateFile(cfg.SecretKeyFile)
 		return k, err
-	case strings.HasPrefix(cfg.DB, "sqlite:"):
+	}
+	kind, err := dbKind(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "sqlite" {
 		path := strings.TrimPrefix(cfg.DB, "sqlite:") + ".key"
 		k, created, err := secrets.LoadOrCreateFile(path)
 		if created {
