@@ -19,6 +19,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/postgres"
@@ -62,6 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst,
 		OpenAPI:   api.DriftListing,
+		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 	}, nil)
 	return a, nil
 }

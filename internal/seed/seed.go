@@ -7,16 +7,18 @@ import (
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
 // Store is what seeding writes through: the same API the handlers use.
 type Store interface {
 	contact.Store
+	conversation.Store
 	user.Store
 }
 
-// Demo adds agents and contacts to the org.
+// Demo adds agents, contacts and a conversation to the org.
 func Demo(ctx context.Context, s Store, orgID int64) error {
 	agents := []user.User{
 		{Name: "Ada Agent", Alias: "Ada", Email: "ada@example.com", Role: user.RoleAdmin, TimeZone: "Europe/London", Locale: "en-GB", Verified: true},
@@ -37,6 +39,27 @@ func Demo(ctx context.Context, s Store, orgID int64) error {
 	for _, attrs := range contacts {
 		if _, err := s.CreateContact(ctx, orgID, attrs); err != nil {
 			return fmt.Errorf("seed: contact %v: %w", attrs["email"], err)
+		}
+	}
+	return demoConversation(ctx, s, orgID, agents[0].ID)
+}
+
+// demoConversation has Jane ask on the website and an agent answer.
+func demoConversation(ctx context.Context, s Store, orgID, agentID int64) error {
+	c, _, err := s.StartConversation(ctx, orgID, conversation.Start{
+		Email: "jane@acme.example", Body: "<p>Hi! Do you offer a free trial?</p>", Visitor: true,
+	})
+	if err != nil {
+		return fmt.Errorf("seed: conversation: %w", err)
+	}
+	replies := []conversation.Post{
+		{Type: conversation.Chat, UserID: agentID, Body: "<p>Hi Jane, yes: 14 days, no card needed. Want me to set it up?</p>",
+			Buttons: []conversation.Button{{Label: "Yes please", Type: conversation.ButtonReply}, {Label: "Not now", Type: conversation.ButtonReply}}},
+		{Type: conversation.PrivateNote, UserID: agentID, Body: "<p>Acme is a good fit for the Team plan.</p>"},
+	}
+	for _, p := range replies {
+		if _, err := s.PostMessage(ctx, orgID, c.ID, p); err != nil {
+			return fmt.Errorf("seed: message: %w", err)
 		}
 	}
 	return nil
