@@ -43,7 +43,10 @@ func ParseStatus(s string) (Status, bool) {
 		return "", false
 	}
 	st := Status(strings.ToLower(s))
-	return st, slices.Contains(Statuses, st)
+	if !slices.Contains(Statuses, st) {
+		return "", false
+	}
+	return st, true
 }
 
 // Tag is a conversation tag.
