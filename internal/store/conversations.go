@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,7 +23,7 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 	}
 	var c *conversation.Conversation
 	var m *conversation.Message
-	err := db.Transact(ctx, func(tx *Tx) error {
+	start := func(tx *Tx) error {
 		ct, err := tx.contactForEmail(ctx, orgID, s.Email)
 		if err != nil {
 			return err
@@ -38,7 +39,12 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 		p := s.FirstPost()
 		m, err = tx.post(ctx, c, &p)
 		return err
-	})
+	}
+	err := db.Transact(ctx, start)
+	if errors.Is(err, apperr.ErrConflict) {
+		// A concurrent start created the contact first; now it is found.
+		err = db.Transact(ctx, start)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
