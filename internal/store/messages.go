@@ -98,17 +98,15 @@ func (tx *Tx) author(ctx context.Context, c *conversation.Conversation, p *conve
 	if p.UserID != 0 {
 		where, args = `WHERE org_id = $1 AND id = $2`, []any{c.OrgID, p.UserID}
 	}
-	us, err := queryUsers(ctx, tx.tx, where, args...)
-	if err != nil {
-		return conversation.Author{}, err
+	a := conversation.Author{Type: conversation.AuthorUser}
+	err := tx.tx.QueryRowContext(ctx, `SELECT id, bot FROM users `+where, args...).Scan(&a.ID, &a.Bot)
+	switch {
+	case err == sql.ErrNoRows && p.UserID != 0:
+		return a, apperr.Invalidf("userId", "userId %d is not a user of this org", p.UserID)
+	case err == sql.ErrNoRows:
+		return a, fmt.Errorf("store: org %d has no bot user", c.OrgID)
 	}
-	if len(us) == 0 {
-		if p.UserID != 0 {
-			return conversation.Author{}, apperr.Invalidf("userId", "userId %d is not a user of this org", p.UserID)
-		}
-		return conversation.Author{}, fmt.Errorf("store: org %d has no bot user", c.OrgID)
-	}
-	return conversation.Author{ID: us[0].ID, Type: conversation.AuthorUser, Bot: us[0].Bot}, nil
+	return a, err
 }
 
 // messageIn finds a message of conversation c that a post refers to through
