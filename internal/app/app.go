@@ -20,6 +20,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/postgres"
@@ -64,6 +65,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst,
 		OpenAPI:   api.DriftListing,
+		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	return a, nil

@@ -88,6 +88,9 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "crm@acme.example", "externalId": "x1", "assistant_of": email}}, 200)
 		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "raj@globex.example"}}, 200)
 		scimCall(t, e, "POST", "/scim/Users", scimUser(email, "Jane", "Doe"), 201)
+		// Her conversation, whose message carries her email too.
+		conv := e.Call(t, "POST", "/conversations/new", map[string]any{"email": email, "message": map[string]any{"body": "<p>write to " + email + "</p>"}}, 200)
+		e.Call(t, "POST", fmt.Sprintf("/conversations/%v/messages", conv["id"]), map[string]any{"type": "chat", "body": "Noted, " + email}, 200)
 		// Another org's data is not hers to take.
 		_, other := e.NewOrg(t, "Other")
 		r := e.Do(t, apitest.Request{Method: "POST", Path: "/contacts", Token: other, Body: map[string]any{"attributes": map[string]any{"email": email}}})
@@ -105,7 +108,7 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 		if req["status"] != "done" || export == nil {
 			t.Fatalf("retrieve request: %v", req)
 		}
-		for table, n := range map[string]int{"contacts": 2, "users": 1, "timeline_events": 1} {
+		for table, n := range map[string]int{"contacts": 2, "users": 1, "timeline_events": 1, "conversations": 1, "messages": 2} {
 			if rows, _ := export[table].([]any); len(rows) != n {
 				t.Errorf("export has %d %s, want %d: %v", len(rows), table, n, export[table])
 			}

@@ -95,7 +95,13 @@ func decodeJSON(r *http.Request, v any) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
+	return decodeJSONFrom(r.Body, v)
+}
+
+// decodeJSONFrom is decodeJSON for a body already known to be JSON (a part
+// of a multipart request).
+func decodeJSONFrom(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -42,16 +42,21 @@ func (s *Server) routes() {
 	handle("GET /teams/users/{id}", auth.UserRead, s.listUserTeams)
 
 	// Conversations and messages (reference §3.3).
-	handle("POST /conversations/new", auth.ConversationWrite, notImplemented)
-	handle("GET /conversations", auth.ConversationRead, notImplemented)
-	handle("GET /conversations/list", auth.ConversationRead, notImplemented)
-	handle("GET /conversations/stats", auth.ConversationRead, notImplemented)
-	handle("GET /conversations/{id}", auth.ConversationRead, notImplemented)
-	handle("GET /conversations/{id}/messages", auth.ConversationRead, notImplemented)
-	handle("POST /conversations/{id}/messages", auth.ConversationWrite, notImplemented)
-	handle("GET /conversations/{id}/transcript", auth.ConversationRead, notImplemented)
-	handle("GET /conversations/{id}/json_transcript", auth.ConversationRead, notImplemented)
-	handle("GET /attachments/{id}/data", auth.ConversationRead, notImplemented)
+	handle("POST /conversations/new", auth.ConversationWrite, s.createConversation)
+	handle("GET /conversations", auth.ConversationRead, s.listConversations)
+	handle("GET /conversations/list", auth.ConversationRead, s.listConversations)
+	handle("GET /conversations/stats", auth.ConversationRead, s.conversationStats)
+	handle("GET /conversations/{id}", auth.ConversationRead, s.getConversation)
+	handle("GET /conversations/{id}/messages", auth.ConversationRead, s.listMessages)
+	handle("POST /conversations/{id}/messages", auth.ConversationWrite, s.postMessage)
+	handle("GET /conversations/{id}/transcript", auth.ConversationRead, s.transcript)
+	handle("GET /conversations/{id}/json_transcript", auth.ConversationRead, s.jsonTranscript)
+	handle("GET /attachments/{id}/data", auth.ConversationRead, s.attachmentData)
+	// Driftwood's own: an agent's status change (Drift's REST API has none),
+	// and what a website visitor does, through the widget's code path.
+	handle("PATCH /driftwood/v1/conversations/{id}", auth.Admin, s.setConversationStatus)
+	handle("POST /driftwood/v1/simulate/conversations", auth.Admin, s.simulateConversation)
+	handle("POST /driftwood/v1/simulate/conversations/{id}/messages", auth.Admin, s.simulateMessage)
 
 	// Accounts (reference §3.4).
 	handle("POST /accounts/create", auth.AccountWrite, s.createAccount)

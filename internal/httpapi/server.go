@@ -16,9 +16,11 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/team"
@@ -28,6 +30,7 @@ import (
 // Store is every persistence interface the API uses.
 type Store interface {
 	contact.Store
+	conversation.Store
 	org.Store
 	user.Store
 	team.Store
@@ -55,6 +58,8 @@ type Config struct {
 	RateBurst int
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
+	// Pages signs the page tokens of lists, so that forged ones are refused.
+	Pages *pagetoken.Codec
 }
 
 // Server is the API's http.Handler.
@@ -140,13 +145,18 @@ func (s *Server) stripV1(next http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies; decodeJSON turns the overflow into a 413.
+// Multipart uploads (message attachments) have their own, larger limit.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
-			s.writeError(w, r, apperr.New(apperr.TooLarge, "request body is larger than %d bytes", MaxBodyBytes))
+		limit := int64(MaxBodyBytes)
+		if isMultipart(r) {
+			limit = MaxUploadBytes
+		}
+		if r.ContentLength > limit {
+			s.writeError(w, r, apperr.New(apperr.TooLarge, "request body is larger than %d bytes", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -52,6 +52,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/account"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/team"
@@ -61,6 +62,7 @@ import (
 // Store is what seeding writes through: the same API the handlers use.
 type Store interface {
 	contact.Store
+	conversation.Store
 	user.Store
 	team.Store
 	account.Store
@@ -129,7 +131,42 @@ func Demo(ctx context.Context, s Store, orgID int64) error {
 	if err != nil {
 		return err
 	}
-	return Load(ctx, s, orgID, f, time.Now())
+	if err := Load(ctx, s, orgID, f, time.Now()); err != nil {
+		return err
+	}
+	return demoConversation(ctx, s, orgID)
+}
+
+// demoConversation has Jane ask on the website and an agent answer.
+func demoConversation(ctx context.Context, s Store, orgID int64) error {
+	users, err := s.ListUsers(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var agentID int64
+	for _, u := range users {
+		if !u.Bot {
+			agentID = u.ID
+			break
+		}
+	}
+	c, _, err := s.StartConversation(ctx, orgID, conversation.Start{
+		Email: "jane@acme.example", Body: "<p>Hi! Do you offer a free trial?</p>", Visitor: true,
+	})
+	if err != nil {
+		return fmt.Errorf("seed: conversation: %w", err)
+	}
+	replies := []conversation.Post{
+		{Type: conversation.Chat, UserID: agentID, Body: "<p>Hi Jane, yes: 14 days, no card needed. Want me to set it up?</p>",
+			Buttons: []conversation.Button{{Label: "Yes please", Type: conversation.ButtonReply}, {Label: "Not now", Type: conversation.ButtonReply}}},
+		{Type: conversation.PrivateNote, UserID: agentID, Body: "<p>Acme is a good fit for the Team plan.</p>"},
+	}
+	for _, p := range replies {
+		if _, err := s.PostMessage(ctx, orgID, c.ID, p); err != nil {
+			return fmt.Errorf("seed: message: %w", err)
+		}
+	}
+	return nil
 }
 
 // Parse reads a fixtures file, refusing unknown keys so that typos show.

@@ -34,16 +34,26 @@ type gdprTable struct {
 // select through its parent (messages: conversation_id IN (SELECT id FROM
 // conversations WHERE contact_id IN …)).
 //
-// A table that holds personal data adds its entry here (conversations,
-// messages, attachments and meetings when their branches land); the GDPR
-// test then proves no row of any table still holds the email after a
-// delete.
+// A table that holds personal data adds its entry here; the GDPR test then
+// proves no row of any table still holds the email after a delete.
 var gdprTables = []gdprTable{
 	{"contacts", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND id IN " + a.in(s.contactIDs)
 	}},
 	{"timeline_events", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND contact_id IN " + a.in(s.contactIDs)
+	}},
+	{"conversations", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND contact_id IN " + a.in(s.contactIDs)
+	}},
+	{"messages", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND conversation_id IN (SELECT id FROM conversations WHERE contact_id IN " + a.in(s.contactIDs) + ")"
+	}},
+	{"attachments", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND message_id IN (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id IN " + a.in(s.contactIDs) + ")"
+	}},
+	{"meetings", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND scheduler_id IN " + a.in(s.contactIDs)
 	}},
 	{"users", func(s *subject, a *args) string {
 		e := a.add(s.email)

@@ -5,6 +5,7 @@ import "context"
 // resetTables are emptied, in order, for an org by ResetOrg. Tables of
 // other domains join this list as they arrive.
 var resetTables = []string{
+	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",
 }

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
+)
+
+var _ conversation.Store = (*DB)(nil)
+
+const conversationColumns = `id, org_id, contact_id, inbox_id, status, participants, tags, created_at, updated_at`
+
+// StartConversation implements conversation.Store.
+func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation.Start) (*conversation.Conversation, *conversation.Message, error) {
+	if err := s.Validate(); err != nil {
+		return nil, nil, err
+	}
+	var c *conversation.Conversation
+	var m *conversation.Message
+	start := func(tx *Tx) error {
+		ct, err := tx.contactForEmail(ctx, orgID, s.Email)
+		if err != nil {
+			return err
+		}
+		c = conversation.New(orgID, ct.ID, tx.now)
+		if err := tx.tx.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+			return err
+		}
+		if err := tx.appendEvents(ctx, c.StartEvents(ct, s.Visitor)); err != nil {
+			return err
+		}
+		p := s.FirstPost()
+		m, err = tx.post(ctx, c, &p)
+		return err
+	}
+	err := db.Transact(ctx, start)
+	if errors.Is(err, apperr.ErrConflict) {
+		// A concurrent start created the contact first; now it is found.
+		err = db.Transact(ctx, start)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, m, nil
+}
+
+// contactForEmail returns the first-created contact with the email, creating
+// one when there is none.
+func (tx *Tx) contactForEmail(ctx context.Context, orgID int64, email string) (*contact.Contact, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT 1`, orgID, strings.ToLower(email))
+	if err != nil {
+		return nil, err
+	}
+	cs, err := scanContacts(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) > 0 {
+		return cs[0], nil
+	}
+	c, err := contact.New(map[string]any{contact.AttrEmail: email}, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	c.OrgID = orgID
+	return c, tx.insertContact(ctx, c)
+}
+
+// GetConversation implements conversation.Store.
+func (db *DB) GetConversation(ctx context.Context, orgID, id int64) (*conversation.Conversation, error) {
+	return getConversation(ctx, db.read, orgID, id, "")
+}
+
+func getConversation(ctx context.Context, q queryer, orgID, id int64, lock string) (*conversation.Conversation, error) {
+	cs, err := queryConversations(ctx, q, `WHERE id = $1 AND org_id = $2`+lock, id, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFoundf("no conversation with id %d", id)
+	}
+	return cs[0], nil
+}
+
+// ListConversations implements conversation.Store.
+func (db *DB) ListConversations(ctx context.Context, orgID int64, q conversation.ListQuery) ([]*conversation.Conversation, error) {
+	args := []any{orgID}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	where := `WHERE org_id = $1`
+	if len(q.Statuses) > 0 {
+		marks := make([]string, len(q.Statuses))
+		for i, s := range q.Statuses {
+			marks[i] = arg(string(s))
+		}
+		where += ` AND status IN (` + strings.Join(marks, ", ") + `)`
+	}
+	if q.After != nil {
+		u, id := arg(q.After.UpdatedAt), arg(q.After.ID)
+		where += ` AND (updated_at < ` + u + ` OR (updated_at = ` + u + ` AND id < ` + id + `))`
+	}
+	return queryConversations(ctx, db.read, where+` ORDER BY updated_at DESC, id DESC LIMIT `+arg(q.Limit+1), args...)
+}
+
+func queryConversations(ctx context.Context, q queryer, where string, args ...any) ([]*conversation.Conversation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*conversation.Conversation
+	for rows.Next() {
+		c := &conversation.Conversation{}
+		var participants, tags string
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.ContactID, &c.InboxID, &c.Status, &participants, &tags, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(participants), &c.Participants); err != nil {
+			return nil, fmt.Errorf("store: conversation %d participants: %w", c.ID, err)
+		}
+		if err := json.Unmarshal([]byte(tags), &c.ConversationTags); err != nil {
+			return nil, fmt.Errorf("store: conversation %d tags: %w", c.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// saveConversation writes what messages and status updates change.
+func (tx *Tx) saveConversation(ctx context.Context, c *conversation.Conversation) error {
+	participants, err := json.Marshal(c.Participants)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, `UPDATE conversations SET status = $1, participants = $2, updated_at = $3 WHERE id = $4`,
+		c.Status, string(participants), c.UpdatedAt, c.ID)
+	return err
+}
+
+// ConversationStats implements conversation.Store.
+func (db *DB) ConversationStats(ctx context.Context, orgID int64) (conversation.Stats, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations WHERE org_id = $1 GROUP BY status`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := conversation.Stats{}
+	for rows.Next() {
+		var s conversation.Status
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// SetConversationStatus implements conversation.Store.
+func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conversation.Status) (*conversation.Conversation, error) {
+	var c *conversation.Conversation
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = getConversation(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+			return err
+		}
+		ch, err := c.SetStatus(s, tx.now)
+		if err != nil || !ch.StatusChanged {
+			return err
+		}
+		if err := tx.saveConversation(ctx, c); err != nil {
+			return err
+		}
+		return tx.appendEvents(ctx, c.ChangeEvents(ch))
+	})
+	return c, err
+}
