@@ -163,22 +163,48 @@ func (tx *Tx) saveContact(ctx context.Context, c *contact.Contact) error {
 }
 
 // recordAttributeTypes keeps the org's attribute definitions: every attribute
-// ever set appears, typed by the values seen.
+// ever set appears, typed by the values seen. In the common case (nothing
+// new) it costs one read.
 func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs contact.Attributes) error {
+	seen := map[string]string{}
+	args := []any{orgID}
+	var marks []string
 	for _, name := range slices.Sorted(maps.Keys(attrs)) {
-		typ := contact.InferType(name, attrs[name])
-		if typ == "" {
-			continue
+		if typ := contact.InferType(name, attrs[name]); typ != "" {
+			seen[name] = typ
+			args = append(args, name)
+			marks = append(marks, fmt.Sprintf("$%d", len(args)))
 		}
-		var old string
-		err := tx.tx.QueryRowContext(ctx, `SELECT type FROM contact_attributes WHERE org_id = $1 AND name = $2`, orgID, name).Scan(&old)
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return err
+	}
+	known := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
+			return err
+		}
+		known[name] = typ
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(seen)) {
+		old, ok := known[name]
+		merged := contact.MergeType(old, seen[name])
 		switch {
-		case err == sql.ErrNoRows:
+		case !ok:
 			_, err = tx.tx.ExecContext(ctx, `INSERT INTO contact_attributes (org_id, name, type) VALUES ($1, $2, $3)
-				ON CONFLICT (org_id, name) DO NOTHING`, orgID, name, typ)
-		case err == nil && contact.MergeType(old, typ) != old:
-			_, err = tx.tx.ExecContext(ctx, `UPDATE contact_attributes SET type = $1 WHERE org_id = $2 AND name = $3`,
-				contact.MergeType(old, typ), orgID, name)
+				ON CONFLICT (org_id, name) DO NOTHING`, orgID, name, merged)
+		case merged != old:
+			_, err = tx.tx.ExecContext(ctx, `UPDATE contact_attributes SET type = $1 WHERE org_id = $2 AND name = $3`, merged, orgID, name)
 		}
 		if err != nil {
 			return err
