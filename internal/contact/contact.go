@@ -284,10 +284,66 @@ type Store interface {
 	ContactsByExternalID(ctx context.Context, orgID int64, externalIDs []string) ([]*Contact, error)
 	// UpdateContact merges attrs and records contact_updated when anything changed.
 	UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (*Contact, error)
+	// UpdateContactWith is UpdateContact with the attributes computed from the
+	// contact as it is inside the transaction (read-modify-write without races).
+	UpdateContactWith(ctx context.Context, orgID, id int64, patch func(*Contact) (map[string]any, error)) (*Contact, error)
 	DeleteContact(ctx context.Context, orgID, id int64) error
 	AddTimelineEvent(ctx context.Context, orgID int64, ref TimelineRef, ev TimelineEvent) (*TimelineEvent, error)
 	ListContactAttributes(ctx context.Context, orgID int64) ([]AttributeDef, error)
 	// Unsubscribe marks every contact with one of the emails as unsubscribed
 	// from email and records user_unsubscribed for each.
 	Unsubscribe(ctx context.Context, orgID int64, emails []string) (int, error)
+}
+
+// Tag is a legacy contact tag (drift-python's add_tags and remove_tag); Drift
+// keeps them in the "tags" attribute.
+type Tag struct {
+	Name  string `json:"name"`
+	Color string `json:"color,omitempty"`
+}
+
+// Tags returns the contact's tags.
+func (c *Contact) Tags() []Tag {
+	list, _ := c.Attributes[attrTags].([]any)
+	var out []Tag
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		name, _ := m["name"].(string)
+		color, _ := m["color"].(string)
+		if name != "" {
+			out = append(out, Tag{Name: name, Color: color})
+		}
+	}
+	return out
+}
+
+// TagsAttribute returns the attributes patch that sets the contact's tags
+// to its current ones plus add (replacing same-named tags) minus remove;
+// names compare case-insensitively.
+func (c *Contact) TagsAttribute(add []Tag, remove []string) (map[string]any, error) {
+	drop := func(name string) bool {
+		return slices.ContainsFunc(remove, func(r string) bool { return strings.EqualFold(r, name) }) ||
+			slices.ContainsFunc(add, func(t Tag) bool { return strings.EqualFold(t.Name, name) })
+	}
+	list := []any{}
+	for _, t := range c.Tags() {
+		if !drop(t.Name) {
+			list = append(list, tagValue(t))
+		}
+	}
+	for _, t := range add {
+		if strings.TrimSpace(t.Name) == "" {
+			return nil, apperr.Invalidf("name", "every tag needs a name")
+		}
+		list = append(list, tagValue(t))
+	}
+	return map[string]any{attrTags: list}, nil
+}
+
+func tagValue(t Tag) map[string]any {
+	m := map[string]any{"name": t.Name}
+	if t.Color != "" {
+		m["color"] = t.Color
+	}
+	return m
 }

@@ -330,3 +330,36 @@ func TestHTTP_Middleware(t *testing.T) {
 		t.Fatalf("openapi.yaml: %d", r.Status)
 	}
 }
+
+func TestContacts_Tags(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := contactOf(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "t@x.com"}}, 200))
+		base := "/contacts/" + c["id"].(json.Number).String() + "/tags"
+		names := func(body map[string]any) []string {
+			var out []string
+			for _, tg := range body["data"].([]any) {
+				out = append(out, tg.(map[string]any)["name"].(string))
+			}
+			return out
+		}
+		got := names(e.Call(t, "POST", base, []map[string]any{{"name": "VIP", "color": "#ff0000"}, {"name": "trial"}, {"name": "beta"}}, 200))
+		if strings.Join(got, ",") != "VIP,trial,beta" {
+			t.Fatalf("after add: %v", got)
+		}
+		got = names(e.Call(t, "DELETE", base+"/vip", nil, 200))
+		if strings.Join(got, ",") != "trial,beta" {
+			t.Fatalf("after remove: %v", got)
+		}
+		got = names(e.Call(t, "POST", base+"/delete/_bulk", []any{"trial", map[string]any{"name": "beta"}}, 200))
+		if len(got) != 0 {
+			t.Fatalf("after bulk remove: %v", got)
+		}
+		if got := names(e.Call(t, "GET", base, nil, 200)); len(got) != 0 {
+			t.Fatalf("listed: %v", got)
+		}
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: base, Token: e.Token, Body: `[{"color": "red"}]`}), 400, "validation_error")
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: base, Token: e.Token, Body: `{"name": "x"}`}), 400, "validation_error")
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "GET", Path: "/contacts/99999999/tags", Token: e.Token}), 404, "not_found")
+	})
+}

@@ -31,6 +31,11 @@ func (s *Server) routes() {
 	handle("POST /contacts/timeline", auth.ContactWrite, s.postTimelineEvent)
 	handle("GET /contacts/attributes", auth.AllContactRead, s.listContactAttributes)
 	handle("POST /emails/unsubscribe", auth.ContactWrite, s.unsubscribe)
+	// Legacy tags (drift-python), kept in the "tags" attribute.
+	handle("GET /contacts/{id}/tags", auth.ContactRead, s.listContactTags)
+	handle("POST /contacts/{id}/tags", auth.ContactWrite, s.addContactTags)
+	handle("DELETE /contacts/{id}/tags/{name}", auth.ContactWrite, s.removeContactTag)
+	handle("POST /contacts/{id}/tags/delete/_bulk", auth.ContactWrite, s.removeContactTags)
 
 	// Users, meetings, teams (reference §3.2).
 	handle("GET /users/list", auth.UserRead, s.listUsers)

@@ -128,10 +128,19 @@ func scanContacts(rows *sql.Rows) ([]*contact.Contact, error) {
 
 // UpdateContact implements contact.Store.
 func (db *DB) UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (*contact.Contact, error) {
+	return db.UpdateContactWith(ctx, orgID, id, func(*contact.Contact) (map[string]any, error) { return attrs, nil })
+}
+
+// UpdateContactWith implements contact.Store.
+func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func(*contact.Contact) (map[string]any, error)) (*contact.Contact, error) {
 	var c *contact.Contact
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
 		if c, err = getContact(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+			return err
+		}
+		attrs, err := patch(c)
+		if err != nil {
 			return err
 		}
 		changes, err := c.Update(attrs, tx.now)
