@@ -15,8 +15,10 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/user"
+	"github.com/driftwood-chat/driftwood/internal/webhook"
 )
 
 // Store is every persistence interface the API uses.
@@ -24,6 +26,7 @@ type Store interface {
 	contact.Store
 	org.Store
 	user.Store
+	webhook.LogStore
 	Ping(ctx context.Context) error
 }
 
@@ -31,6 +34,7 @@ type Store interface {
 type Config struct {
 	Store  Store
 	Tokens *auth.Tokens
+	Apps   *integration.Apps
 	Logger *slog.Logger
 	// PublicURL is Driftwood's own address as clients reach it, without a
 	// trailing slash; pagination links are absolute URLs on it.
