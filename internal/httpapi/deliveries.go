@@ -58,7 +58,10 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, data(d))
+	return writeJSON(w, http.StatusOK, data(struct {
+		*webhook.Delivery
+		Attempts []webhook.Attempt `json:"attempts"`
+	}{d, d.Attempts}))
 }
 
 // retryDelivery serves POST /driftwood/v1/deliveries/{id}/retry: the delivery

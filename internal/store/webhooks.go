@@ -122,15 +122,14 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		in := placeholders(3, len(ids))
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
-			WHERE id IN (`+in+`)`, args...); err != nil {
+			WHERE id IN (`+placeholders(3, len(ids))+`)`, args...); err != nil {
 			return err
 		}
 		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
 			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret
 			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
-			WHERE d.id IN (`+in+`) ORDER BY d.next_attempt_at, d.id`, args[2:]...)
+			WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, args[2:]...)
 		if err != nil {
 			return err
 		}

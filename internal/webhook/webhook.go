@@ -64,7 +64,7 @@ type Delivery struct {
 	DeliveredAt   int64       `json:"deliveredAt,omitempty"`
 	CreatedAt     int64       `json:"createdAt"`
 	UpdatedAt     int64       `json:"updatedAt"`
-	Attempts      []Attempt   `json:"attempts,omitempty"` // only for one delivery
+	Attempts      []Attempt   `json:"-"` // read for one delivery only
 }
 
 // Attempt is one POST of a delivery, kept for the delivery log.
