@@ -482,3 +482,104 @@ func waitFirstDelivery(t *testing.T, e *apitest.Env) any {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestDeliveryLog_FilterPageRetry(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		rc := newReceiver(t, ok)
+		app := newApp(t, e, rc.URL, []string{"contact_updated", "user_unsubscribed"})
+		updateContact(t, e, "log1@example.com")
+		updateContact(t, e, "log2@example.com")
+		e.Call(t, "POST", "/emails/unsubscribe", []string{"log1@example.com"}, 200)
+		for range 3 {
+			rc.next(t)
+		}
+		all := deliveries(t, e, "")
+		if len(all) != 3 || all[0].(map[string]any)["eventType"] != "user_unsubscribed" {
+			t.Fatalf("log %v", all)
+		}
+		for _, d := range all {
+			waitDelivery(t, e, d.(map[string]any)["id"], settled)
+		}
+		if ds := deliveries(t, e, "?event=contact_updated&status=succeeded"); len(ds) != 2 {
+			t.Fatalf("filtered %v", ds)
+		}
+		if ds := deliveries(t, e, fmt.Sprintf("?app=%v&status=failed", app["id"])); len(ds) != 0 {
+			t.Fatalf("filtered %v", ds)
+		}
+		page := e.Call(t, "GET", "/driftwood/v1/deliveries?limit=2", nil, 200)
+		p := page["pagination"].(map[string]any)
+		if len(page["data"].([]any)) != 2 || p["more"] != true {
+			t.Fatalf("page 1 %v", page)
+		}
+		page = e.Call(t, "GET", "/driftwood/v1/deliveries?limit=2&next="+p["next"].(string), nil, 200)
+		if d := page["data"].([]any); len(d) != 1 || d[0].(map[string]any)["id"] != all[2].(map[string]any)["id"] ||
+			page["pagination"].(map[string]any)["more"] != false {
+			t.Fatalf("page 2 %v", page)
+		}
+
+		// A replay keeps the webhook-id and adds an attempt.
+		first := all[2].(map[string]any)
+		e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/deliveries/%v/retry", first["id"]), nil, 200)
+		if got := rc.next(t); got.Header.Get("webhook-id") != first["webhookId"] {
+			t.Fatalf("replayed with webhook-id %q, want %v", got.Header.Get("webhook-id"), first["webhookId"])
+		}
+		d := waitDelivery(t, e, first["id"], func(d map[string]any) bool { return len(attempts(d)) == 2 && settled(d) })
+		if !slices.Equal(outcomes(d), []string{"succeeded", "succeeded"}) {
+			t.Fatalf("replayed delivery %v", d)
+		}
+
+		_, other := e.NewOrg(t, "Other")
+		for _, req := range []apitest.Request{
+			{Method: "GET", Path: fmt.Sprintf("/driftwood/v1/deliveries/%v", first["id"])},
+			{Method: "POST", Path: fmt.Sprintf("/driftwood/v1/deliveries/%v/retry", first["id"])},
+			{Method: "GET", Path: "/driftwood/v1/deliveries/424242"},
+		} {
+			req.Token = other
+			apitest.WantError(t, e.Do(t, req), 404, "not_found")
+		}
+		r := e.Do(t, apitest.Request{Method: "GET", Path: "/driftwood/v1/deliveries", Token: other})
+		if len(r.Object(t)["data"].([]any)) != 0 {
+			t.Fatalf("another org sees the log: %s", r.Body)
+		}
+		for _, q := range []string{"?status=lost", "?event=email_captured", "?app=x", "?limit=0", "?limit=101", "?next=-1"} {
+			apitest.WantError(t, e.Do(t, apitest.Request{Method: "GET", Path: "/driftwood/v1/deliveries" + q, Token: e.Token}),
+				400, "validation_error")
+		}
+	})
+}
+
+func TestDelivery_RotationTakesEffect(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		rc := newReceiver(t, ok)
+		app := newApp(t, e, rc.URL, []string{"contact_updated"})
+		rotated := e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/apps/%v/rotate", app["id"]), nil, 200)["data"].(map[string]any)
+		updateContact(t, e, "rotated@example.com")
+		got := rc.next(t)
+		verify(t, rotated["signingSecret"].(string), got)
+		if env := envelope(t, got); env["token"] != rotated["verificationToken"] || env["token"] == app["verificationToken"] {
+			t.Fatalf("token %v after rotation", env["token"])
+		}
+	})
+}
+
+func TestMetrics_Deliveries(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		rc := newReceiver(t, ok)
+		newApp(t, e, rc.URL, []string{"contact_updated"})
+		updateContact(t, e, "metrics@example.com")
+		waitDelivery(t, e, waitFirstDelivery(t, e), settled)
+		body := string(e.Do(t, apitest.Request{Method: "GET", Path: "/metrics"}).Body)
+		for _, want := range []string{`driftwood_webhook_deliveries_total{outcome="succeeded"} 1`,
+			"driftwood_webhook_oldest_pending_seconds 0", "driftwood_webhook_attempt_duration_seconds_count 1"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+	})
+}
