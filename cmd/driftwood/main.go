@@ -5,6 +5,7 @@
 //	driftwood migrate             apply database migrations and exit
 //	driftwood org create          create an org and an admin token
 //	driftwood token create|list|revoke
+//	driftwood trigger EVENT
 //	driftwood version
 package main
 
@@ -53,6 +54,7 @@ Usage:
   driftwood token create --org N --scopes a,b
   driftwood token list --org N
   driftwood token revoke --org N ID
+  driftwood trigger EVENT              cause EVENT through a running Driftwood's API
   driftwood version
 
 Run 'driftwood COMMAND --help' for a command's flags.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runOrg(ctx, args, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args, getenv, stdout, stderr)
+	case "trigger":
+		return runTrigger(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "driftwood", version)
 		return nil
