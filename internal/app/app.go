@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst,
-		OpenAPI:   api.DriftListing,
+		OpenAPI:   api.Document(),
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
