@@ -143,3 +143,24 @@ func (f *FlexibleID) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// ContactTags lists contact id's tags (legacy: Drift keeps them in the
+// contact's "tags" attribute).
+func (c *Client) ContactTags(ctx context.Context, id int64) ([]Tag, error) {
+	return getData[[]Tag](ctx, c, "/contacts/"+pathID(id)+"/tags", nil)
+}
+
+// AddContactTags adds tags to contact id (a tag of the same name is
+// replaced) and returns its tags.
+func (c *Client) AddContactTags(ctx context.Context, id int64, tags ...Tag) ([]Tag, error) {
+	return doData[[]Tag](ctx, c, http.MethodPost, "/contacts/"+pathID(id)+"/tags", tags)
+}
+
+// RemoveContactTags removes the named tags from contact id and returns its
+// tags.
+func (c *Client) RemoveContactTags(ctx context.Context, id int64, names ...string) ([]Tag, error) {
+	if len(names) == 1 {
+		return doData[[]Tag](ctx, c, http.MethodDelete, "/contacts/"+pathID(id)+"/tags/"+url.PathEscape(names[0]), nil)
+	}
+	return doData[[]Tag](ctx, c, http.MethodPost, "/contacts/"+pathID(id)+"/tags/delete/_bulk", names)
+}

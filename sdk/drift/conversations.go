@@ -36,7 +36,7 @@ const (
 	StatusPending = "pending"
 )
 
-// Tag is a conversation tag.
+// Tag is a conversation tag, or a (legacy) contact tag.
 type Tag struct {
 	Color string `json:"color"` // hex
 	Name  string `json:"name"`
