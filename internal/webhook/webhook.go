@@ -138,11 +138,11 @@ type Store interface {
 	OldestPending(ctx context.Context) (int64, error)
 }
 
-// Envelope is Drift's webhook body.
+// Envelope is Drift's webhook body. Event streams send it without a token.
 type Envelope struct {
 	Type  events.Type     `json:"type"`
 	OrgID int64           `json:"orgId"`
-	Token string          `json:"token"`
+	Token string          `json:"token,omitempty"`
 	Data  json.RawMessage `json:"data"`
 }
 
