@@ -203,3 +203,21 @@ func TestEventStream_ClientGone(t *testing.T) {
 		t.Fatalf("answer %d %s", rec.Code, rec.Header())
 	}
 }
+
+// TestEventStream_OutlivesServerTimeouts checks that a stream keeps going
+// past the server's ReadTimeout and WriteTimeout.
+func TestEventStream_OutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, storetestSQLite())
+	srv := httptest.NewUnstartedServer(e.App.API)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	defer e.App.API.EndStreams()
+	short := *e
+	short.URL, short.Server = srv.URL, srv
+	ch := openStream(t, &short, e.Token, "", "")
+	time.Sleep(300 * time.Millisecond) // past both timeouts
+	patchContact(t, e, e.Token, newContact(t, e, e.Token, "late@example.com"), "Late")
+	envelope(t, nextMessage(t, ch), "contact_updated")
+}
