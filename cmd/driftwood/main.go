@@ -7,6 +7,7 @@
 //	driftwood token create|list|revoke
 //	driftwood seed --org N          fill an org with fixtures
 //	driftwood trigger EVENT
+//	driftwood listen --forward-to URL
 //	driftwood version
 package main
 
@@ -57,6 +58,7 @@ Usage:
   driftwood token revoke --org N ID
   driftwood seed --org N [--file fixtures.json] [--reset]
   driftwood trigger EVENT              cause EVENT through a running Driftwood's API
+  driftwood listen --forward-to URL    forward a running Driftwood's events to a local URL
   driftwood version
 
 Run 'driftwood COMMAND --help' for a command's flags.
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, args, getenv, stdout, stderr)
 	case "trigger":
 		return runTrigger(ctx, args, getenv, stdout, stderr)
+	case "listen":
+		return runListen(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "driftwood", version)
 		return nil

@@ -3,57 +3,80 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
-	"github.com/driftwood-chat/driftwood/internal/store/storetest"
+	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/integration"
 )
 
+// TestTrigger checks that each trigger causes its event exactly once in the
+// org's outbox, through the API of a running Driftwood.
 func TestTrigger(t *testing.T) {
 	t.Parallel()
-	e := apitest.Start(t, storetest.Backends()[0])
-	types := make(chan string, 10)
-	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var env struct{ Type string }
-		body, _ := io.ReadAll(r.Body)
-		json.Unmarshal(body, &env)
-		types <- env.Type
-	}))
-	defer rc.Close()
-	app := e.Call(t, "POST", "/driftwood/v1/apps", map[string]any{"name": "t", "webhookUrl": rc.URL,
-		"events": []string{"contact_updated", "user_unsubscribed"}, "scopes": []string{"all_contact_read", "user_read"}}, 200)
-	e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/apps/%v/tokens", app["data"].(map[string]any)["id"]), nil, 200)
-
-	getenv := func(k string) string { return map[string]string{"DRIFTWOOD_URL": e.URL, "DRIFTWOOD_TOKEN": e.Token}[k] }
-	for _, typ := range []string{"contact_updated", "user_unsubscribed"} {
-		var out bytes.Buffer
-		if err := run(context.Background(), []string{"trigger", typ}, getenv, &out, io.Discard); err != nil {
-			t.Fatalf("trigger %s: %v", typ, err)
-		}
-		if !strings.Contains(out.String(), typ+" triggered") {
-			t.Fatalf("output %q", out.String())
-		}
-		select {
-		case got := <-types:
-			if got != typ {
-				t.Fatalf("webhook %s, want %s", got, typ)
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		getenv := func(k string) string { return map[string]string{"DRIFTWOOD_URL": e.URL, "DRIFTWOOD_TOKEN": e.Token}[k] }
+		outbox := func(after int64) []events.Event {
+			t.Helper()
+			evs, err := e.App.DB.OrgEvents(context.Background(), e.OrgID, after, 1000)
+			if err != nil {
+				t.Fatal(err)
 			}
-		case <-time.After(20 * time.Second):
-			t.Fatalf("no %s webhook", typ)
+			return evs
 		}
+		for _, typ := range triggerNames() {
+			t.Run(typ, func(t *testing.T) {
+				var mark int64
+				if evs := outbox(0); len(evs) > 0 {
+					mark = evs[len(evs)-1].ID
+				}
+				var out bytes.Buffer
+				if err := run(context.Background(), []string{"trigger", typ}, getenv, &out, io.Discard); err != nil {
+					t.Fatalf("trigger %s: %v", typ, err)
+				}
+				if !strings.HasSuffix(out.String(), typ+" triggered\n") {
+					t.Fatalf("output %q", out.String())
+				}
+				n := 0
+				for _, ev := range outbox(mark) {
+					if ev.Type == events.Type(typ) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Fatalf("%d %s events in the outbox, want 1", n, typ)
+				}
+			})
+		}
+	})
+}
+
+func TestTrigger_Errors(t *testing.T) {
+	t.Parallel()
+	getenv := func(k string) string { return map[string]string{"DRIFTWOOD_TOKEN": "t"}[k] }
+	err := run(context.Background(), []string{"trigger", "phone_captured"}, getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "nothing in this Driftwood causes it yet") {
+		t.Fatalf("phone_captured: %v", err)
 	}
-	err := run(context.Background(), []string{"trigger", "new_message"}, getenv, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "not in this Driftwood yet") {
-		t.Fatalf("new_message: %v", err)
+	if err := run(context.Background(), []string{"trigger", "bogus"}, getenv, io.Discard, io.Discard); !isUsage(err) {
+		t.Fatalf("an unknown event: %v", err)
 	}
-	if err := run(context.Background(), []string{"trigger", "bogus"}, getenv, io.Discard, io.Discard); err == nil {
-		t.Fatal("an unknown event was accepted")
+	var help bytes.Buffer
+	if err := run(context.Background(), []string{"trigger", "--help"}, getenv, &help, io.Discard); err != nil || !strings.Contains(help.String(), "new_meeting") {
+		t.Fatalf("help: %v %q", err, help.String())
+	}
+	// Every Drift event either has a trigger or is named as having no source.
+	for typ := range integration.EventScope {
+		if _, ok := triggers[typ]; ok {
+			continue
+		}
+		switch typ {
+		case events.ConversationParticipantRem, events.ConversationInactive, events.ConversationPush,
+			events.PlaybookGoalMet, events.PhoneCaptured:
+		default:
+			t.Errorf("%s has a source in Driftwood but no trigger", typ)
+		}
 	}
 }

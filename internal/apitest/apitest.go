@@ -68,6 +68,7 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.Start(ctx)
 	t.Cleanup(func() {
+		a.API.EndStreams()
 		srv.Close()
 		cancel()
 		a.Close()

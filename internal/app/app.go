@@ -19,6 +19,7 @@ import (
 	"github.com/driftwood-chat/driftwood/api"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
@@ -65,6 +66,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		db.Close()
 		return nil, err
 	}
+	notifier := &events.Notifier{}
+	db.OnEvents(notifier.Notify)
 	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
 	a.API = httpapi.New(httpapi.Config{
 		Store:     db,
@@ -76,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		RateBurst: cfg.RateBurst,
 		OpenAPI:   api.Document(),
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
+		Events:    notifier,
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	a.Dispatcher = webhook.New(db, key, webhook.Config{
@@ -186,6 +190,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.API.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -130,6 +130,7 @@ func (s *Server) routes() {
 	handle("GET /driftwood/v1/deliveries", auth.Admin, s.listDeliveries)
 	handle("GET /driftwood/v1/deliveries/{id}", auth.Admin, s.getDelivery)
 	handle("POST /driftwood/v1/deliveries/{id}/retry", auth.Admin, s.retryDelivery)
+	handle("GET /driftwood/v1/events/stream", auth.Admin, s.streamEvents)
 
 	// OAuth 2.0 (reference §2): no bearer token.
 	s.mux.Handle("GET /oauth2/authorize", s.public(notImplemented))

@@ -17,6 +17,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
@@ -45,6 +46,9 @@ type Store interface {
 	gdpr.Store
 	webhook.LogStore
 	Ping(ctx context.Context) error
+	// OrgEvents and LastEventID read the outbox for event streams.
+	OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
+	LastEventID(ctx context.Context, orgID int64) (int64, error)
 }
 
 // Config is what the API needs from the outside.
@@ -64,6 +68,9 @@ type Config struct {
 	OpenAPI []byte
 	// Pages signs the page tokens of lists, so that forged ones are refused.
 	Pages *pagetoken.Codec
+	// Events announces committed outbox events to event streams (nil: they
+	// only poll).
+	Events *events.Notifier
 }
 
 // Server is the API's http.Handler.
@@ -76,6 +83,9 @@ type Server struct {
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
+
+	streams    context.Context // ended by EndStreams
+	endStreams context.CancelFunc
 }
 
 // New builds the API handler. metrics may be shared with other servers'
@@ -94,6 +104,7 @@ func New(cfg Config, metrics *Metrics) *Server {
 		metrics:  metrics,
 		limiters: map[int64]*rate.Limiter{},
 	}
+	s.streams, s.endStreams = context.WithCancel(context.Background())
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch)))))
 	return s

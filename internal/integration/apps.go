@@ -81,16 +81,19 @@ func (as *Apps) Update(ctx context.Context, orgID, id int64, s Spec) (*App, erro
 }
 
 // Rotate replaces the app's verification token, signing secret, or both.
-// Deliveries made after it commits carry the new values.
+// Deliveries made after it commits carry the new values; for SigningGrace
+// they are also signed with the replaced signing secret.
 func (as *Apps) Rotate(ctx context.Context, orgID, id int64, token, signing bool) (*App, error) {
 	a, err := as.Store.UpdateApp(ctx, orgID, id, func(a *App) error {
 		if token {
 			a.Sealed.VerificationToken = as.Key.Seal(secrets.RandomToken(""))
 		}
+		now := as.Now()
 		if signing {
+			a.Sealed.PreviousSigningSecret, a.Sealed.SigningRotatedAt = a.Sealed.SigningSecret, now
 			a.Sealed.SigningSecret = as.Key.Seal(NewSigningSecret())
 		}
-		a.UpdatedAt = as.Now()
+		a.UpdatedAt = now
 		return nil
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
@@ -51,6 +52,25 @@ type Sealed struct {
 	ClientSecretHash  string
 	VerificationToken string
 	SigningSecret     string
+	// PreviousSigningSecret is the signing secret that SigningRotatedAt
+	// (epoch ms) replaced; it still signs for SigningGrace after that.
+	PreviousSigningSecret string
+	SigningRotatedAt      int64
+}
+
+// SigningGrace is how long after a rotation deliveries carry a signature
+// with the previous signing secret beside the new one (Standard Webhooks
+// allows several), so that receivers can switch secrets without refusing
+// any delivery.
+const SigningGrace = 24 * time.Hour
+
+// SigningSecrets returns the sealed secrets that sign a delivery at now
+// (epoch ms): the current one, and the previous one during the grace period.
+func (s Sealed) SigningSecrets(now int64) []string {
+	if s.PreviousSigningSecret != "" && now < s.SigningRotatedAt+SigningGrace.Milliseconds() {
+		return []string{s.SigningSecret, s.PreviousSigningSecret}
+	}
+	return []string{s.SigningSecret}
 }
 
 // Installation is an app installed in an org with a subset of its scopes.

@@ -14,7 +14,8 @@ import (
 var _ integration.Store = (*DB)(nil)
 
 const appColumns = `id, org_id, name, client_id, client_secret_hash, verification_token, signing_secret,
-	redirect_uris, scopes, webhook_url, events, public, webhook_disabled_at, created_at, updated_at`
+	redirect_uris, scopes, webhook_url, events, public, webhook_disabled_at, created_at, updated_at,
+	previous_signing_secret, signing_rotated_at`
 
 // InsertApp implements integration.Store.
 func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
@@ -72,9 +73,10 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 		}
 		_, err = tx.tx.ExecContext(ctx, `UPDATE apps SET name = $1, verification_token = $2, signing_secret = $3,
 			redirect_uris = $4, scopes = $5, webhook_url = $6, events = $7, public = $8, webhook_disabled_at = $9,
-			updated_at = $10 WHERE id = $11 AND org_id = $12`,
+			updated_at = $10, previous_signing_secret = $11, signing_rotated_at = $12 WHERE id = $13 AND org_id = $14`,
 			a.Name, a.Sealed.VerificationToken, a.Sealed.SigningSecret, string(uris), auth.JoinScopes(a.Scopes),
-			a.WebhookURL, joinEvents(a.Events), a.Public, a.WebhookDisabledAt, a.UpdatedAt, id, orgID)
+			a.WebhookURL, joinEvents(a.Events), a.Public, a.WebhookDisabledAt, a.UpdatedAt,
+			a.Sealed.PreviousSigningSecret, a.Sealed.SigningRotatedAt, id, orgID)
 		return err
 	})
 	return a, err
@@ -122,7 +124,8 @@ func queryApps(ctx context.Context, q queryer, where string, args ...any) ([]*in
 		var uris, scopes, evs string
 		if err := rows.Scan(&a.ID, &a.OrgID, &a.Name, &a.ClientID, &a.Sealed.ClientSecretHash,
 			&a.Sealed.VerificationToken, &a.Sealed.SigningSecret, &uris, &scopes, &a.WebhookURL, &evs,
-			&a.Public, &a.WebhookDisabledAt, &a.CreatedAt, &a.UpdatedAt); err != nil {
+			&a.Public, &a.WebhookDisabledAt, &a.CreatedAt, &a.UpdatedAt,
+			&a.Sealed.PreviousSigningSecret, &a.Sealed.SigningRotatedAt); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(uris), &a.RedirectURIs); err != nil {

@@ -27,3 +27,10 @@ func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([
 	}
 	return out, rows.Err()
 }
+
+// LastEventID returns the id of the org's newest outbox event, or 0.
+func (db *DB) LastEventID(ctx context.Context, orgID int64) (int64, error) {
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`, orgID).Scan(&id)
+	return id, err
+}

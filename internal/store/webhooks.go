@@ -127,7 +127,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 			return err
 		}
 		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
-			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret
+			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret,
+			a.previous_signing_secret, a.signing_rotated_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
 			WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, args[2:]...)
 		if err != nil {
@@ -138,7 +139,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 			j := webhook.Job{LeaseOwner: owner}
 			var typ, data string
 			if err := rows.Scan(&j.DeliveryID, &j.AppID, &j.WebhookID, &j.Step, &j.Event.ID, &j.Event.OrgID, &typ, &data,
-				&j.Event.CreatedAt, &j.URL, &j.Sealed.VerificationToken, &j.Sealed.SigningSecret); err != nil {
+				&j.Event.CreatedAt, &j.URL, &j.Sealed.VerificationToken, &j.Sealed.SigningSecret,
+				&j.Sealed.PreviousSigningSecret, &j.Sealed.SigningRotatedAt); err != nil {
 				return err
 			}
 			j.Event.Type, j.Event.Data = events.Type(typ), []byte(data)

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -156,12 +157,17 @@ func (d *Dispatcher) cycle(ctx context.Context, owner string, wg *sync.WaitGroup
 func (d *Dispatcher) deliver(ctx context.Context, job Job) {
 	var a attempt
 	token, err := d.key.Open(job.Sealed.VerificationToken)
-	secret, err2 := d.key.Open(job.Sealed.SigningSecret)
+	var signing []string
+	for _, sealed := range job.Sealed.SigningSecrets(time.Now().UnixMilli()) {
+		secret, err2 := d.key.Open(sealed)
+		err = errors.Join(err, err2)
+		signing = append(signing, secret)
+	}
 	body, err3 := Body(job.Event, token)
-	if err != nil || err2 != nil || err3 != nil {
+	if err != nil || err3 != nil {
 		a.err = "cannot prepare the delivery: the app's secrets do not open with this server's key"
 	} else {
-		a = post(ctx, d.client, d.cfg.Timeout, job.URL, job.WebhookID, token, secret, body)
+		a = post(ctx, d.client, d.cfg.Timeout, job.URL, job.WebhookID, token, signing, body)
 	}
 	r := judge(a, d.cfg.Schedule, job.Step, time.Now())
 	d.metrics.observe(r)

@@ -108,30 +108,20 @@ type attempt struct {
 	retryAfter time.Duration
 }
 
-// post makes one attempt: it signs body and posts it to rawURL with Drift's
-// and Standard Webhooks' headers, reading at most MaxResponseBytes of the
-// answer, all within timeout.
-func post(ctx context.Context, client *http.Client, timeout time.Duration, rawURL, webhookID, token, secret string, body []byte) attempt {
+// post makes one attempt: it signs body with each of signing and posts it to
+// rawURL with Drift's and Standard Webhooks' headers, reading at most
+// MaxResponseBytes of the answer, all within timeout.
+func post(ctx context.Context, client *http.Client, timeout time.Duration, rawURL, webhookID, token string, signing []string, body []byte) attempt {
 	if err := integration.CheckURL(rawURL); err != nil {
 		return attempt{err: fmt.Sprintf("webhook URL %q %s", rawURL, err.Message)}
 	}
 	now := time.Now()
-	sig, err := Sign(secret, webhookID, now.Unix(), body)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := NewRequest(ctx, rawURL, webhookID, token, signing, body, now)
 	if err != nil {
 		return attempt{err: err.Error()}
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
-	if err != nil {
-		return attempt{err: "webhook URL: " + err.Error()}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Driftwood-Webhooks/1")
-	req.Header.Set("X-Verification-Token", token)
-	req.Header.Set("webhook-id", webhookID)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set("webhook-signature", sig)
 	resp, err := client.Do(req)
 	if err != nil {
 		return attempt{latency: time.Since(now), err: describe(err, timeout)}
@@ -144,6 +134,28 @@ func post(ctx context.Context, client *http.Client, timeout time.Duration, rawUR
 	}
 	a.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	return a
+}
+
+// NewRequest builds a delivery's POST of body to rawURL as Drift sends it
+// (X-Verification-Token carrying token) with the Standard Webhooks headers,
+// signed at now with each of signing. driftwood listen forwards events
+// with it too.
+func NewRequest(ctx context.Context, rawURL, webhookID, token string, signing []string, body []byte, now time.Time) (*http.Request, error) {
+	sig, err := Sign(signing, webhookID, now.Unix(), body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("webhook URL: " + err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Driftwood-Webhooks/1")
+	req.Header.Set("X-Verification-Token", token)
+	req.Header.Set("webhook-id", webhookID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	return req, nil
 }
 
 // describe turns a client error into a line for the delivery log.

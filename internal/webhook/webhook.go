@@ -138,11 +138,11 @@ type Store interface {
 	OldestPending(ctx context.Context) (int64, error)
 }
 
-// Envelope is Drift's webhook body.
+// Envelope is Drift's webhook body. Event streams send it without a token.
 type Envelope struct {
 	Type  events.Type     `json:"type"`
 	OrgID int64           `json:"orgId"`
-	Token string          `json:"token"`
+	Token string          `json:"token,omitempty"`
 	Data  json.RawMessage `json:"data"`
 }
 
@@ -151,18 +151,26 @@ func Body(ev events.Event, token string) ([]byte, error) {
 	return json.Marshal(Envelope{Type: ev.Type, OrgID: ev.OrgID, Token: token, Data: ev.Data})
 }
 
-// Sign returns the Standard Webhooks webhook-signature header value: "v1,"
-// and the base64 HMAC-SHA256 of "id.timestamp.body", keyed with the decoded
-// part of the whsec_ secret.
-func Sign(secret, id string, timestamp int64, body []byte) (string, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, integration.SigningSecretPrefix))
-	if err != nil {
-		return "", errors.New("webhook: signing secret is not whsec_ and base64")
+// Sign returns the Standard Webhooks webhook-signature header value: for
+// each secret, "v1," and the base64 HMAC-SHA256 of "id.timestamp.body"
+// keyed with the decoded part of the whsec_ secret, separated by spaces
+// (several during a rotation's grace period; a receiver accepts any one).
+func Sign(secrets []string, id string, timestamp int64, body []byte) (string, error) {
+	if len(secrets) == 0 {
+		return "", errors.New("webhook: no signing secret")
 	}
-	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s.%d.", id, timestamp)
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
+	sigs := make([]string, len(secrets))
+	for i, secret := range secrets {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, integration.SigningSecretPrefix))
+		if err != nil {
+			return "", errors.New("webhook: signing secret is not whsec_ and base64")
+		}
+		m := hmac.New(sha256.New, key)
+		fmt.Fprintf(m, "%s.%d.", id, timestamp)
+		m.Write(body)
+		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	}
+	return strings.Join(sigs, " "), nil
 }
 
 // NewWebhookID returns a webhook-id: unique per delivery, the same for

@@ -583,3 +583,39 @@ func TestMetrics_Deliveries(t *testing.T) {
 		}
 	})
 }
+
+// TestDelivery_SigningRotationGrace checks that for a day after a rotation
+// deliveries carry signatures with the new and the previous secret, and
+// then with the new one only.
+func TestDelivery_SigningRotationGrace(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		rc := newReceiver(t, ok)
+		app := newApp(t, e, rc.URL, []string{"contact_updated"})
+		path := fmt.Sprintf("/driftwood/v1/apps/%v", app["id"])
+		rotated := e.Call(t, "POST", path+"/rotate", map[string]any{"signingSecret": true}, 200)["data"].(map[string]any)
+
+		updateContact(t, e, "grace@example.com")
+		got := rc.next(t)
+		if n := len(strings.Fields(got.Header.Get("webhook-signature"))); n != 2 {
+			t.Fatalf("%d signatures during the grace period, want 2: %q", n, got.Header.Get("webhook-signature"))
+		}
+		verify(t, rotated["signingSecret"].(string), got)
+		verify(t, app["signingSecret"].(string), got)
+
+		id, _ := app["id"].(json.Number).Int64()
+		if _, err := e.App.DB.UpdateApp(context.Background(), e.OrgID, id, func(a *integration.App) error {
+			a.Sealed.SigningRotatedAt -= integration.SigningGrace.Milliseconds()
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		updateContact(t, e, "after@example.com")
+		got = rc.next(t)
+		if sigs := strings.Fields(got.Header.Get("webhook-signature")); len(sigs) != 1 {
+			t.Fatalf("signatures after the grace period: %q", sigs)
+		}
+		verify(t, rotated["signingSecret"].(string), got)
+	})
+}
