@@ -226,17 +226,15 @@ func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Fi
 
 // GetDelivery implements webhook.LogStore.
 func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
-	d, err := getDelivery(ctx, db.read, ownerOrgID, id)
-	if err != nil {
-		return nil, err
-	}
+	// Attempts first, then the delivery: an attempt and the status it sets
+	// commit together, so the status read is never older than the attempts.
 	rows, err := db.read.QueryContext(ctx, `SELECT id, attempted_at, status_code, latency_ms, response, error, outcome
 		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	d.Attempts = []webhook.Attempt{}
+	attempts := []webhook.Attempt{}
 	for rows.Next() {
 		var a webhook.Attempt
 		var outcome string
@@ -244,9 +242,17 @@ func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.D
 			return nil, err
 		}
 		a.Outcome = webhook.Outcome(outcome)
-		d.Attempts = append(d.Attempts, a)
+		attempts = append(attempts, a)
 	}
-	return d, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	d, err := getDelivery(ctx, db.read, ownerOrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Attempts = attempts
+	return d, nil
 }
 
 // RetryDelivery implements webhook.LogStore.
