@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -73,7 +74,7 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		a.Close()
 	})
 	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken}
-	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken)
+	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken, netip.Addr{})
 	if err != nil {
 		t.Fatalf("bootstrap token: %v", err)
 	}

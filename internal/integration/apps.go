@@ -29,7 +29,7 @@ type Apps struct {
 // secret, which is never shown again.
 func (as *Apps) Create(ctx context.Context, orgID int64, s Spec) (*App, error) {
 	now := as.Now()
-	a := &App{OrgID: orgID, RedirectURIs: []string{}, Scopes: []auth.Scope{}, Events: []events.Type{}, CreatedAt: now}
+	a := &App{OrgID: orgID, RedirectURIs: []string{}, Scopes: []auth.Scope{}, Events: []events.Type{}, AllowedIPs: []string{}, CreatedAt: now}
 	if err := a.Apply(s, now); err != nil {
 		return nil, err
 	}
