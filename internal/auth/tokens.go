@@ -21,9 +21,6 @@ type Tokens struct {
 	IdleTimeout time.Duration
 }
 
-// DefaultIdleTimeout is --token-idle-timeout's default.
-const DefaultIdleTimeout = 90 * 24 * time.Hour
-
 // touchEvery bounds how often a token's last use is written: at most once a
 // minute per token, so the hot path of every request costs no write.
 const touchEvery = time.Minute
@@ -86,8 +83,15 @@ func (ts *Tokens) Authenticate(ctx context.Context, raw string, ip netip.Addr) (
 	return t.Principal(), nil
 }
 
-// Live reports whether t may be used now, wherever from.
-func (ts *Tokens) Live(t *Token) bool { return ts.refusal(t, ts.Now().UnixMilli()) == "" }
+// Lookup returns the token whose raw value is raw if it may be used now
+// (from an allowed address), else ErrBadToken. It is token_info's question.
+func (ts *Tokens) Lookup(ctx context.Context, raw string) (*Token, error) {
+	t, err := ts.Store.TokenByHash(ctx, ts.Key.Hash(raw))
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && ts.refusal(t, ts.Now().UnixMilli()) != "" {
+		return nil, ErrBadToken
+	}
+	return t, err
+}
 
 // refusal says why t may not be used at now, or "" when it may.
 func (ts *Tokens) refusal(t *Token, now int64) string {

@@ -171,12 +171,15 @@ type Consent struct {
 	Request
 	App    *integration.App
 	Scopes []auth.Scope
+	// Redirectable is set once the redirect URI is known to be one the app
+	// registered: only then may errors be sent to it.
+	Redirectable bool
 }
 
-// Check validates an authorization request. Without a known client and an
-// exactly registered redirect URI it returns a nil Consent: the error must be
-// shown, never redirected (RFC 6749 §4.1.2.1). With them, any other error is
-// to be sent back to the redirect URI (see Consent.ErrorURL).
+// Check validates an authorization request. An error about the client or
+// its redirect URI comes with a nil or non-Redirectable Consent: it must be
+// shown, never redirected (RFC 6749 §4.1.2.1). Any other error is to be
+// sent back to the redirect URI (see Consent.ErrorURL).
 func (s *Server) Check(ctx context.Context, req Request) (*Consent, error) {
 	if req.ClientID == "" {
 		return nil, errorf(InvalidRequest, http.StatusBadRequest, "client_id is required")
@@ -191,11 +194,12 @@ func (s *Server) Check(ctx context.Context, req Request) (*Consent, error) {
 	if req.RedirectURI == "" && len(app.RedirectURIs) == 1 {
 		req.RedirectURI = app.RedirectURIs[0]
 	}
+	c := &Consent{Request: req, App: app}
 	if !slices.Contains(app.RedirectURIs, req.RedirectURI) {
-		return nil, errorf(InvalidRequest, http.StatusBadRequest,
+		return c, errorf(InvalidRequest, http.StatusBadRequest,
 			"redirect_uri %q is not one of the app's registered redirect URIs (they must match exactly)", req.RedirectURI)
 	}
-	c := &Consent{Request: req, App: app}
+	c.Redirectable = true
 	if req.ResponseType != "code" {
 		return c, errorf(UnsupportedResponseType, http.StatusBadRequest, "response_type must be code")
 	}
