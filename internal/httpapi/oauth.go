@@ -24,7 +24,7 @@ import (
 // the last step alone, with the token in the Authorization header. The token
 // travels in the form, never in a cookie, so there is no session to forge.
 var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Authorize {{.App.Name}} · Driftwood</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{if .App}}Authorize {{.App.Name}}{{else}}Cannot authorize{{end}} · Driftwood</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}
 code{background:#f3f3f3;padding:0 .2em}.error{color:#b00020}button{margin-right:.5rem;padding:.4rem 1rem}</style></head>
