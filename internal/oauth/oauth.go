@@ -313,14 +313,7 @@ func (s *Server) Exchange(ctx context.Context, app *integration.App, code, redir
 		}
 		return nil
 	}, s.pair(app, resp))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, grantError("unknown authorization code")
-	}
-	if err != nil {
-		return nil, err
-	}
-	resp.OrgID, resp.Scope = g.OrgID, auth.JoinScopes(g.Scopes)
-	return resp, nil
+	return answer(g, resp, err, "authorization code")
 }
 
 // Refresh uses a refresh token of app once, answering the next pair.
@@ -343,8 +336,14 @@ func (s *Server) Refresh(ctx context.Context, app *integration.App, refresh stri
 		}
 		return nil
 	}, s.pair(app, resp))
+	return answer(g, resp, err, "refresh token")
+}
+
+// answer completes resp with grant g's org and scopes, or turns err into
+// the token endpoint's error (an unknown code or refresh token is invalid_grant).
+func answer(g *Grant, resp *TokenResponse, err error, what string) (*TokenResponse, error) {
 	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, grantError("unknown refresh token")
+		return nil, grantError("unknown %s", what)
 	}
 	if err != nil {
 		return nil, err

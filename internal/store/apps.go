@@ -121,6 +121,11 @@ func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) error {
 			WHERE app_id = $2 AND org_id = $3 AND uninstalled_at = 0`, tx.now, appID, orgID); err != nil {
 			return err
 		}
+		// Deliveries already queued for the installation stop too.
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = 'the app was uninstalled',
+			updated_at = $1 WHERE app_id = $2 AND org_id = $3 AND status = 'pending'`, tx.now, appID, orgID); err != nil {
+			return err
+		}
 		_, err := tx.revokeAll(ctx, appID, orgID)
 		return err
 	})
