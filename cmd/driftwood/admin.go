@@ -85,7 +85,9 @@ func runOrg(ctx context.Context, args []string, getenv func(string) string, stdo
 const tokenHelp = `Usage:
   driftwood token create --org N --scopes a,b [--name NAME] [--expires-in DURATION]
   driftwood token list --org N
-  driftwood token revoke --org N ID
+  driftwood token revoke --org N ID        revoke one token
+  driftwood token revoke --app ID [--org N] revoke every token and OAuth grant of an app (in one org)
+  driftwood token revoke --org N            revoke every token and OAuth grant of an org
 Scopes: contact_read contact_write all_contact_read conversation_read conversation_write
   user_read user_write account_read account_write playbook_read gdpr_read gdpr_write driftwood_admin`
 
@@ -100,29 +102,34 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	orgID := fs.Int64("org", 0, "the org's id (required)")
 	var scopes, name *string
 	var expiresIn *time.Duration
+	appID := new(int64)
 	switch verb {
 	case "create":
 		scopes = fs.String("scopes", "", "comma-separated scopes (required)")
 		name = fs.String("name", "", "a name to tell the token apart")
 		expiresIn = fs.Duration("expires-in", 0, "lifetime, e.g. 720h; 0 means until revoked")
-	case "list", "revoke":
+	case "revoke":
+		appID = fs.Int64("app", 0, "revoke every token and OAuth grant of this app")
+	case "list":
 	default:
 		return usagef("unknown token command %q; want create, list or revoke", verb)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *orgID <= 0 {
-		return usagef("token %s: --org is required", verb)
-	}
 	var revokeID int64
 	if verb == "revoke" {
-		if fs.NArg() != 1 {
-			return usagef("token revoke: give the token's id")
+		if fs.NArg() > 1 || fs.NArg() == 1 && *appID != 0 {
+			return usagef("token revoke: give one token id with --org, or --app and/or --org alone")
 		}
-		if revokeID, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
-			return usagef("token revoke: %q is not a token id", fs.Arg(0))
+		if fs.NArg() == 1 {
+			if revokeID, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
+				return usagef("token revoke: %q is not a token id", fs.Arg(0))
+			}
 		}
+	}
+	if *orgID <= 0 && !(verb == "revoke" && revokeID == 0 && *appID > 0) {
+		return usagef("token %s: --org is required", verb)
 	}
 	var parsed []auth.Scope
 	if verb == "create" {
@@ -139,6 +146,14 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	if verb == "revoke" && revokeID == 0 {
+		n, err := db.RevokeAll(ctx, *appID, *orgID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d tokens revoked\n", n)
+		return nil
+	}
 	if _, err := db.GetOrg(ctx, *orgID); err != nil {
 		return err
 	}

@@ -165,6 +165,22 @@ func TestCLI_DemoOrgAndTokens(t *testing.T) {
 		if code := get(t, s.url+"/contacts?email=x@y.com", tok.Token); code != 401 {
 			t.Fatalf("revoked token: %d", code)
 		}
+		// Bulk revocation: every token of the org at once, the admin's too.
+		json.Unmarshal([]byte(driftwood(t, env, "token", "create", "--org", org, "--scopes", "contact_read")), &tok)
+		if out := driftwood(t, env, "token", "revoke", "--org", org); !strings.Contains(out, "2 tokens revoked") {
+			t.Fatalf("bulk revoke printed %q", out)
+		}
+		for _, raw := range []string{tok.Token, created.Token} {
+			if code := get(t, s.url+"/contacts?email=x@y.com", raw); code != 401 {
+				t.Fatalf("token after bulk revoke: %d", code)
+			}
+		}
+		if code := get(t, s.url+"/contacts?email=jane@acme.example", token); code != 200 {
+			t.Fatalf("another org's token after bulk revoke: %d", code)
+		}
+		created.Token = driftwood(t, env, "token", "create", "--org", org, "--scopes", "contact_read")
+		json.Unmarshal([]byte(created.Token), &tok)
+		created.Token = tok.Token
 
 		// A restart keeps everything and prints no new demo token.
 		s.stop(t)

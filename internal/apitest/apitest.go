@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -74,7 +75,7 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		a.Close()
 	})
 	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken}
-	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken)
+	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken, netip.Addr{})
 	if err != nil {
 		t.Fatalf("bootstrap token: %v", err)
 	}

@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/api"
+	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
@@ -43,7 +45,9 @@ type App struct {
 	Dispatcher *webhook.Dispatcher
 	// GDPR completes GDPR requests that were not completed when accepted.
 	GDPR *gdpr.Worker
-	Log  *slog.Logger
+	// Audit writes the audit log in batches.
+	Audit *audit.Recorder
+	Log   *slog.Logger
 
 	workers sync.WaitGroup
 }
@@ -61,7 +65,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Key: key, Log: log}
-	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now}
+	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now, IdleTimeout: cfg.TokenIdleTimeout}
 	if err := a.bootstrap(ctx, out); err != nil {
 		db.Close()
 		return nil, err
@@ -69,10 +73,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	notifier := &events.Notifier{}
 	db.OnEvents(notifier.Notify)
 	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
+	a.Audit = audit.NewRecorder(db, log.With("subsystem", "audit"), audit.NewVolume())
 	a.API = httpapi.New(httpapi.Config{
-		Store:     db,
-		Tokens:    a.Tokens,
-		Apps:      a.Apps,
+		Store:  db,
+		Tokens: a.Tokens,
+		Apps:   a.Apps,
+		OAuth: &oauth.Server{Store: db, Key: key, Now: time.Now, AccessTTL: oauth.DefaultAccessTTL,
+			CodeTTL: oauth.DefaultCodeTTL, RefreshTTL: cfg.TokenIdleTimeout},
+		Audit:     a.Audit,
 		Logger:    log,
 		PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit,
@@ -92,13 +100,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	return a, nil
 }
 
-// Start starts the background workers: the webhook dispatcher and the GDPR
-// worker. They stop when ctx ends; Close waits for them. Their work is
-// durable in the database, so whatever a stop interrupts resumes at the next
-// start.
+// Start starts the background workers: the webhook dispatcher, the GDPR
+// worker and the audit log's writer. They stop when ctx ends; Close waits
+// for them. The first two keep their work in the database, so whatever a
+// stop interrupts resumes at the next start; the audit writer flushes what
+// it holds when ctx ends and then writes entries as they come.
 func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.Dispatcher.Run(ctx) })
 	a.workers.Go(func() { a.GDPR.Run(ctx) })
+	a.workers.Go(func() { a.Audit.Run(ctx) })
 }
 
 // OpenStore opens and migrates the database: sqlite:PATH or postgres://….

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -102,6 +103,7 @@ type Token struct {
 	ID         int64   `json:"id"`
 	OrgID      int64   `json:"orgId"`
 	AppID      int64   `json:"appId,omitempty"`
+	GrantID    int64   `json:"grantId,omitempty"` // the OAuth grant it was issued under
 	Name       string  `json:"name,omitempty"`
 	Hint       string  `json:"hint"` // the first characters of the raw token
 	Scopes     []Scope `json:"scopes"`
@@ -109,11 +111,9 @@ type Token struct {
 	ExpiresAt  int64   `json:"expiresAt,omitempty"` // 0: until revoked
 	RevokedAt  int64   `json:"revokedAt,omitempty"`
 	LastUsedAt int64   `json:"lastUsedAt,omitempty"`
-}
-
-// Active reports whether the token may be used at time now (epoch ms).
-func (t Token) Active(now int64) bool {
-	return t.RevokedAt == 0 && (t.ExpiresAt == 0 || now < t.ExpiresAt)
+	// AllowedIPs is the app's IP allowlist (addresses and CIDR prefixes),
+	// read with the token; empty allows every address.
+	AllowedIPs []string `json:"-"`
 }
 
 // Principal returns the principal a request made with t acts as.
@@ -140,4 +140,34 @@ type TokenStore interface {
 	ListTokens(ctx context.Context, orgID int64) ([]*Token, error)
 	// RevokeToken revokes a token of the org; revoking twice is not an error.
 	RevokeToken(ctx context.Context, orgID, id int64) error
+	// TouchToken sets the token's last use to at unless a later one is recorded.
+	TouchToken(ctx context.Context, id, at int64) error
+}
+
+// ParseIPRule parses an allowlist entry: an address or a CIDR prefix.
+func ParseIPRule(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// IPAllowed reports whether ip matches an entry of allowlist; an empty list
+// allows every address, and an unknown (invalid) ip matches no entry.
+func IPAllowed(allowlist []string, ip netip.Addr) bool {
+	if len(allowlist) == 0 {
+		return true
+	}
+	ip = ip.Unmap()
+	for _, s := range allowlist {
+		if p, err := ParseIPRule(s); err == nil && p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -15,7 +16,14 @@ type Tokens struct {
 	Store TokenStore
 	Key   *secrets.Key
 	Now   func() time.Time
+	// IdleTimeout retires a token unused for this long (0: never), whatever
+	// its expiry: a forgotten token is a liability, not an asset.
+	IdleTimeout time.Duration
 }
+
+// touchEvery bounds how often a token's last use is written: at most once a
+// minute per token, so the hot path of every request costs no write.
+const touchEvery = time.Minute
 
 // Issue creates a token described by t (org, app, name, scopes, expiry) and
 // returns its raw value, which is shown once and never stored.
@@ -42,8 +50,13 @@ func (ts *Tokens) IssueValue(ctx context.Context, raw string, t Token) (*Token, 
 // revoked or expired: the caller learns nothing about which.
 var ErrBadToken = apperr.New(apperr.Unauthenticated, "the access token is missing, invalid, expired or revoked")
 
-// Authenticate returns the principal of a raw token, or ErrBadToken.
-func (ts *Tokens) Authenticate(ctx context.Context, raw string) (Principal, error) {
+// Authenticate returns the principal of a raw token used from ip, or an
+// error with ErrBadToken's code and message. When the token is known but
+// refused (revoked, expired, idle, outside its app's IP allowlist), the
+// principal names it anyway, so the refusal can be audited; the error's
+// cause says why and is never shown. An invalid ip (the caller knows no
+// client address) fails every allowlist.
+func (ts *Tokens) Authenticate(ctx context.Context, raw string, ip netip.Addr) (Principal, error) {
 	if raw == "" {
 		return Principal{}, ErrBadToken
 	}
@@ -54,8 +67,41 @@ func (ts *Tokens) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if err != nil {
 		return Principal{}, err
 	}
-	if !t.Active(ts.Now().UnixMilli()) {
-		return Principal{}, ErrBadToken
+	now := ts.Now().UnixMilli()
+	reason := ts.refusal(t, now)
+	if reason == "" && !IPAllowed(t.AllowedIPs, ip) {
+		reason = "client address not in the app's IP allowlist"
+	}
+	if reason != "" {
+		return t.Principal(), &apperr.Error{Code: ErrBadToken.Code, Message: ErrBadToken.Message, Err: errors.New(reason)}
+	}
+	if now-t.LastUsedAt >= touchEvery.Milliseconds() {
+		if err := ts.Store.TouchToken(ctx, t.ID, now); err != nil {
+			return Principal{}, err
+		}
 	}
 	return t.Principal(), nil
+}
+
+// Lookup returns the token whose raw value is raw if it may be used now
+// (from an allowed address), else ErrBadToken. It is token_info's question.
+func (ts *Tokens) Lookup(ctx context.Context, raw string) (*Token, error) {
+	t, err := ts.Store.TokenByHash(ctx, ts.Key.Hash(raw))
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && ts.refusal(t, ts.Now().UnixMilli()) != "" {
+		return nil, ErrBadToken
+	}
+	return t, err
+}
+
+// refusal says why t may not be used at now, or "" when it may.
+func (ts *Tokens) refusal(t *Token, now int64) string {
+	switch {
+	case t.RevokedAt != 0:
+		return "revoked"
+	case t.ExpiresAt != 0 && now >= t.ExpiresAt:
+		return "expired"
+	case ts.IdleTimeout > 0 && now-max(t.LastUsedAt, t.CreatedAt) > ts.IdleTimeout.Milliseconds():
+		return "idle"
+	}
+	return ""
 }

@@ -29,8 +29,10 @@ type Config struct {
 	WebhookAllowPrivate bool
 	LogFormat           string // text or json
 	LogLevel            string
+	// TokenIdleTimeout retires tokens unused for this long (0: never).
+	TokenIdleTimeout time.Duration
 
-	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec string
+	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec string
 }
 
 // DefaultRetrySchedule is about three days of webhook retries.
@@ -66,8 +68,13 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 		func(v string) error { c.allowPrivateSpec = v; return nil })
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "DRIFTWOOD_LOG_FORMAT", "text"), "log format: text or json (env DRIFTWOOD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
+	fs.StringVar(&c.idleSpec, "token-idle-timeout", envOr(getenv, "DRIFTWOOD_TOKEN_IDLE_TIMEOUT", DefaultTokenIdleTimeout),
+		"tokens unused for this long stop working, e.g. 720h; 0 turns it off (env DRIFTWOOD_TOKEN_IDLE_TIMEOUT)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
 }
+
+// DefaultTokenIdleTimeout is 90 days.
+const DefaultTokenIdleTimeout = "2160h"
 
 // Finish parses and checks what the flags left as text.
 func (c *Config) Finish() error {
@@ -84,6 +91,9 @@ func (c *Config) Finish() error {
 	}
 	if c.WebhookTimeout, err = time.ParseDuration(c.timeoutSpec); err != nil || c.WebhookTimeout <= 0 {
 		return fmt.Errorf("--webhook-timeout: %q is not a positive Go duration", c.timeoutSpec)
+	}
+	if c.TokenIdleTimeout, err = time.ParseDuration(c.idleSpec); err != nil || c.TokenIdleTimeout < 0 {
+		return fmt.Errorf("--token-idle-timeout: %q is not a Go duration (0 turns it off)", c.idleSpec)
 	}
 	c.WebhookAllowPrivate = IsLoopback(c.Addr)
 	if c.allowPrivateSpec != "" {

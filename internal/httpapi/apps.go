@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 )
@@ -70,26 +72,41 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 }
 
 // installApp serves POST /driftwood/v1/apps/{id}/tokens: Drift's "install to
-// Drift" of an org-owned app, answering the installation's token once.
+// Drift" of an org-owned app, answering the installation's token once. The
+// token lasts expiresIn seconds (default 90 days); Drift's non-expiring kind
+// only when asked for by name, {"nonExpiring": true}.
 func (s *Server) installApp(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var body struct {
-		Scopes []string `json:"scopes"`
+		Scopes      []string `json:"scopes"`
+		ExpiresIn   *int64   `json:"expiresIn"` // seconds
+		NonExpiring bool     `json:"nonExpiring"`
 	}
 	if err := decodeOptionalJSON(r, &body); err != nil {
 		return err
 	}
-	raw, t, err := s.cfg.Apps.InstallOwn(r.Context(), orgID(r), id, body.Scopes)
+	ttl := integration.DefaultInstallTokenTTL
+	switch {
+	case body.NonExpiring && body.ExpiresIn != nil:
+		return apperr.Invalidf("expiresIn", "give expiresIn or nonExpiring, not both")
+	case body.NonExpiring:
+		ttl = 0
+	case body.ExpiresIn != nil && (*body.ExpiresIn <= 0 || *body.ExpiresIn > int64(10*365*24*3600)):
+		return apperr.Invalidf("expiresIn", "expiresIn must be a positive number of seconds, at most ten years; for a token that never expires send {\"nonExpiring\": true}")
+	case body.ExpiresIn != nil:
+		ttl = time.Duration(*body.ExpiresIn) * time.Second
+	}
+	raw, t, err := s.cfg.Apps.InstallOwn(r.Context(), orgID(r), id, body.Scopes, ttl)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{
 		"accessToken": raw,
 		"tokenType":   "bearer",
-		"expiresIn":   0,
+		"expiresIn":   int64(ttl / time.Second),
 		"scope":       auth.JoinScopes(t.Scopes),
 		"tokenId":     t.ID,
 		"appId":       t.AppID,

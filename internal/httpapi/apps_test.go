@@ -65,10 +65,14 @@ func TestApps_CRUD(t *testing.T) {
 			t.Fatalf("rotating both: %v", rotated2)
 		}
 
-		install := e.Call(t, "POST", path+"/tokens", map[string]any{"scopes": []string{"contact_read"}}, 200)["data"].(map[string]any)
+		// Drift's non-expiring install token only when asked for by name.
+		install := e.Call(t, "POST", path+"/tokens", map[string]any{"scopes": []string{"contact_read"}, "nonExpiring": true}, 200)["data"].(map[string]any)
 		token := install["accessToken"].(string)
 		if install["scope"] != "contact_read" || install["expiresIn"] != json.Number("0") {
 			t.Fatalf("install %v", install)
+		}
+		if d := e.Call(t, "POST", path+"/tokens", nil, 200)["data"].(map[string]any); d["expiresIn"] != json.Number("7776000") {
+			t.Fatalf("default install token lifetime: %v", d)
 		}
 		if r := e.Do(t, apitest.Request{Method: "GET", Path: "/contacts?email=x@example.com", Token: token}); r.Status != 200 {
 			t.Fatalf("the app's token does not work: %d %s", r.Status, r.Body)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/events"
@@ -41,11 +40,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := map[string]any{"more": len(ds) > limit}
-	if len(ds) > limit {
-		ds = ds[:limit]
-		page["next"] = strconv.FormatInt(ds[limit-1].ID, 10)
-	}
+	ds, page := cursorPage(ds, limit, func(d *webhook.Delivery) int64 { return d.ID })
 	return writeJSON(w, http.StatusOK, map[string]any{"data": ds, "pagination": page})
 }
 

@@ -69,6 +69,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	rows   int64 // rows the answer carries, for the audit log (see noteRows)
 }
 
 func (r *recorder) WriteHeader(status int) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -22,6 +23,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // writeJSON writes v as a JSON response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	noteRows(w, status, v)
 	return writeJSONBody(w, status, v)
 }
 
@@ -39,6 +41,18 @@ func writeJSONBody(w http.ResponseWriter, status int, v any) error {
 
 // data wraps v in Drift's {"data": …} envelope.
 func data(v any) map[string]any { return map[string]any{"data": v} }
+
+// cursorPage trims items, read with a limit one above limit, to limit and
+// returns the pagination object: whether there is more, and the cursor of
+// the next page (the last item's id).
+func cursorPage[T any](items []T, limit int, id func(T) int64) ([]T, map[string]any) {
+	page := map[string]any{"more": len(items) > limit}
+	if len(items) > limit {
+		items = items[:limit]
+		page["next"] = strconv.FormatInt(id(items[limit-1]), 10)
+	}
+	return items, page
+}
 
 // okBody is Drift's answer to deletes and other actions without an object.
 var okBody = map[string]any{"result": "OK", "ok": true}

@@ -88,8 +88,8 @@ func (s *Server) routes() {
 	handle("POST /driftwood/v1/seed", auth.Admin, s.adminSeed)
 
 	// App admin (reference §8). token_info carries its token in the body.
-	s.mux.Handle("POST /app/token_info", s.public(notImplemented))
-	s.mux.Handle("POST /app/uninstall", s.public(notImplemented))
+	s.mux.Handle("POST /app/token_info", s.public(s.tokenInfo))
+	s.mux.Handle("POST /app/uninstall", s.public(s.uninstallApp))
 
 	// GDPR (reference §9).
 	handle("POST /gdpr/retrieve", auth.GDPRRead, s.gdprRetrieve)
@@ -133,9 +133,14 @@ func (s *Server) routes() {
 	handle("GET /driftwood/v1/events/stream", auth.Admin, s.streamEvents)
 
 	// OAuth 2.0 (reference §2): no bearer token.
-	s.mux.Handle("GET /oauth2/authorize", s.public(notImplemented))
-	s.mux.Handle("GET /authorize", s.public(notImplemented))
-	s.mux.Handle("POST /oauth2/token", s.public(notImplemented))
+	// The consent form posts back to /oauth2/authorize, with the admin token
+	// of the consenting org (design.md, "Installing an app by script").
+	s.mux.Handle("GET /oauth2/authorize", s.public(s.authorize))
+	s.mux.Handle("GET /authorize", s.public(s.authorize))
+	s.mux.Handle("POST /oauth2/authorize", s.public(s.consent))
+	s.mux.Handle("POST /oauth2/token", s.public(s.token))
+	s.mux.Handle("POST /oauth2/revoke", s.public(s.revoke))
+	handle("GET /driftwood/v1/audit", auth.Admin, s.listAudit)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/account"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
@@ -21,6 +22,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
+	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
@@ -45,6 +47,7 @@ type Store interface {
 	scim.Store
 	gdpr.Store
 	webhook.LogStore
+	audit.Store
 	Ping(ctx context.Context) error
 	// OrgEvents and LastEventID read the outbox for event streams.
 	OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
@@ -56,6 +59,9 @@ type Config struct {
 	Store  Store
 	Tokens *auth.Tokens
 	Apps   *integration.Apps
+	OAuth  *oauth.Server
+	// Audit records every token use (asynchronously, in batches).
+	Audit  *audit.Recorder
 	Logger *slog.Logger
 	// PublicURL is Driftwood's own address as clients reach it, without a
 	// trailing slash; pagination links are absolute URLs on it.
@@ -198,6 +204,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
+		if p.TokenID != 0 {
+			defer s.auditUse(w, r, p, err)
+		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="driftwood"`)
 			s.writeError(w, r, err)
@@ -235,7 +244,7 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if !ok || !strings.EqualFold(scheme, "bearer") {
 		return auth.Principal{}, auth.ErrBadToken
 	}
-	return s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(token))
+	return s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(token), clientIP(r))
 }
 
 // writeError answers err in Drift's error shape, logging server faults.

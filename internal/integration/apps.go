@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
@@ -29,7 +30,7 @@ type Apps struct {
 // secret, which is never shown again.
 func (as *Apps) Create(ctx context.Context, orgID int64, s Spec) (*App, error) {
 	now := as.Now()
-	a := &App{OrgID: orgID, RedirectURIs: []string{}, Scopes: []auth.Scope{}, Events: []events.Type{}, CreatedAt: now}
+	a := &App{OrgID: orgID, RedirectURIs: []string{}, Scopes: []auth.Scope{}, Events: []events.Type{}, AllowedIPs: []string{}, CreatedAt: now}
 	if err := a.Apply(s, now); err != nil {
 		return nil, err
 	}
@@ -102,10 +103,15 @@ func (as *Apps) Rotate(ctx context.Context, orgID, id int64, token, signing bool
 	return a, as.Open(a)
 }
 
+// DefaultInstallTokenTTL is the lifetime of an install token issued without
+// an explicit choice. Drift's never expire; Driftwood's do unless asked not to.
+const DefaultInstallTokenTTL = 90 * 24 * time.Hour
+
 // InstallOwn installs an org-owned app in its own org with scopes (all the
-// app's when empty) and issues the installation's non-expiring access token,
-// whose raw value is returned once. Public apps are installed through OAuth.
-func (as *Apps) InstallOwn(ctx context.Context, orgID, id int64, scopes []string) (string, *auth.Token, error) {
+// app's when empty) and issues the installation's access token, valid for
+// ttl (0: until revoked), whose raw value is returned once. Public apps are
+// installed through OAuth.
+func (as *Apps) InstallOwn(ctx context.Context, orgID, id int64, scopes []string, ttl time.Duration) (string, *auth.Token, error) {
 	a, err := as.Store.GetApp(ctx, orgID, id)
 	if err != nil {
 		return "", nil, err
@@ -123,7 +129,11 @@ func (as *Apps) InstallOwn(ctx context.Context, orgID, id int64, scopes []string
 	if err := as.Store.Install(ctx, &Installation{AppID: a.ID, OrgID: orgID, Scopes: granted}); err != nil {
 		return "", nil, err
 	}
-	return as.Tokens.Issue(ctx, auth.Token{OrgID: orgID, AppID: a.ID, Name: a.Name, Scopes: granted})
+	t := auth.Token{OrgID: orgID, AppID: a.ID, Name: a.Name, Scopes: granted}
+	if ttl > 0 {
+		t.ExpiresAt = as.Now() + ttl.Milliseconds()
+	}
+	return as.Tokens.Issue(ctx, t)
 }
 
 // Open decrypts a's sealed secrets into its plaintext fields.

@@ -37,6 +37,9 @@ type App struct {
 	WebhookURL        string        `json:"webhookUrl"`
 	Events            []events.Type `json:"events"`
 	Public            bool          `json:"public"`
+	// AllowedIPs, when not empty, are the only client addresses (or CIDR
+	// prefixes) from which the app's tokens work.
+	AllowedIPs []string `json:"allowedIps"`
 	// WebhookDisabledAt is set when the endpoint answered 410 Gone; setting
 	// webhookUrl again clears it.
 	WebhookDisabledAt int64 `json:"webhookDisabledAt,omitempty"`
@@ -123,12 +126,14 @@ type Spec struct {
 	WebhookURL   *string   `json:"webhookUrl"`
 	Events       *[]string `json:"events"`
 	Public       *bool     `json:"public"`
+	AllowedIPs   *[]string `json:"allowedIps"`
 }
 
 const (
 	maxNameLen = 200
 	maxURLLen  = 2048
 	maxURIs    = 20
+	maxIPRules = 100
 )
 
 // Apply validates s and sets its fields on a, all or nothing. The result
@@ -192,6 +197,19 @@ func (a *App) Apply(s Spec, now int64) error {
 	if s.Public != nil {
 		next.Public = *s.Public
 	}
+	if s.AllowedIPs != nil {
+		if len(*s.AllowedIPs) > maxIPRules {
+			return apperr.Invalidf("allowedIps", "at most %d allowedIps", maxIPRules)
+		}
+		next.AllowedIPs = []string{}
+		for _, rule := range *s.AllowedIPs {
+			p, err := auth.ParseIPRule(strings.TrimSpace(rule))
+			if err != nil {
+				return apperr.Invalidf("allowedIps", "allowedIps: %q is neither an IP address nor a CIDR prefix", rule)
+			}
+			next.AllowedIPs = append(next.AllowedIPs, p.String())
+		}
+	}
 	next.UpdatedAt = now
 	*a = next
 	return nil
@@ -253,4 +271,7 @@ type Store interface {
 	// Install installs the app in inst.OrgID with inst.Scopes, or updates
 	// the scopes of (and reinstates) an existing installation.
 	Install(ctx context.Context, inst *Installation) error
+	// Uninstall marks the app's installation in org uninstalled (its
+	// webhooks stop) and revokes every token and grant of it, at once.
+	Uninstall(ctx context.Context, appID, orgID int64) error
 }

@@ -15,7 +15,7 @@ var _ integration.Store = (*DB)(nil)
 
 const appColumns = `id, org_id, name, client_id, client_secret_hash, verification_token, signing_secret,
 	redirect_uris, scopes, webhook_url, events, public, webhook_disabled_at, created_at, updated_at,
-	previous_signing_secret, signing_rotated_at`
+	previous_signing_secret, signing_rotated_at, allowed_ips`
 
 // InsertApp implements integration.Store.
 func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
@@ -26,10 +26,11 @@ func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		a.CreatedAt, a.UpdatedAt = tx.now, tx.now
 		err := tx.tx.QueryRowContext(ctx, `INSERT INTO apps (org_id, name, client_id, client_secret_hash,
-			verification_token, signing_secret, redirect_uris, scopes, webhook_url, events, public, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			verification_token, signing_secret, redirect_uris, scopes, webhook_url, events, public, created_at, updated_at, allowed_ips)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			a.OrgID, a.Name, a.ClientID, a.Sealed.ClientSecretHash, a.Sealed.VerificationToken, a.Sealed.SigningSecret,
 			string(uris), auth.JoinScopes(a.Scopes), a.WebhookURL, joinEvents(a.Events), a.Public, a.CreatedAt, a.UpdatedAt,
+			strings.Join(a.AllowedIPs, " "),
 		).Scan(&a.ID)
 		return db.mapErr(err, "an app with this client id already exists")
 	})
@@ -73,10 +74,10 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 		}
 		_, err = tx.tx.ExecContext(ctx, `UPDATE apps SET name = $1, verification_token = $2, signing_secret = $3,
 			redirect_uris = $4, scopes = $5, webhook_url = $6, events = $7, public = $8, webhook_disabled_at = $9,
-			updated_at = $10, previous_signing_secret = $11, signing_rotated_at = $12 WHERE id = $13 AND org_id = $14`,
+			updated_at = $10, previous_signing_secret = $11, signing_rotated_at = $12, allowed_ips = $13 WHERE id = $14 AND org_id = $15`,
 			a.Name, a.Sealed.VerificationToken, a.Sealed.SigningSecret, string(uris), auth.JoinScopes(a.Scopes),
 			a.WebhookURL, joinEvents(a.Events), a.Public, a.WebhookDisabledAt, a.UpdatedAt,
-			a.Sealed.PreviousSigningSecret, a.Sealed.SigningRotatedAt, id, orgID)
+			a.Sealed.PreviousSigningSecret, a.Sealed.SigningRotatedAt, strings.Join(a.AllowedIPs, " "), id, orgID)
 		return err
 	})
 	return a, err
@@ -102,13 +103,33 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 
 // Install implements integration.Store.
 func (db *DB) Install(ctx context.Context, inst *integration.Installation) error {
+	return db.Transact(ctx, func(tx *Tx) error { return tx.install(ctx, inst) })
+}
+
+// install is Install inside tx.
+func (tx *Tx) install(ctx context.Context, inst *integration.Installation) error {
+	inst.CreatedAt = tx.now
+	return tx.tx.QueryRowContext(ctx, `INSERT INTO installations (app_id, org_id, scopes, created_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (app_id, org_id) DO UPDATE SET scopes = excluded.scopes, uninstalled_at = 0
+		RETURNING id, created_at`,
+		inst.AppID, inst.OrgID, auth.JoinScopes(inst.Scopes), tx.now).Scan(&inst.ID, &inst.CreatedAt)
+}
+
+// Uninstall implements integration.Store.
+func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		inst.CreatedAt = tx.now
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO installations (app_id, org_id, scopes, created_at)
-			VALUES ($1, $2, $3, $4)
-			ON CONFLICT (app_id, org_id) DO UPDATE SET scopes = excluded.scopes, uninstalled_at = 0
-			RETURNING id, created_at`,
-			inst.AppID, inst.OrgID, auth.JoinScopes(inst.Scopes), tx.now).Scan(&inst.ID, &inst.CreatedAt)
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE installations SET uninstalled_at = $1
+			WHERE app_id = $2 AND org_id = $3 AND uninstalled_at = 0`, tx.now, appID, orgID); err != nil {
+			return err
+		}
+		// Deliveries already queued for the installation stop too.
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = 'the app was uninstalled',
+			updated_at = $1 WHERE app_id = $2 AND org_id = $3 AND status = 'pending'`, tx.now, appID, orgID); err != nil {
+			return err
+		}
+		_, err := tx.revokeAll(ctx, appID, orgID)
+		return err
 	})
 }
 
@@ -121,13 +142,14 @@ func queryApps(ctx context.Context, q queryer, where string, args ...any) ([]*in
 	var out []*integration.App
 	for rows.Next() {
 		a := &integration.App{}
-		var uris, scopes, evs string
+		var uris, scopes, evs, ips string
 		if err := rows.Scan(&a.ID, &a.OrgID, &a.Name, &a.ClientID, &a.Sealed.ClientSecretHash,
 			&a.Sealed.VerificationToken, &a.Sealed.SigningSecret, &uris, &scopes, &a.WebhookURL, &evs,
 			&a.Public, &a.WebhookDisabledAt, &a.CreatedAt, &a.UpdatedAt,
-			&a.Sealed.PreviousSigningSecret, &a.Sealed.SigningRotatedAt); err != nil {
+			&a.Sealed.PreviousSigningSecret, &a.Sealed.SigningRotatedAt, &ips); err != nil {
 			return nil, err
 		}
+		a.AllowedIPs = append([]string{}, strings.Fields(ips)...)
 		if err := json.Unmarshal([]byte(uris), &a.RedirectURIs); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,158 @@
+// Package audit is the append-only record of every token use and every
+// refused OAuth attempt, and the warning raised when a token reads far more
+// than it usually does (the pattern of the 2025 Drift token theft).
+//
+// Recording is on the hot path of every request, so entries are written
+// asynchronously, in batches, by Recorder.Run: a crash can lose the last
+// second or so of entries (those not yet flushed); a clean shutdown loses
+// none.
+package audit
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Kind is what an entry records.
+type Kind string
+
+// Kinds of entries.
+const (
+	Use     Kind = "use"     // a request made with a token (refused or not)
+	Refused Kind = "refused" // an OAuth request refused (bad client, code, verifier…)
+	Anomaly Kind = "anomaly" // a token read far more than its usual volume
+)
+
+// Entry is one audit record.
+type Entry struct {
+	ID       int64  `json:"id"`
+	OrgID    int64  `json:"orgId"`
+	TokenID  int64  `json:"tokenId,omitempty"`
+	AppID    int64  `json:"appId,omitempty"`
+	Kind     Kind   `json:"kind"`
+	At       int64  `json:"at"` // epoch ms
+	ClientIP string `json:"clientIp,omitempty"`
+	Method   string `json:"method,omitempty"`
+	Route    string `json:"route,omitempty"` // the route pattern, never the raw path
+	Status   int    `json:"status,omitempty"`
+	Rows     int64  `json:"rows"` // rows the answer carried
+	Detail   string `json:"detail,omitempty"`
+}
+
+// Filter selects entries of an org, newest first.
+type Filter struct {
+	TokenID int64
+	Kind    Kind
+	Before  int64 // entries with a smaller id (a page cursor); 0: from the newest
+	Limit   int
+}
+
+// ValidKind reports whether k names a kind.
+func ValidKind(k Kind) bool { return k == Use || k == Refused || k == Anomaly }
+
+// Store persists entries. It has no way to change or delete one.
+type Store interface {
+	AppendAudit(ctx context.Context, entries []Entry) error
+	ListAudit(ctx context.Context, orgID int64, f Filter) ([]Entry, error)
+}
+
+// Recorder buffers entries and writes them in batches.
+type Recorder struct {
+	store  Store
+	log    *slog.Logger
+	volume *Volume
+	ch     chan Entry
+
+	mu      sync.RWMutex
+	stopped bool // Run has returned: entries are written at once
+}
+
+const (
+	bufferSize    = 8192
+	maxBatch      = 1000
+	flushInterval = time.Second
+)
+
+// NewRecorder returns a recorder writing to store, warning through log when
+// volume finds a token reading far more than usual.
+func NewRecorder(store Store, log *slog.Logger, volume *Volume) *Recorder {
+	return &Recorder{store: store, log: log, volume: volume, ch: make(chan Entry, bufferSize)}
+}
+
+// Record queues e, and an anomaly entry when e makes its token's volume
+// unusual. It never blocks on the database unless the buffer is full (or
+// Run has stopped), in which case it writes e itself: entries are never
+// dropped.
+func (r *Recorder) Record(e Entry) {
+	r.enqueue(e)
+	if e.TokenID == 0 || e.Rows == 0 {
+		return
+	}
+	if rows, usual, unusual := r.volume.Add(e.TokenID, e.Rows, e.At); unusual {
+		r.log.Warn("token read far more than its usual volume", "token_id", e.TokenID, "org_id", e.OrgID,
+			"rows_this_hour", rows, "usual_rows_per_hour", int64(usual))
+		r.enqueue(Entry{OrgID: e.OrgID, TokenID: e.TokenID, AppID: e.AppID, Kind: Anomaly, At: e.At,
+			ClientIP: e.ClientIP, Rows: rows, Detail: anomalyDetail(rows, usual)})
+	}
+}
+
+func (r *Recorder) enqueue(e Entry) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if !r.stopped {
+		select {
+		case r.ch <- e:
+			return
+		default:
+		}
+	}
+	r.write([]Entry{e})
+}
+
+// Run flushes queued entries every second (or every maxBatch entries) until
+// ctx ends, then flushes what is left; entries recorded later are written
+// one by one.
+func (r *Recorder) Run(ctx context.Context) {
+	tick := time.NewTicker(flushInterval)
+	defer tick.Stop()
+	var batch []Entry
+	flush := func() {
+		if len(batch) > 0 {
+			r.write(batch)
+			batch = nil
+		}
+	}
+	for {
+		select {
+		case e := <-r.ch:
+			if batch = append(batch, e); len(batch) >= maxBatch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		case <-ctx.Done():
+			r.mu.Lock()
+			r.stopped = true
+			r.mu.Unlock()
+			for {
+				select {
+				case e := <-r.ch:
+					batch = append(batch, e)
+				default:
+					flush()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (r *Recorder) write(entries []Entry) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.store.AppendAudit(ctx, entries); err != nil {
+		r.log.Error("audit entries not written", "count", len(entries), "err", err)
+	}
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/audit"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+const (
+	auditColumns = `org_id, token_id, app_id, kind, at, client_ip, method, route, status, row_count, detail`
+	auditArity   = 11
+	// auditChunk keeps each INSERT's parameters well under both databases' limits.
+	auditChunk = 200
+)
+
+// AppendAudit implements audit.Store: one transaction, multi-row INSERTs.
+func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		for start := 0; start < len(entries); start += auditChunk {
+			chunk := entries[start:min(start+auditChunk, len(entries))]
+			var sb strings.Builder
+			args := make([]any, 0, len(chunk)*auditArity)
+			sb.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
+			for i, e := range chunk {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString("(")
+				for j := range auditArity {
+					if j > 0 {
+						sb.WriteString(", ")
+					}
+					fmt.Fprintf(&sb, "$%d", len(args)+j+1)
+				}
+				sb.WriteString(")")
+				args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
+					e.Status, e.Rows, e.Detail)
+			}
+			if _, err := tx.tx.ExecContext(ctx, sb.String(), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListAudit implements audit.Store.
+func (db *DB) ListAudit(ctx context.Context, orgID int64, f audit.Filter) ([]audit.Entry, error) {
+	where, args := `WHERE org_id = $1`, []any{orgID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += fmt.Sprintf(" AND %s $%d", cond, len(args))
+	}
+	if f.TokenID > 0 {
+		add("token_id =", f.TokenID)
+	}
+	if f.Kind != "" {
+		add("kind =", string(f.Kind))
+	}
+	if f.Before > 0 {
+		add("id <", f.Before)
+	}
+	args = append(args, f.Limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, `+auditColumns+` FROM audit_log `+where+
+		fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []audit.Entry{}
+	for rows.Next() {
+		var e audit.Entry
+		var kind string
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.TokenID, &e.AppID, &kind, &e.At, &e.ClientIP, &e.Method, &e.Route,
+			&e.Status, &e.Rows, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.Kind = audit.Kind(kind)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
