@@ -43,6 +43,9 @@ type Dialect interface {
 	LockMigrations(ctx context.Context, tx *sql.Tx) error
 	// Migrations holds the dialect's numbered .sql files.
 	Migrations() fs.FS
+	// SnapshotTx are the options of a read transaction whose statements all
+	// see one snapshot (nil where a plain transaction already does).
+	SnapshotTx() *sql.TxOptions
 }
 
 // DB is an open database: a write pool and a read pool (the same pool on
@@ -168,4 +171,15 @@ func (db *DB) mapErr(err error, conflictMsg string) error {
 		return &apperr.Error{Code: apperr.Conflict, Message: conflictMsg, Err: err}
 	}
 	return err
+}
+
+// readSnapshot runs fn with reads that all see one consistent snapshot,
+// for answers assembled from several queries.
+func (db *DB) readSnapshot(ctx context.Context, fn func(q queryer) error) error {
+	tx, err := db.read.BeginTx(ctx, db.dialect.SnapshotTx())
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
 }

@@ -226,32 +226,34 @@ func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Fi
 
 // GetDelivery implements webhook.LogStore.
 func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
-	// Attempts first, then the delivery: an attempt and the status it sets
-	// commit together, so the status read is never older than the attempts.
-	rows, err := db.read.QueryContext(ctx, `SELECT id, attempted_at, status_code, latency_ms, response, error, outcome
-		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	attempts := []webhook.Attempt{}
-	for rows.Next() {
-		var a webhook.Attempt
-		var outcome string
-		if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.StatusCode, &a.LatencyMs, &a.Response, &a.Error, &outcome); err != nil {
-			return nil, err
+	var d *webhook.Delivery
+	// One snapshot, so the status and the attempts agree.
+	err := db.readSnapshot(ctx, func(q queryer) error {
+		var err error
+		if d, err = getDelivery(ctx, q, ownerOrgID, id); err != nil {
+			return err
 		}
-		a.Outcome = webhook.Outcome(outcome)
-		attempts = append(attempts, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	d, err := getDelivery(ctx, db.read, ownerOrgID, id)
+		rows, err := q.QueryContext(ctx, `SELECT id, attempted_at, status_code, latency_ms, response, error, outcome
+			FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		d.Attempts = []webhook.Attempt{}
+		for rows.Next() {
+			var a webhook.Attempt
+			var outcome string
+			if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.StatusCode, &a.LatencyMs, &a.Response, &a.Error, &outcome); err != nil {
+				return err
+			}
+			a.Outcome = webhook.Outcome(outcome)
+			d.Attempts = append(d.Attempts, a)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, err
 	}
-	d.Attempts = attempts
 	return d, nil
 }
 

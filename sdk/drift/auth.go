@@ -2,6 +2,9 @@ package drift
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -71,11 +74,37 @@ func (c *OAuthConfig) AuthCodeURL(state, redirectURI string) string {
 
 // Exchange trades an authorization code for tokens.
 func (c *OAuthConfig) Exchange(ctx context.Context, code, redirectURI string) (*OAuthToken, error) {
+	return c.ExchangePKCE(ctx, code, redirectURI, "")
+}
+
+// ExchangePKCE is Exchange for a code asked for with a PKCE challenge:
+// verifier is the PKCE pair's Verifier.
+func (c *OAuthConfig) ExchangePKCE(ctx context.Context, code, redirectURI, verifier string) (*OAuthToken, error) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}}
 	if redirectURI != "" {
 		form.Set("redirect_uri", redirectURI)
 	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
 	return c.tokenRequest(ctx, form)
+}
+
+// PKCE is a Proof Key for Code Exchange pair (RFC 7636, method S256): the
+// challenge goes with the authorization request, the verifier with the
+// code exchange. Driftwood requires one for public apps.
+type PKCE struct {
+	Verifier  string
+	Challenge string
+}
+
+// NewPKCE makes a random PKCE pair.
+func NewPKCE() PKCE {
+	b := make([]byte, 32)
+	rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(v))
+	return PKCE{Verifier: v, Challenge: base64.RawURLEncoding.EncodeToString(sum[:])}
 }
 
 // Refresh trades a refresh token for new tokens. The answer may carry a new

@@ -812,13 +812,14 @@ func (x *fx) installPublicApp(name string) (*drift.App, *drift.OAuthToken) {
 		x.t.Skipf("pending issue 5: Driftwood's apps API is not served yet (%v)", err)
 	}
 	x.ok(err)
-	code, err := x.c.Driftwood().Authorize(x.ctx, app.ClientID, redirect, "st4te", "user_read", "contact_read")
+	pkce := drift.NewPKCE()
+	code, err := x.c.Driftwood().Authorize(x.ctx, app.ClientID, redirect, "st4te", &pkce, "user_read", "contact_read")
 	if errors.Is(err, &drift.Error{Status: http.StatusMethodNotAllowed}) || errors.Is(err, drift.ErrNotImplemented) {
 		x.t.Skipf("pending issue 7b: OAuth is not served yet (%v)", err)
 	}
 	x.ok(err)
 	conf := &drift.OAuthConfig{ClientID: app.ClientID, ClientSecret: app.ClientSecret, BaseURL: x.e.URL}
-	tok, err := conf.Exchange(x.ctx, code, redirect)
+	tok, err := conf.ExchangePKCE(x.ctx, code, redirect, pkce.Verifier)
 	x.ok(err)
 	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.OrgID != x.e.OrgID {
 		x.t.Fatalf("exchanged %+v", tok)

@@ -91,10 +91,15 @@ func (d *Driftwood) InstallApp(ctx context.Context, appID int64, scopes ...strin
 
 // Authorize answers the OAuth consent page by script, as an admin of the
 // client's org allowing the app, and returns the authorization code that
-// the app exchanges with OAuthConfig.Exchange.
-func (d *Driftwood) Authorize(ctx context.Context, clientID, redirectURI, state string, scopes ...string) (string, error) {
+// the app exchanges with OAuthConfig.Exchange (ExchangePKCE when pkce is
+// given; public apps need one).
+func (d *Driftwood) Authorize(ctx context.Context, clientID, redirectURI, state string, pkce *PKCE, scopes ...string) (string, error) {
 	form := url.Values{"client_id": {clientID}, "redirect_uri": {redirectURI}, "state": {state},
 		"response_type": {"code"}, "decision": {"allow"}}
+	if pkce != nil {
+		form.Set("code_challenge", pkce.Challenge)
+		form.Set("code_challenge_method", "S256")
+	}
 	if len(scopes) > 0 {
 		form.Set("scope", strings.Join(scopes, " "))
 	}

@@ -38,7 +38,13 @@ func Open(ctx context.Context, url string) (*store.DB, error) {
 
 type dialect struct{}
 
-func (dialect) Name() string       { return "postgres" }
+func (dialect) Name() string { return "postgres" }
+
+// SnapshotTx asks for REPEATABLE READ: under the default READ COMMITTED
+// each statement would see a newer snapshot.
+func (dialect) SnapshotTx() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
 func (dialect) LockRows() string   { return " FOR UPDATE" }
 func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 func (dialect) Migrations() fs.FS {

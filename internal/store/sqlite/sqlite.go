@@ -55,9 +55,12 @@ func Open(path string) (*store.DB, error) {
 
 type dialect struct{}
 
-func (dialect) Name() string       { return "sqlite" }
-func (dialect) LockRows() string   { return "" }
-func (dialect) SkipLocked() string { return "" }
+func (dialect) Name() string { return "sqlite" }
+
+// SnapshotTx is nil: in WAL mode a transaction reads one snapshot.
+func (dialect) SnapshotTx() *sql.TxOptions { return nil }
+func (dialect) LockRows() string           { return "" }
+func (dialect) SkipLocked() string         { return "" }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sub
