@@ -24,6 +24,9 @@ type Config struct {
 	WebhookRetry   []time.Duration
 	LogFormat      string // text or json
 	LogLevel       string
+	// PprofAddr, when set, serves net/http/pprof on this loopback address,
+	// apart from the API; empty (the default) serves no profiles.
+	PprofAddr string
 
 	rateSpec, retrySpec string
 }
@@ -56,6 +59,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 		"delays between webhook attempts, comma-separated Go durations (env DRIFTWOOD_WEBHOOK_RETRY_SCHEDULE)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "DRIFTWOOD_LOG_FORMAT", "text"), "log format: text or json (env DRIFTWOOD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("DRIFTWOOD_PPROF_ADDR"),
+		"serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off when empty (env DRIFTWOOD_PPROF_ADDR)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
 }
 
@@ -71,6 +76,9 @@ func (c *Config) Finish() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr: %w", err)
+	}
+	if c.PprofAddr != "" && !IsLoopback(c.PprofAddr) {
+		return fmt.Errorf("--pprof-addr: %q is not a loopback address; profiles expose the process's internals", c.PprofAddr)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
