@@ -62,7 +62,7 @@ func freshDatabase(ctx context.Context, kind, dir, pgURL, name string) (*databas
 		return nil, err
 	}
 	defer admin.Close()
-	schema := "bench_" + name + "_" + randomHex(4)
+	schema := "bench_" + strings.ReplaceAll(name, "-", "_") + "_" + randomHex(4)
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		return nil, fmt.Errorf("creating schema: %w", err)
 	}
