@@ -45,6 +45,12 @@ func deploy(ctx context.Context, o *options, bin, dir, name, kind string, replic
 	if err != nil {
 		return nil, err
 	}
+	if kind == "postgres" && replicas > 1 {
+		// The replicas share one pool's worth of connections, as one replica
+		// has: the comparison is of replicas, not of connections, and two
+		// pools of 32 beside other clients exceed max_connections (100).
+		db.DSN = withQuery(db.DSN, "pool_max_conns", strconv.Itoa(32/replicas))
+	}
 	d := &deployment{name: name, db: db, token: "bench_" + randomHex(16), startup: Startup{Store: name}}
 	key := randomKey() // shared by the replicas, as PostgreSQL requires
 	first, err := startServer(ctx, bin, dir, db.DSN, d.token, key, 0)
@@ -172,3 +178,15 @@ func isLoopbackURL(u string) bool {
 }
 
 func ms(d time.Duration) float64 { return round(float64(d.Microseconds())/1000, 1) }
+
+// withQuery returns the URL u with the query parameter key set to value.
+func withQuery(u, key, value string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := p.Query()
+	q.Set(key, value)
+	p.RawQuery = q.Encode()
+	return p.String()
+}

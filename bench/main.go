@@ -48,6 +48,7 @@ type options struct {
 	jsonPath      string
 	profileDir    string
 	baselines     bool
+	keep          bool
 }
 
 // storeKinds maps each deployment name to its database and replica count.
@@ -76,6 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of each scenario of a started server into this directory")
 	fs.BoolVar(&o.baselines, "baselines", true, "measure the ceiling and raw-transaction baselines")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs, SQLite files) and print its path")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -122,7 +124,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if o.keep {
+		fmt.Fprintln(stderr, "keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	rep := &Report{Machine: machine(), Clients: o.clients, Duration: o.duration.String()}
 	progress := func(r *Result) {
 		rep.Results = append(rep.Results, r)

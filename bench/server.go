@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,14 +65,7 @@ func freshDatabase(ctx context.Context, kind, dir, pgURL, name string) (*databas
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		return nil, fmt.Errorf("creating schema: %w", err)
 	}
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		return nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return &database{DSN: u.String(), drop: func() error {
+	return &database{DSN: withQuery(pgURL, "search_path", schema), drop: func() error {
 		admin, err := sql.Open("pgx", pgURL)
 		if err != nil {
 			return err
