@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/config"
@@ -40,8 +43,34 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", a.DB.Dialect().Name(), "version", version)
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	a.Start(ctx)
 	return a.Serve(ctx, ln)
+}
+
+// servePprof serves net/http/pprof on addr, apart from the API so that no
+// API route exposes it, until stop is called.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("serving profiles", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) (*slog.Logger, error) {

@@ -31,6 +31,9 @@ type Config struct {
 	LogLevel            string
 	// TokenIdleTimeout retires tokens unused for this long (0: never).
 	TokenIdleTimeout time.Duration
+	// PprofAddr, when set, serves net/http/pprof on this loopback address,
+	// apart from the API; empty (the default) serves no profiles.
+	PprofAddr string
 
 	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec string
 }
@@ -70,6 +73,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
 	fs.StringVar(&c.idleSpec, "token-idle-timeout", envOr(getenv, "DRIFTWOOD_TOKEN_IDLE_TIMEOUT", DefaultTokenIdleTimeout),
 		"tokens unused for this long stop working, e.g. 720h; 0 turns it off (env DRIFTWOOD_TOKEN_IDLE_TIMEOUT)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("DRIFTWOOD_PPROF_ADDR"),
+		"serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off when empty (env DRIFTWOOD_PPROF_ADDR)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
 }
 
@@ -100,6 +105,9 @@ func (c *Config) Finish() error {
 		if c.WebhookAllowPrivate, err = strconv.ParseBool(c.allowPrivateSpec); err != nil {
 			return fmt.Errorf("--webhook-allow-private: %q is not true or false", c.allowPrivateSpec)
 		}
+	}
+	if c.PprofAddr != "" && !IsLoopback(c.PprofAddr) {
+		return fmt.Errorf("--pprof-addr: %q is not a loopback address; profiles expose the process's internals", c.PprofAddr)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr

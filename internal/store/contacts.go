@@ -60,7 +60,7 @@ func contactConflictMessage(c *contact.Contact) string {
 
 // GetContact implements contact.Store.
 func (db *DB) GetContact(ctx context.Context, orgID, id int64) (*contact.Contact, error) {
-	return getContact(ctx, db.read, orgID, id, "")
+	return getContact(ctx, db.reads, orgID, id, "")
 }
 
 func getContact(ctx context.Context, q queryer, orgID, id int64, lock string) (*contact.Contact, error) {

@@ -54,6 +54,8 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect Dialect
+	// reads is the read pool through prepared statements, for hot reads.
+	reads *preparedReads
 	// Now is the clock every transaction reads once; tests may replace it.
 	Now func() time.Time
 
@@ -72,7 +74,7 @@ func (db *DB) OnEvents(fn func()) {
 
 // New wraps opened pools. read may equal write.
 func New(write, read *sql.DB, d Dialect) *DB {
-	return &DB{write: write, read: read, dialect: d, Now: time.Now}
+	return &DB{write: write, read: read, dialect: d, Now: time.Now, reads: &preparedReads{pool: read}}
 }
 
 // Dialect returns the database's dialect.
@@ -80,6 +82,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.reads.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -31,7 +31,7 @@ func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) error
 
 // TokenByHash implements auth.TokenStore.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*auth.Token, error) {
-	ts, err := queryTokens(ctx, db.read, `WHERE hash = $1`, hash)
+	ts, err := queryTokens(ctx, db.reads, `WHERE hash = $1`, hash) // on every API request
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,20 +22,51 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Open connects to the database at url (postgres://…).
-func Open(ctx context.Context, url string) (*store.DB, error) {
-	db, err := sql.Open("pgx", url)
+// DefaultMaxConns is each replica's pool size unless the URL sets
+// pool_max_conns. Replicas times pool size must stay under the server's
+// max_connections (100 by default): lower it to run more than two replicas.
+const DefaultMaxConns = 32
+
+// Open connects to the database at dsn (postgres://…). The URL may set the
+// pool size with pool_max_conns, pgxpool's name for it.
+func Open(ctx context.Context, dsn string) (*store.DB, error) {
+	dsn, conns, err := poolSize(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(8)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(min(conns, 8))
 	db.SetConnMaxIdleTime(time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connecting: %w", err)
 	}
 	return store.New(db, db, dialect{}), nil
+}
+
+// poolSize takes pool_max_conns out of dsn, which PostgreSQL itself would
+// refuse as an unknown setting.
+func poolSize(dsn string) (string, int, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", 0, errors.New("postgres: the database URL does not parse") // its error would show the password
+	}
+	q := u.Query()
+	v := q.Get("pool_max_conns")
+	if v == "" {
+		return dsn, DefaultMaxConns, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return "", 0, fmt.Errorf("postgres: pool_max_conns=%q is not a positive number", v)
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
 }
 
 type dialect struct{}

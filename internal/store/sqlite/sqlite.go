@@ -22,15 +22,25 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Open opens (creating if needed) the database file at path.
-func Open(path string) (*store.DB, error) {
+// DSN is the data source name of the database file at path with the
+// pragmas every connection gets. bench/ opens its raw baseline with it, so
+// that the baseline and the store run on the same configuration.
+func DSN(path string) string {
 	// busy_timeout first so that the pragmas after it wait instead of failing
 	// while another process (the CLI beside a server) holds the write lock.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-	// IMMEDIATE write transactions take the write lock at BEGIN, so two
-	// processes never deadlock upgrading a read lock.
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+}
+
+// WriteDSN is DSN for the one writer connection: IMMEDIATE write
+// transactions take the write lock at BEGIN, so two processes never deadlock
+// upgrading a read lock.
+func WriteDSN(path string) string { return DSN(path) + "&_txlock=immediate" }
+
+// Open opens (creating if needed) the database file at path.
+func Open(path string) (*store.DB, error) {
+	base := DSN(path)
+	write, err := sql.Open("sqlite", WriteDSN(path))
 	if err != nil {
 		return nil, err
 	}

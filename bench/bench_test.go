@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRun builds Driftwood, starts it on SQLite and runs the baselines and
+// the contacts scenario for a second each: every figure must be there,
+// with throughput and without errors.
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and loads a server for a few seconds")
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	var table strings.Builder
+	args := []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "4", "--json", out}
+	if err := run(context.Background(), args, &table, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*Result{}
+	for _, r := range rep.Results {
+		got[r.Store+"/"+r.Scenario] = r
+	}
+	for _, name := range []string{"-/ceiling", "sqlite/raw-tx", "sqlite/contacts"} {
+		r := got[name]
+		if r == nil || r.RPS <= 0 || r.Errors != 0 || r.P99 <= 0 {
+			t.Errorf("%s: %+v, want throughput, latencies and no errors", name, r)
+		}
+	}
+	c := got["sqlite/contacts"]
+	if c != nil && (c.Server == nil || c.Server.PeakRSSMB <= 0 || c.CeilingRatio <= 0 || len(c.Ops) != 3) {
+		t.Errorf("contacts: server %+v, ceiling ratio %v, ops %v", c.Server, c.CeilingRatio, c.Ops)
+	}
+	if len(rep.Startup) != 1 || rep.Startup[0].ExistingMs <= 0 {
+		t.Errorf("startup: %+v", rep.Startup)
+	}
+	if !strings.Contains(table.String(), "contacts") {
+		t.Errorf("table has no contacts row:\n%s", table.String())
+	}
+}
+
+func TestLatencyOf(t *testing.T) {
+	var ds []int
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, i)
+	}
+	l := latencyOf(msDurations(ds))
+	if l.P50 != 50 || l.P90 != 90 || l.P99 != 99 {
+		t.Errorf("latencyOf(1..100 ms) = %+v", l)
+	}
+}
+
+func msDurations(ms []int) []time.Duration {
+	out := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		out[i] = time.Duration(m) * time.Millisecond
+	}
+	return out
+}

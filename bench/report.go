@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is one run of the tool: the machine, the startups and every
+// scenario's and baseline's result.
+type Report struct {
+	Machine  Machine   `json:"machine"`
+	Clients  int       `json:"clients"`
+	Duration string    `json:"durationPerScenario"`
+	Startup  []Startup `json:"startup,omitempty"`
+	Results  []*Result `json:"results"`
+}
+
+// Machine is where the figures come from.
+type Machine struct {
+	CPUs       int    `json:"cpus"`
+	MemTotalMB int    `json:"memTotalMB"`
+	GoVersion  string `json:"goVersion"`
+	OS         string `json:"os"`
+	Time       string `json:"time"`
+}
+
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		Time: time.Now().UTC().Format(time.RFC3339)}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+				m.MemTotalMB = kb / 1024
+			}
+		}
+	}
+	return m
+}
+
+// Result is one scenario (or baseline) on one deployment.
+type Result struct {
+	Store    string  `json:"store"`
+	Scenario string  `json:"scenario"`
+	Clients  int     `json:"clients"`
+	Seconds  float64 `json:"seconds"`
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	RPS      float64 `json:"rps"`
+	Latency
+	// WritesPerSec counts message posts: the figure compared with raw-tx.
+	WritesPerSec float64 `json:"writesPerSec,omitempty"`
+	// CeilingRatio is RPS over the minimal handler's RPS.
+	CeilingRatio float64 `json:"ceilingRatio,omitempty"`
+	// TxRatio is WritesPerSec over the raw transaction rate of the same
+	// kind of database.
+	TxRatio    float64            `json:"txRatio,omitempty"`
+	Server     *ServerStats       `json:"server,omitempty"`
+	Webhooks   *WebhookStats      `json:"webhooks,omitempty"`
+	Ops        map[string]OpStats `json:"ops,omitempty"`
+	FirstError string             `json:"firstError,omitempty"`
+	Note       string             `json:"note,omitempty"`
+}
+
+// ratios relates each result to the baselines of the run.
+func (rep *Report) ratios() {
+	var ceiling float64
+	raw := map[string]float64{}
+	for _, r := range rep.Results {
+		switch r.Scenario {
+		case "ceiling":
+			ceiling = r.RPS
+		case "raw-tx":
+			raw[r.Store] = r.RPS
+		}
+	}
+	for _, r := range rep.Results {
+		if r.Note != "" || r.Scenario == "ceiling" || r.Scenario == "raw-tx" {
+			continue
+		}
+		if ceiling > 0 {
+			r.CeilingRatio = round(r.RPS/ceiling, 3)
+		}
+		if post, ok := r.Ops["post"]; ok {
+			r.WritesPerSec = post.RPS
+			kind := r.Store
+			if k, ok := storeKinds[r.Store]; ok {
+				kind = k.kind
+			}
+			if raw[kind] > 0 {
+				r.TxRatio = round(post.RPS/raw[kind], 3)
+			}
+		}
+	}
+}
+
+func (rep *Report) writeTable(w io.Writer) {
+	m := rep.Machine
+	fmt.Fprintf(w, "\nmachine: %d CPUs, %d MB, %s %s; %d clients, %s per scenario\n\n", m.CPUs, m.MemTotalMB, m.GoVersion, m.OS, rep.Clients, rep.Duration)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "store\tscenario\treq/s\tp50 ms\tp90 ms\tp99 ms\terrors\t÷ceiling\twrites/s\t÷raw-tx\tRSS MB\tCPU %\t note")
+	for _, r := range rep.Results {
+		if r.Note != "" {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t %s\n", r.Store, r.Scenario, r.Note)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Store, r.Scenario, r.RPS, r.P50, r.P90, r.P99, r.Errors,
+			opt(r.CeilingRatio, "%.2f"), opt(r.WritesPerSec, "%.0f"), opt(r.TxRatio, "%.2f"), serverStat(r, func(s *ServerStats) float64 { return s.PeakRSSMB }), serverStat(r, func(s *ServerStats) float64 { return s.CPUPercent }))
+	}
+	tw.Flush()
+	for _, r := range rep.Results {
+		if h := r.Webhooks; h != nil {
+			fmt.Fprintf(w, "\nwebhooks on %s: %d posted, %d delivered, %d missing; API answer -> arrival p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
+				r.Store, h.Posted, h.Delivered, h.Missing, h.P50, h.P90, h.P99)
+		}
+		if r.FirstError != "" {
+			fmt.Fprintf(w, "\nfirst error of %s %s: %s\n", r.Store, r.Scenario, r.FirstError)
+		}
+	}
+	if len(rep.Startup) > 0 {
+		fmt.Fprintln(w, "\nstartup to ready (/readyz 200):")
+		for _, s := range rep.Startup {
+			fmt.Fprintf(w, "  %-12s fresh database %6.1f ms, existing database %6.1f ms, idle RSS %.1f MB\n", s.Store, s.FreshMs, s.ExistingMs, s.IdleRSSMB)
+		}
+	}
+}
+
+func opt(v float64, format string) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func serverStat(r *Result, f func(*ServerStats) float64) string {
+	if r.Server == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", f(r.Server))
+}
+
+func (rep *Report) writeJSON(path string) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
