@@ -195,7 +195,6 @@ func TestOAuthTokenSource(t *testing.T) {
 func TestOAuthLive(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		x := newFx(t, e)
-		x.pending = "issue 7b"
 		app, tok := x.installPublicApp("oauth live")
 		conf := &drift.OAuthConfig{ClientID: app.ClientID, ClientSecret: app.ClientSecret, BaseURL: e.URL}
 		var rotated int

@@ -1,12 +1,9 @@
 package drift_test
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,47 +20,21 @@ import (
 
 // exercise drives one operation of the listing.
 type exercise struct {
-	// pending names the issue still building the operation: the exercise
-	// skips if, and only if, the server answers 501.
-	pending string
-	run     func(x *fx)
+	run func(x *fx)
 }
 
-var (
-	pathLine   = regexp.MustCompile(`^  (/\S*):\s*$`)
-	methodLine = regexp.MustCompile(`^    (get|put|post|patch|delete|head|options):\s*$`)
-)
-
 // listingOperations returns "METHOD /path" for every operation of the
-// listing. The listing is indented YAML; its paths are the last top-level
-// key, so two line patterns are enough.
-func listingOperations(t *testing.T) []string {
-	t.Helper()
+// listing.
+func listingOperations() []string {
 	var ops []string
-	inPaths, path := false, ""
-	sc := bufio.NewScanner(bytes.NewReader(api.DriftListing))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "paths:":
-			inPaths = true
-		case !inPaths:
-		case len(line) > 0 && line[0] != ' ' && line[0] != '#':
-			inPaths = false
-		case pathLine.MatchString(line):
-			path = pathLine.FindStringSubmatch(line)[1]
-		case methodLine.MatchString(line) && path != "":
-			ops = append(ops, strings.ToUpper(methodLine.FindStringSubmatch(line)[1])+" "+path)
-		}
-	}
-	if len(ops) == 0 {
-		t.Fatal("no operations found in the listing")
+	for _, op := range api.Operations(api.DriftListing) {
+		ops = append(ops, op.Method+" "+op.Path)
 	}
 	return ops
 }
 
 func TestContract(t *testing.T) {
-	ops := listingOperations(t)
+	ops := listingOperations()
 	for _, op := range ops {
 		if _, ok := contract[op]; !ok {
 			t.Errorf("the listing has %s but the contract suite has no exercise for it", op)
@@ -82,23 +53,10 @@ func TestContract(t *testing.T) {
 			ex := contract[op]
 			t.Run(op, func(t *testing.T) {
 				x := newFx(t, e)
-				x.pending = ex.pending
 				ex.run(x)
 			})
 		}
 	})
-}
-
-func TestListingParser(t *testing.T) {
-	ops := listingOperations(t)
-	if len(ops) != 41 {
-		t.Errorf("%d operations, want the seed's 41: %v", len(ops), ops)
-	}
-	for _, want := range []string{"POST /contacts/{id}", "GET /contacts/", "DELETE /scim/Users", "GET /scim/Users/{id}"} {
-		if !slices.Contains(ops, want) {
-			t.Errorf("%s missing from %v", want, ops)
-		}
-	}
 }
 
 // contract maps every operation of the listing to its exercise.
@@ -325,7 +283,7 @@ var contract = map[string]exercise{
 	}},
 
 	// Conversations and messages (reference §3.3, §4 Conversation, Message).
-	"POST /conversations/new": {pending: "issue 4", run: func(x *fx) {
+	"POST /conversations/new": {run: func(x *fx) {
 		conv, err := x.c.CreateConversation(x.ctx, drift.NewConversation{Email: "newconv@example.com",
 			Message: drift.NewConversationMsg{Body: "<p>Hello from the API</p>", Attributes: map[string]any{"integrationSource": "contract"}}})
 		x.ok(err)
@@ -340,7 +298,7 @@ var contract = map[string]exercise{
 			x.t.Fatalf("contact of the conversation: %+v", cs)
 		}
 	}},
-	"GET /conversations/{id}": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/{id}": {run: func(x *fx) {
 		conv := x.newConversation("getconv@example.com", "Hi")
 		got, err := x.c.GetConversation(x.ctx, conv.ID)
 		x.ok(err)
@@ -351,7 +309,7 @@ var contract = map[string]exercise{
 		_, err = x.c.GetConversation(x.ctx, conv.ID+1_000_000)
 		x.wantErr(err, http.StatusNotFound, "not_found")
 	}},
-	"GET /conversations/list": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/list": {run: func(x *fx) {
 		var made []int64
 		for i := range 3 {
 			made = append(made, x.newConversation(fmt.Sprintf("list%d@example.com", i), "Hi").ID)
@@ -392,7 +350,7 @@ var contract = map[string]exercise{
 			}
 		}
 	}},
-	"GET /conversations/stats": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/stats": {run: func(x *fx) {
 		x.newConversation("stats@example.com", "Hi")
 		st, err := x.c.GetConversationStats(x.ctx)
 		x.ok(err)
@@ -401,7 +359,7 @@ var contract = map[string]exercise{
 			x.t.Fatalf("stats %+v", st)
 		}
 	}},
-	"POST /conversations/{id}/messages": {pending: "issue 4", run: func(x *fx) {
+	"POST /conversations/{id}/messages": {run: func(x *fx) {
 		conv := x.newConversation("post@example.com", "Hi")
 		agent := x.newUser("Posting Agent")
 		m, err := x.c.PostMessage(x.ctx, conv.ID, drift.NewMessage{Type: drift.MessageChat, Body: "<p>Pick one</p>",
@@ -434,7 +392,7 @@ var contract = map[string]exercise{
 		_, err = x.c.PostMessage(x.ctx, conv.ID+1_000_000, drift.NewMessage{Type: drift.MessageChat, Body: "x"})
 		x.wantErr(err, http.StatusNotFound, "not_found")
 	}},
-	"GET /conversations/{id}/messages": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/{id}/messages": {run: func(x *fx) {
 		conv := x.newConversation("messages@example.com", "first")
 		for i := range 54 {
 			_, err := x.c.PostMessage(x.ctx, conv.ID, drift.NewMessage{Type: drift.MessageChat, Body: fmt.Sprintf("reply %d", i)})
@@ -466,7 +424,7 @@ var contract = map[string]exercise{
 			}
 		}
 	}},
-	"GET /conversations/{id}/transcript": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/{id}/transcript": {run: func(x *fx) {
 		conv := x.newConversation("transcript@example.com", "Where is my order?")
 		_, err := x.c.PostMessage(x.ctx, conv.ID, drift.NewMessage{Type: drift.MessageChat, Body: "<b>On its way</b>"})
 		x.ok(err)
@@ -476,7 +434,7 @@ var contract = map[string]exercise{
 			x.t.Fatalf("transcript %q", text)
 		}
 	}},
-	"GET /conversations/{id}/json_transcript": {pending: "issue 4", run: func(x *fx) {
+	"GET /conversations/{id}/json_transcript": {run: func(x *fx) {
 		conv := x.newConversation("jsontranscript@example.com", "Hello there")
 		_, err := x.c.PostMessage(x.ctx, conv.ID, drift.NewMessage{Type: drift.MessageChat, Body: "Hi!"})
 		x.ok(err)
@@ -488,7 +446,7 @@ var contract = map[string]exercise{
 			x.t.Fatalf("entries %+v", entries)
 		}
 	}},
-	"GET /attachments/{id}/data": {pending: "issue 4", run: func(x *fx) {
+	"GET /attachments/{id}/data": {run: func(x *fx) {
 		conv := x.newConversation("attach@example.com", "Hi")
 		m, err := x.c.PostMessage(x.ctx, conv.ID, drift.NewMessage{Type: drift.MessageChat, Body: "See attached",
 			Files: []drift.File{{Name: "notes.txt", Data: []byte("hello attachment\n")}}})
@@ -601,7 +559,7 @@ var contract = map[string]exercise{
 	}},
 
 	// App admin (reference §8).
-	"POST /app/token_info": {pending: "issue 7b", run: func(x *fx) {
+	"POST /app/token_info": {run: func(x *fx) {
 		ti, err := x.client(nil).TokenInfo(x.ctx, x.e.Token)
 		x.ok(err)
 		x.shape(map[string]string{"access_token": "string", "authenticated_userid": "string", "credential_id": "string",
@@ -614,7 +572,7 @@ var contract = map[string]exercise{
 			x.t.Fatalf("token info of a bad token: %v", err)
 		}
 	}},
-	"POST /app/uninstall": {pending: "issue 7b", run: func(x *fx) {
+	"POST /app/uninstall": {run: func(x *fx) {
 		app, tok := x.installPublicApp("uninstall")
 		c := x.client(drift.StaticToken(tok.AccessToken))
 		_, err := c.ListUsers(x.ctx)
@@ -802,21 +760,15 @@ func (x *fx) newSCIMUser(userName string) *drift.SCIMUser {
 
 // installPublicApp registers a public app and installs it in the org
 // through OAuth (the consent answered by script), returning the app and
-// its tokens. It skips while apps or OAuth are not served on this build.
+// its tokens.
 func (x *fx) installPublicApp(name string) (*drift.App, *drift.OAuthToken) {
 	x.t.Helper()
 	const redirect = "https://app.example/callback"
 	app, err := x.c.Driftwood().CreateApp(x.ctx, drift.AppSpec{Name: name, Public: true, RedirectURIs: []string{redirect},
 		Scopes: []string{"user_read", "contact_read"}})
-	if errors.Is(err, drift.ErrNotFound) || errors.Is(err, drift.ErrNotImplemented) {
-		x.t.Skipf("pending issue 5: Driftwood's apps API is not served yet (%v)", err)
-	}
 	x.ok(err)
 	pkce := drift.NewPKCE()
 	code, err := x.c.Driftwood().Authorize(x.ctx, app.ClientID, redirect, "st4te", &pkce, "user_read", "contact_read")
-	if errors.Is(err, &drift.Error{Status: http.StatusMethodNotAllowed}) || errors.Is(err, drift.ErrNotImplemented) {
-		x.t.Skipf("pending issue 7b: OAuth is not served yet (%v)", err)
-	}
 	x.ok(err)
 	conf := &drift.OAuthConfig{ClientID: app.ClientID, ClientSecret: app.ClientSecret, BaseURL: x.e.URL}
 	tok, err := conf.ExchangePKCE(x.ctx, code, redirect, pkce.Verifier)

@@ -19,12 +19,11 @@ import (
 // fx is one test's view of a live Driftwood: the SDK client with the org's
 // admin token, and the last answer body, for asserting raw shapes.
 type fx struct {
-	t       *testing.T
-	e       *apitest.Env
-	c       *drift.Client
-	rec     *recorder
-	ctx     context.Context
-	pending string // the issue building this operation; see ok
+	t   *testing.T
+	e   *apitest.Env
+	c   *drift.Client
+	rec *recorder
+	ctx context.Context
 }
 
 func newFx(t *testing.T, e *apitest.Env) *fx {
@@ -40,17 +39,12 @@ func (x *fx) client(ts drift.TokenSource) *drift.Client {
 	return drift.NewClient(x.e.URL, ts, drift.WithHTTPClient(&http.Client{Transport: x.rec}))
 }
 
-// ok fails the test on err, except that an operation still being built
-// elsewhere (x.pending) skips when the server answers 501.
+// ok fails the test on err.
 func (x *fx) ok(err error) {
 	x.t.Helper()
-	if err == nil {
-		return
+	if err != nil {
+		x.t.Fatal(err)
 	}
-	if x.pending != "" && errors.Is(err, drift.ErrNotImplemented) {
-		x.t.Skipf("pending %s: the server answers 501 (%v)", x.pending, err)
-	}
-	x.t.Fatal(err)
 }
 
 // wantErr checks that err is a *drift.Error of status and type.
