@@ -23,7 +23,10 @@ type Config struct {
 	// AllowPrivate lets webhooks reach loopback, private and link-local
 	// addresses (--webhook-allow-private).
 	AllowPrivate bool
-	// Concurrency is how many attempts run at once (default 32).
+	// Concurrency is how many attempts run at once (default 128). Claims
+	// take up to this many deliveries per transaction, and on SQLite each
+	// transaction waits for a turn of the one writer behind the API's, so
+	// this is what lets the dispatcher keep up with busy writers.
 	Concurrency int
 	// PollInterval is how often the database is checked for work that no
 	// Wake announced: retries falling due, events written by other
@@ -63,7 +66,7 @@ func New(store Store, key *secrets.Key, cfg Config, reg prometheus.Registerer) *
 		cfg.Timeout = 15 * time.Second
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 32
+		cfg.Concurrency = 128
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 500 * time.Millisecond
