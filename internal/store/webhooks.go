@@ -29,6 +29,11 @@ type subscriber struct {
 // PostgreSQL skipped by other dispatchers) until they are marked, in the
 // same transaction as their deliveries.
 func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
+	// A read first: an empty outbox costs no write transaction (on SQLite,
+	// no turn of the single writer).
+	if empty, err := db.noRows(ctx, `SELECT 1 FROM events WHERE NOT fanned_out LIMIT 1`); err != nil || empty {
+		return 0, err
+	}
 	var n int
 	err := db.Transact(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
@@ -72,13 +77,28 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 					return err
 				}
 			}
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id = $1`, ev.ID); err != nil {
-				return err
-			}
 		}
-		return nil
+		if n == 0 {
+			return nil
+		}
+		ids := make([]any, n)
+		for i, ev := range evs {
+			ids[i] = ev.ID
+		}
+		_, err = tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
+		return err
 	})
 	return n, err
+}
+
+// noRows reports whether query, run on the read pool, returns no row.
+func (db *DB) noRows(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, query, args...).Scan(&one)
+	if err == sql.ErrNoRows {
+		return true, nil
+	}
+	return false, err
 }
 
 // subscribers lists the org's installations of apps with a live webhook.
@@ -105,11 +125,14 @@ func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error
 
 // ClaimDeliveries implements webhook.Store.
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) ([]webhook.Job, error) {
+	const due = `status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1`
+	if none, err := db.noRows(ctx, `SELECT 1 FROM deliveries WHERE `+due+` LIMIT 1`, db.Now().UnixMilli()); err != nil || none {
+		return nil, err
+	}
 	var jobs []webhook.Job
 	err := db.Transact(ctx, func(tx *Tx) error {
 		jobs = nil
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM deliveries
-			WHERE status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
 			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
 		if err != nil {
 			return err
@@ -151,42 +174,52 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 	return jobs, err
 }
 
-// RecordAttempt implements webhook.Store.
-func (db *DB) RecordAttempt(ctx context.Context, job webhook.Job, r webhook.Result) error {
+// RecordAttempts implements webhook.Store.
+func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
+		for _, r := range rs {
+			if err := tx.recordAttempt(ctx, r.Job, r.Result); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// recordAttempt stores one attempt and its delivery's new state in tx.
+func (tx *Tx) recordAttempt(ctx context.Context, job webhook.Job, r webhook.Result) error {
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
 			latency_ms, response, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response, r.Error, string(r.Outcome)); err != nil {
-			return err
-		}
-		status, step, next, delivered := webhook.Pending, job.Step, int64(0), int64(0)
-		switch r.Outcome {
-		case webhook.OutcomeSucceeded:
-			status, delivered = webhook.Succeeded, r.AttemptedAt
-		case webhook.OutcomeRetry:
-			step, next = job.Step+1, r.NextAttemptAt
-		default:
-			status = webhook.Failed
-		}
-		res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
+		job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response, r.Error, string(r.Outcome)); err != nil {
+		return err
+	}
+	status, step, next, delivered := webhook.Pending, job.Step, int64(0), int64(0)
+	switch r.Outcome {
+	case webhook.OutcomeSucceeded:
+		status, delivered = webhook.Succeeded, r.AttemptedAt
+	case webhook.OutcomeRetry:
+		step, next = job.Step+1, r.NextAttemptAt
+	default:
+		status = webhook.Failed
+	}
+	res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
 			next_attempt_at = $3, leased_until = 0, lease_owner = '', last_status = $4, last_error = $5,
 			delivered_at = CASE WHEN CAST($6 AS BIGINT) > 0 THEN CAST($6 AS BIGINT) ELSE delivered_at END, updated_at = $7
 			WHERE id = $8 AND lease_owner = $9`,
-			string(status), step, next, r.StatusCode, r.Error, delivered, tx.now, job.DeliveryID, job.LeaseOwner)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 || r.Outcome != webhook.OutcomeDisabled {
-			return err
-		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
-			return err
-		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', next_attempt_at = 0,
+		string(status), step, next, r.StatusCode, r.Error, delivered, tx.now, job.DeliveryID, job.LeaseOwner)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 || r.Outcome != webhook.OutcomeDisabled {
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', next_attempt_at = 0,
 			last_error = 'the endpoint answered 410 Gone and was disabled', updated_at = $1
 			WHERE app_id = $2 AND status = 'pending' AND leased_until <= $1`, tx.now, job.AppID)
-		return err
-	})
+	return err
 }
 
 // OldestPending implements webhook.Store.

@@ -23,7 +23,10 @@ type Config struct {
 	// AllowPrivate lets webhooks reach loopback, private and link-local
 	// addresses (--webhook-allow-private).
 	AllowPrivate bool
-	// Concurrency is how many attempts run at once (default 16).
+	// Concurrency is how many attempts run at once (default 128). Claims
+	// take up to this many deliveries per transaction, and on SQLite each
+	// transaction waits for a turn of the one writer behind the API's, so
+	// this is what lets the dispatcher keep up with busy writers.
 	Concurrency int
 	// PollInterval is how often the database is checked for work that no
 	// Wake announced: retries falling due, events written by other
@@ -37,6 +40,12 @@ type Config struct {
 // attempt is made under a lease committed before the POST, so only one of
 // them makes it; a lease that outlives its owner (kill -9) expires and the
 // delivery is taken over.
+//
+// It batches its writes, which on SQLite queue for the one writer with the
+// API's: it fans out only when events may be waiting (Wake or the poll),
+// claims when half of its slots are free (or none is busy, or at the poll),
+// and a recorder stores the results that finish while it writes in one
+// transaction.
 type Dispatcher struct {
 	store   Store
 	key     *secrets.Key
@@ -44,7 +53,8 @@ type Dispatcher struct {
 	log     *slog.Logger
 	client  *http.Client
 	metrics *metrics
-	wake    chan struct{}
+	wake    chan struct{} // events may be waiting
+	freed   chan struct{} // an attempt ended: slots may be free
 
 	mu       sync.Mutex
 	inflight int
@@ -56,7 +66,7 @@ func New(store Store, key *secrets.Key, cfg Config, reg prometheus.Registerer) *
 		cfg.Timeout = 15 * time.Second
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 16
+		cfg.Concurrency = 128
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 500 * time.Millisecond
@@ -72,14 +82,17 @@ func New(store Store, key *secrets.Key, cfg Config, reg prometheus.Registerer) *
 		client:  newClient(cfg.AllowPrivate, cfg.Concurrency),
 		metrics: newMetrics(reg, store),
 		wake:    make(chan struct{}, 1),
+		freed:   make(chan struct{}, 1),
 	}
 }
 
-// Wake tells the dispatcher that there may be work: events committed or an
-// attempt finished. It never blocks.
-func (d *Dispatcher) Wake() {
+// Wake tells the dispatcher that there may be work: events committed or a
+// retry due. It never blocks.
+func (d *Dispatcher) Wake() { signal(d.wake) }
+
+func signal(c chan struct{}) {
 	select {
-	case d.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -92,40 +105,56 @@ const fanOutBatch = 200
 // it claimed is left leased.
 func (d *Dispatcher) Run(ctx context.Context) {
 	owner := secrets.RandomToken("")[:16]
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	var attempts sync.WaitGroup
+	results := make(chan Recorded, d.cfg.Concurrency)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(results)
+	}()
+	defer func() {
+		attempts.Wait()
+		close(results)
+		<-recorded
+	}()
+	poll := time.NewTimer(0)
+	defer poll.Stop()
 	for {
+		var polled, fanOut bool
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.wake:
-		case <-timer.C:
+			fanOut = true
+		case <-poll.C:
+			polled, fanOut = true, true
+		case <-d.freed:
 		}
-		more := d.cycle(ctx, owner, &wg)
-		if more {
+		if d.cycle(ctx, owner, fanOut, polled, &attempts, results) {
 			d.Wake()
 		}
-		timer.Reset(d.cfg.PollInterval)
+		if fanOut { // a fan-out and a claim are what a poll does
+			poll.Reset(d.cfg.PollInterval)
+		}
 	}
 }
 
-// cycle fans out a batch of events and claims what free slots can take. It
-// reports whether there is probably more to do right away.
-func (d *Dispatcher) cycle(ctx context.Context, owner string, wg *sync.WaitGroup) bool {
-	n, err := d.store.FanOut(ctx, fanOutBatch)
-	if err != nil {
-		if ctx.Err() == nil {
+// cycle fans out a batch of events if fanOut, and claims deliveries for the
+// free slots when enough of them are free to be worth a transaction. It
+// reports whether there are probably more events to fan out right away.
+func (d *Dispatcher) cycle(ctx context.Context, owner string, fanOut, polled bool, attempts *sync.WaitGroup, results chan<- Recorded) (more bool) {
+	if fanOut {
+		n, err := d.store.FanOut(ctx, fanOutBatch)
+		if err != nil && ctx.Err() == nil {
 			d.log.Error("fanning out events", "err", err)
 		}
-		return false
+		more = n == fanOutBatch
 	}
 	d.mu.Lock()
-	free := d.cfg.Concurrency - d.inflight
+	free, busy := d.cfg.Concurrency-d.inflight, d.inflight > 0
 	d.mu.Unlock()
-	if free == 0 {
-		return n == fanOutBatch
+	if free == 0 || busy && !polled && free < (d.cfg.Concurrency+1)/2 {
+		return more
 	}
 	lease := time.Now().Add(2 * d.cfg.Timeout).UnixMilli()
 	jobs, err := d.store.ClaimDeliveries(ctx, owner, free, lease)
@@ -133,28 +162,26 @@ func (d *Dispatcher) cycle(ctx context.Context, owner string, wg *sync.WaitGroup
 		if ctx.Err() == nil {
 			d.log.Error("claiming deliveries", "err", err)
 		}
-		return false
+		return more
 	}
 	d.mu.Lock()
 	d.inflight += len(jobs)
 	d.mu.Unlock()
 	for _, job := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		attempts.Go(func() {
 			// The attempt outlives ctx: shutdown lets it finish and be recorded.
-			d.deliver(context.WithoutCancel(ctx), job)
+			results <- Recorded{Job: job, Result: d.attempt(context.WithoutCancel(ctx), job)}
 			d.mu.Lock()
 			d.inflight--
 			d.mu.Unlock()
-			d.Wake()
-		}()
+			signal(d.freed)
+		})
 	}
-	return n == fanOutBatch || len(jobs) == free
+	return more
 }
 
-// deliver makes one attempt of job and records it.
-func (d *Dispatcher) deliver(ctx context.Context, job Job) {
+// attempt makes one attempt of job.
+func (d *Dispatcher) attempt(ctx context.Context, job Job) Result {
 	var a attempt
 	token, err := d.key.Open(job.Sealed.VerificationToken)
 	var signing []string
@@ -171,16 +198,49 @@ func (d *Dispatcher) deliver(ctx context.Context, job Job) {
 	}
 	r := judge(a, d.cfg.Schedule, job.Step, time.Now())
 	d.metrics.observe(r)
-	if err := d.store.RecordAttempt(ctx, job, r); err != nil {
-		// The lease will expire and the delivery be attempted again.
-		d.log.Error("recording a webhook attempt", "delivery", job.DeliveryID, "err", err)
+	return r
+}
+
+// maxRecordBatch bounds the attempts one transaction records.
+const maxRecordBatch = 256
+
+// record stores results until the channel closes: the first that arrives
+// and all that queued behind it meanwhile, in one transaction. It finishes
+// what it received, so a graceful stop loses no result; after a crash the
+// leases expire and the deliveries are attempted again.
+func (d *Dispatcher) record(results <-chan Recorded) {
+	for r := range results {
+		batch := []Recorded{r}
+	drain:
+		for len(batch) < maxRecordBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.recordBatch(batch)
+	}
+}
+
+func (d *Dispatcher) recordBatch(batch []Recorded) {
+	if err := d.store.RecordAttempts(context.Background(), batch); err != nil {
+		// The leases will expire and the deliveries be attempted again.
+		d.log.Error("recording webhook attempts", "attempts", len(batch), "err", err)
 		return
 	}
-	if wait := time.Until(time.UnixMilli(r.NextAttemptAt)); r.Outcome == OutcomeRetry && wait < d.cfg.PollInterval {
-		time.AfterFunc(wait, d.Wake) // a retry due before the next poll
+	for _, rec := range batch {
+		job, r := rec.Job, rec.Result
+		if wait := time.Until(time.UnixMilli(r.NextAttemptAt)); r.Outcome == OutcomeRetry && wait < d.cfg.PollInterval {
+			time.AfterFunc(wait, d.Wake) // a retry due before the next poll
+		}
+		d.log.Debug("webhook attempt", "delivery", job.DeliveryID, "app", job.AppID, "event", job.Event.Type,
+			"status", r.StatusCode, "outcome", r.Outcome, "ms", r.LatencyMs)
 	}
-	d.log.Debug("webhook attempt", "delivery", job.DeliveryID, "app", job.AppID, "event", job.Event.Type,
-		"status", r.StatusCode, "outcome", r.Outcome, "ms", r.LatencyMs)
 }
 
 // metrics are the dispatcher's Prometheus metrics.

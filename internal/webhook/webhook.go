@@ -118,6 +118,12 @@ type Result struct {
 	NextAttemptAt int64 // when Outcome is OutcomeRetry
 }
 
+// Recorded is an attempt to record: the job it was made for and its result.
+type Recorded struct {
+	Job    Job
+	Result Result
+}
+
 // Store is what the dispatcher needs from the database.
 type Store interface {
 	// FanOut turns up to limit outbox events not yet fanned out into one
@@ -128,11 +134,11 @@ type Store interface {
 	// leaseUntil (epoch ms) and commits the lease before returning. A
 	// delivery whose lease expired is due again.
 	ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) ([]Job, error)
-	// RecordAttempt stores an attempt and the delivery's new state, unless
-	// the lease passed to another owner meanwhile (then only the attempt is
-	// kept). OutcomeDisabled also disables the app's webhook and fails its
-	// other pending deliveries.
-	RecordAttempt(ctx context.Context, job Job, r Result) error
+	// RecordAttempts stores attempts and their deliveries' new states, in
+	// order and in one transaction. A delivery whose lease passed to another
+	// owner meanwhile keeps only the attempt. OutcomeDisabled also disables
+	// the app's webhook and fails its other pending deliveries.
+	RecordAttempts(ctx context.Context, rs []Recorded) error
 	// OldestPending returns the creation time (epoch ms) of the oldest
 	// pending delivery, or 0.
 	OldestPending(ctx context.Context) (int64, error)
