@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/scim"
@@ -11,13 +13,14 @@ import (
 // Drift's listing, the documented forms clients really send (reference §3.8),
 // and Driftwood's own API. Each route names the scope it needs.
 func (s *Server) routes() {
-	handle := func(pattern string, scope auth.Scope, h handlerFunc) { s.mux.Handle(pattern, s.api(scope, h)) }
+	handle := func(pattern string, scope auth.Scope, h handlerFunc) { s.register(pattern, scope, s.api(scope, h)) }
+	noToken := func(pattern string, h http.Handler) { s.register(pattern, "", h) }
 
 	// System: no token.
-	s.mux.Handle("GET /healthz", s.public(s.healthz))
-	s.mux.Handle("GET /readyz", s.public(s.readyz))
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
-	s.mux.Handle("GET /openapi.yaml", s.public(s.openapi))
+	noToken("GET /healthz", s.public(s.healthz))
+	noToken("GET /readyz", s.public(s.readyz))
+	noToken("GET /metrics", s.metrics.Handler())
+	noToken("GET /openapi.yaml", s.public(s.openapi))
 
 	// Contacts (reference §3.1).
 	handle("POST /contacts", auth.ContactWrite, s.createContact)
@@ -88,8 +91,8 @@ func (s *Server) routes() {
 	handle("POST /driftwood/v1/seed", auth.Admin, s.adminSeed)
 
 	// App admin (reference §8). token_info carries its token in the body.
-	s.mux.Handle("POST /app/token_info", s.public(notImplemented))
-	s.mux.Handle("POST /app/uninstall", s.public(notImplemented))
+	noToken("POST /app/token_info", s.public(notImplemented))
+	noToken("POST /app/uninstall", s.public(notImplemented))
 
 	// GDPR (reference §9).
 	handle("POST /gdpr/retrieve", auth.GDPRRead, s.gdprRetrieve)
@@ -120,9 +123,27 @@ func (s *Server) routes() {
 	}
 
 	// OAuth 2.0 (reference §2): no bearer token.
-	s.mux.Handle("GET /oauth2/authorize", s.public(notImplemented))
-	s.mux.Handle("GET /authorize", s.public(notImplemented))
-	s.mux.Handle("POST /oauth2/token", s.public(notImplemented))
+	noToken("GET /oauth2/authorize", s.public(notImplemented))
+	noToken("GET /authorize", s.public(notImplemented))
+	noToken("POST /oauth2/token", s.public(notImplemented))
+}
+
+// Route is one registered pattern and the scope it needs ("" for none).
+type Route struct {
+	Method string
+	Path   string // the ServeMux pattern's path, with its {wildcards}
+	Scope  auth.Scope
+}
+
+// Routes lists every registered route in registration order, so that tests
+// can probe the real surface rather than a copy of it.
+func (s *Server) Routes() []Route { return slices.Clone(s.routeList) }
+
+// register adds a route to the mux and to Routes.
+func (s *Server) register(pattern string, scope auth.Scope, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routeList = append(s.routeList, Route{Method: method, Path: path, Scope: scope})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

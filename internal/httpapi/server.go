@@ -69,6 +69,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	handler http.Handler
+	// routeList is every registered route (see Routes).
+	routeList []Route
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
