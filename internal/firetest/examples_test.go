@@ -45,7 +45,7 @@ var examples = map[string][]example{
 	"PATCH /users/update":              {{path: "/users/update?userId={user}", body: `{"name":"Renamed","availability":"OFFLINE","locale":"en-GB"}`}},
 	"GET /users/meetings/org":          {{path: "/users/meetings/org?min_start_time=1899000000000&max_start_time=1901000000000"}},
 	"GET /teams/users/{id}":            {{path: "/teams/users/{user}"}},
-	"POST /conversations/new":          {{body: `{"email":"{email}","message":{"body":"<p>hi</p>","attributes":{"source":"fire"}}}`}},
+	"POST /conversations/new":          {{body: `{"email":"jane@acme.example","message":{"body":"<p>hi</p>","attributes":{"source":"fire"}}}`}},
 	"GET /conversations":               {{path: "/conversations?limit=2&statusId=1&statusId=2"}},
 	"GET /conversations/list":          {{path: "/conversations/list?limit=2"}},
 	"GET /conversations/{id}":          {{path: "/conversations/{conversation}"}},
@@ -88,10 +88,10 @@ var examples = map[string][]example{
 
 	"GET /scim/Users":              {{path: `/scim/Users?filter=userName+eq+%22{useremail}%22&startIndex=1&count=5&attributes=userName`}},
 	"POST /scim/Users":             {{body: scimUser}},
-	"PUT /scim/Users":              {{body: `{"id":"{user}","userName":"{useremail}","active":true}`}},
+	"PUT /scim/Users":              {{body: `{"id":"{user}","userName":"put-fire@x.example","active":true}`}},
 	"DELETE /scim/Users":           {{body: `{"id":"{user}"}`}},
 	"GET /scim/Users/{id}":         {{path: "/scim/Users/{user}?excludedAttributes=emails"}},
-	"PUT /scim/Users/{id}":         {{path: "/scim/Users/{user}", body: `{"userName":"{useremail}","name":{"givenName":"Put"},"active":true}`}},
+	"PUT /scim/Users/{id}":         {{path: "/scim/Users/{user}", body: `{"userName":"put-fire@x.example","name":{"givenName":"Put"},"active":true}`}},
 	"PATCH /scim/Users/{id}":       {{path: "/scim/Users/{user}", body: scimPatch}},
 	"DELETE /scim/Users/{id}":      {{path: "/scim/Users/{user}"}},
 	"GET /scim/Groups/{id}":        {{path: "/scim/Groups/{team}", want: 404}}, // Drift has no groups,
@@ -125,6 +125,9 @@ func examplesOf(t testing.TB, rt httpapi.Route) []example {
 }
 
 var placeholder = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// Placeholders stand for references to existing objects, never for values
+// a request stores: the missing ids must stay missing.
 
 // render replaces the placeholders of s with ids.
 func render(s string, ids map[string]string) string {
