@@ -6,6 +6,7 @@
 //	driftwood org create          create an org and an admin token
 //	driftwood token create|list|revoke
 //	driftwood seed --org N          fill an org with fixtures
+//	driftwood trigger EVENT
 //	driftwood version
 package main
 
@@ -55,6 +56,7 @@ Usage:
   driftwood token list --org N
   driftwood token revoke --org N ID
   driftwood seed --org N [--file fixtures.json] [--reset]
+  driftwood trigger EVENT              cause EVENT through a running Driftwood's API
   driftwood version
 
 Run 'driftwood COMMAND --help' for a command's flags.
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runToken(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args, getenv, stdout, stderr)
+	case "trigger":
+		return runTrigger(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "driftwood", version)
 		return nil

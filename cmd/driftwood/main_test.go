@@ -43,6 +43,7 @@ type server struct {
 	cmd    *exec.Cmd
 	url    string
 	stdout *bytes.Buffer
+	stderr *bytes.Buffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -55,15 +56,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServer runs driftwood serve with env and waits for /readyz.
-func startServer(t *testing.T, env ...string) *server {
+// startServer runs driftwood serve with env and args and waits for /readyz.
+func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--addr", addr)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	s := &server{cmd: cmd, url: "http://" + addr, stdout: &bytes.Buffer{}}
+	s := &server{cmd: cmd, url: "http://" + addr, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	cmd.Stdout = s.stdout
-	cmd.Stderr = &bytes.Buffer{}
+	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestCLI_DemoOrgAndTokens(t *testing.T) {
 		if b.Name == "sqlite" {
 			env = env[:1] // SQLite makes its own key file beside the database
 		}
-		s := startServer(t, env...)
+		s := startServer(t, env)
 		demo := s.stdout.String()
 		if !strings.Contains(demo, "Admin token (shown once, keep it): dwat_") {
 			t.Fatalf("first start did not print the demo token:\n%s", demo)
@@ -167,7 +168,7 @@ func TestCLI_DemoOrgAndTokens(t *testing.T) {
 
 		// A restart keeps everything and prints no new demo token.
 		s.stop(t)
-		s2 := startServer(t, env...)
+		s2 := startServer(t, env)
 		if strings.Contains(s2.stdout.String(), "Admin token") {
 			t.Fatal("a second start printed a demo token again")
 		}
@@ -180,7 +181,7 @@ func TestCLI_DemoOrgAndTokens(t *testing.T) {
 
 func TestCLI_BootstrapToken(t *testing.T) {
 	db := storetest.SQLiteDSN(t)
-	s := startServer(t, "DRIFTWOOD_DB="+db, "DRIFTWOOD_BOOTSTRAP_TOKEN=my-ci-token")
+	s := startServer(t, []string{"DRIFTWOOD_DB=" + db, "DRIFTWOOD_BOOTSTRAP_TOKEN=my-ci-token"})
 	if s.stdout.Len() != 0 {
 		t.Fatalf("a bootstrap start printed:\n%s", s.stdout)
 	}
@@ -237,7 +238,7 @@ func TestCLI_HelpAndErrors(t *testing.T) {
 
 // SIGTERM lets an in-flight request finish before the process exits.
 func TestCLI_GracefulShutdown(t *testing.T) {
-	s := startServer(t, "DRIFTWOOD_DB="+storetest.SQLiteDSN(t), "DRIFTWOOD_BOOTSTRAP_TOKEN=tok")
+	s := startServer(t, []string{"DRIFTWOOD_DB=" + storetest.SQLiteDSN(t), "DRIFTWOOD_BOOTSTRAP_TOKEN=tok"})
 	// A request whose body arrives slowly is in flight when SIGTERM comes.
 	pr, pw := ioPipe()
 	req, _ := http.NewRequestWithContext(context.Background(), "POST", s.url+"/contacts", pr)

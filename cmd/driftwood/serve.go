@@ -33,11 +33,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer a.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the background workers before Close waits for them
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", a.DB.Dialect().Name(), "version", version)
+	a.Start(ctx)
 	return a.Serve(ctx, ln)
 }
 

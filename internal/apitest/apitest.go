@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/auth"
@@ -46,6 +47,9 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		BootstrapToken: secrets.RandomToken("test_"),
 		LogFormat:      "text",
 		LogLevel:       "info",
+		WebhookTimeout: 15 * time.Second,
+		// Tests' webhook receivers listen on loopback, as --addr does here.
+		WebhookAllowPrivate: true,
 	}
 	cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
 	for _, o := range opts {
@@ -61,8 +65,11 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 	}
 	srv.Config.Handler = a.API
 	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	a.Start(ctx)
 	t.Cleanup(func() {
 		srv.Close()
+		cancel()
 		a.Close()
 	})
 	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken}

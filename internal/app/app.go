@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/api"
@@ -20,23 +21,30 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/postgres"
 	"github.com/driftwood-chat/driftwood/internal/store/sqlite"
+	"github.com/driftwood-chat/driftwood/internal/webhook"
 )
 
-// App is a running Driftwood: its store, keys and HTTP handler.
+// App is a running Driftwood: its store, keys, HTTP handler and background
+// workers.
 type App struct {
-	Config config.Config
-	DB     *store.DB
-	Key    *secrets.Key
-	Tokens *auth.Tokens
-	API    *httpapi.Server
-	Log    *slog.Logger
+	Config     config.Config
+	DB         *store.DB
+	Key        *secrets.Key
+	Tokens     *auth.Tokens
+	Apps       *integration.Apps
+	API        *httpapi.Server
+	Dispatcher *webhook.Dispatcher
 	// GDPR completes GDPR requests that were not completed when accepted.
 	GDPR *gdpr.Worker
+	Log  *slog.Logger
+
+	workers sync.WaitGroup
 }
 
 // New opens the database named by cfg.DB, applies migrations, loads the
@@ -57,18 +65,36 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		db.Close()
 		return nil, err
 	}
+	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
 	a.API = httpapi.New(httpapi.Config{
 		Store:     db,
 		Tokens:    a.Tokens,
+		Apps:      a.Apps,
 		Logger:    log,
 		PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst,
-		OpenAPI:   api.DriftListing,
+		OpenAPI:   api.Document(),
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
+	a.Dispatcher = webhook.New(db, key, webhook.Config{
+		Schedule:     cfg.WebhookRetry,
+		Timeout:      cfg.WebhookTimeout,
+		AllowPrivate: cfg.WebhookAllowPrivate,
+		Logger:       log,
+	}, a.API.Metrics().Registry)
+	db.OnEvents(a.Dispatcher.Wake)
 	return a, nil
+}
+
+// Start starts the background workers: the webhook dispatcher and the GDPR
+// worker. They stop when ctx ends; Close waits for them. Their work is
+// durable in the database, so whatever a stop interrupts resumes at the next
+// start.
+func (a *App) Start(ctx context.Context) {
+	a.workers.Go(func() { a.Dispatcher.Run(ctx) })
+	a.workers.Go(func() { a.GDPR.Run(ctx) })
 }
 
 // OpenStore opens and migrates the database: sqlite:PATH or postgres://….
@@ -141,8 +167,12 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 		"(32 random bytes, base64: `head -c32 /dev/urandom | base64`) or --secret-key-file")
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close waits for the background workers, whose context must have ended,
+// and releases the database.
+func (a *App) Close() error {
+	a.workers.Wait()
+	return a.DB.Close()
+}
 
 // Serve serves the API on ln until ctx ends, then shuts down gracefully: it
 // stops accepting, lets in-flight requests finish (up to 30 s) and returns.
@@ -158,17 +188,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	workerCtx, stopWorkers := context.WithCancel(context.Background())
-	workersDone := make(chan struct{})
-	go func() {
-		defer close(workersDone)
-		a.GDPR.Run(workerCtx)
-	}()
-	// Workers stop after HTTP: a request in flight may still queue a job.
-	defer func() {
-		stopWorkers()
-		<-workersDone
-	}()
 	select {
 	case err := <-errc:
 		return err

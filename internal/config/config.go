@@ -22,10 +22,15 @@ type Config struct {
 	RateLimit      float64 // requests per second per token; 0: off
 	RateBurst      int
 	WebhookRetry   []time.Duration
-	LogFormat      string // text or json
-	LogLevel       string
+	// WebhookTimeout bounds each webhook attempt, answer included.
+	WebhookTimeout time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses; by default only when Addr is loopback.
+	WebhookAllowPrivate bool
+	LogFormat           string // text or json
+	LogLevel            string
 
-	rateSpec, retrySpec string
+	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec string
 }
 
 // DefaultRetrySchedule is about three days of webhook retries.
@@ -54,6 +59,11 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 		"requests per second per token, with a burst of twice that; 0 turns it off (env DRIFTWOOD_RATE_LIMIT)")
 	fs.StringVar(&c.retrySpec, "webhook-retry-schedule", envOr(getenv, "DRIFTWOOD_WEBHOOK_RETRY_SCHEDULE", DefaultRetrySchedule),
 		"delays between webhook attempts, comma-separated Go durations (env DRIFTWOOD_WEBHOOK_RETRY_SCHEDULE)")
+	fs.StringVar(&c.timeoutSpec, "webhook-timeout", envOr(getenv, "DRIFTWOOD_WEBHOOK_TIMEOUT", "15s"),
+		"time allowed for each webhook attempt, answer included (env DRIFTWOOD_WEBHOOK_TIMEOUT)")
+	c.allowPrivateSpec = getenv("DRIFTWOOD_WEBHOOK_ALLOW_PRIVATE")
+	fs.BoolFunc("webhook-allow-private", "let webhooks reach loopback, private and link-local addresses\n(env DRIFTWOOD_WEBHOOK_ALLOW_PRIVATE; default: on only when --addr is a loopback address)",
+		func(v string) error { c.allowPrivateSpec = v; return nil })
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "DRIFTWOOD_LOG_FORMAT", "text"), "log format: text or json (env DRIFTWOOD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
@@ -71,6 +81,15 @@ func (c *Config) Finish() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr: %w", err)
+	}
+	if c.WebhookTimeout, err = time.ParseDuration(c.timeoutSpec); err != nil || c.WebhookTimeout <= 0 {
+		return fmt.Errorf("--webhook-timeout: %q is not a positive Go duration", c.timeoutSpec)
+	}
+	c.WebhookAllowPrivate = IsLoopback(c.Addr)
+	if c.allowPrivateSpec != "" {
+		if c.WebhookAllowPrivate, err = strconv.ParseBool(c.allowPrivateSpec); err != nil {
+			return fmt.Errorf("--webhook-allow-private: %q is not true or false", c.allowPrivateSpec)
+		}
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -12,12 +13,15 @@ import (
 // firstParty reports whether p may use the GDPR API: Drift grants it only
 // to apps the org owns itself, never to third-party apps (reference §9).
 // Tokens of no app (the org's admin and CLI tokens) are the org's own.
-//
-// TODO(lead): apps are built on another branch. When they land, look up
-// p.AppID and return true only when that app's owner org is p.OrgID; until
-// then every app token is refused.
-func firstParty(ctx context.Context, p auth.Principal) bool {
-	return p.AppID == 0
+func (s *Server) firstParty(ctx context.Context, p auth.Principal) (bool, error) {
+	if p.AppID == 0 {
+		return true, nil
+	}
+	_, err := s.cfg.Apps.Get(ctx, p.OrgID, p.AppID) // only the owner org finds it
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (s *Server) gdprRetrieve(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +36,9 @@ func (s *Server) gdprDelete(w http.ResponseWriter, r *http.Request) error {
 // carries it out at once; if that fails, the GDPR worker finishes it.
 func (s *Server) gdprRequest(w http.ResponseWriter, r *http.Request, kind gdpr.Kind) error {
 	p, _ := auth.FromContext(r.Context())
-	if !firstParty(r.Context(), p) {
+	if ok, err := s.firstParty(r.Context(), p); err != nil {
+		return err
+	} else if !ok {
 		return apperr.New(apperr.Forbidden, "only apps owned by this org may use the GDPR API")
 	}
 	var body struct {

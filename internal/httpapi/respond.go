@@ -168,3 +168,12 @@ func jsonKind(k string) string {
 	}
 	return fmt.Sprintf("a %s", k)
 }
+
+// decodeOptionalJSON is decodeJSON for requests whose body may be left out:
+// no body leaves v as it is.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(r, v)
+}

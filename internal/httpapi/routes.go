@@ -122,6 +122,18 @@ func (s *Server) routes() {
 		handle("GET "+base+"/ResourceTypes/{id}", auth.Admin, s.scimDocument(scim.ResourceTypes))
 	}
 
+	// Driftwood's own API: apps and their webhook deliveries (design.md).
+	handle("POST /driftwood/v1/apps", auth.Admin, s.createApp)
+	handle("GET /driftwood/v1/apps", auth.Admin, s.listApps)
+	handle("GET /driftwood/v1/apps/{id}", auth.Admin, s.getApp)
+	handle("PATCH /driftwood/v1/apps/{id}", auth.Admin, s.updateApp)
+	handle("DELETE /driftwood/v1/apps/{id}", auth.Admin, s.deleteApp)
+	handle("POST /driftwood/v1/apps/{id}/tokens", auth.Admin, s.installApp)
+	handle("POST /driftwood/v1/apps/{id}/rotate", auth.Admin, s.rotateApp)
+	handle("GET /driftwood/v1/deliveries", auth.Admin, s.listDeliveries)
+	handle("GET /driftwood/v1/deliveries/{id}", auth.Admin, s.getDelivery)
+	handle("POST /driftwood/v1/deliveries/{id}/retry", auth.Admin, s.retryDelivery)
+
 	// OAuth 2.0 (reference §2): no bearer token.
 	noToken("GET /oauth2/authorize", s.public(notImplemented))
 	noToken("GET /authorize", s.public(notImplemented))

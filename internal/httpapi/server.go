@@ -18,6 +18,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
@@ -25,6 +26,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
+	"github.com/driftwood-chat/driftwood/internal/webhook"
 )
 
 // Store is every persistence interface the API uses.
@@ -41,6 +43,7 @@ type Store interface {
 	ResetOrg(ctx context.Context, orgID int64) error
 	scim.Store
 	gdpr.Store
+	webhook.LogStore
 	Ping(ctx context.Context) error
 }
 
@@ -48,6 +51,7 @@ type Store interface {
 type Config struct {
 	Store  Store
 	Tokens *auth.Tokens
+	Apps   *integration.Apps
 	Logger *slog.Logger
 	// PublicURL is Driftwood's own address as clients reach it, without a
 	// trailing slash; pagination links are absolute URLs on it.

@@ -94,13 +94,11 @@ func (db *DB) ContactsByExternalID(ctx context.Context, orgID int64, externalIDs
 		return nil, nil
 	}
 	args := []any{orgID}
-	marks := make([]string, len(externalIDs))
-	for i, id := range externalIDs {
+	for _, id := range externalIDs {
 		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+2)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
-		WHERE org_id = $1 AND external_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+		WHERE org_id = $1 AND external_id IN (`+placeholders(2, len(externalIDs))+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,18 +175,16 @@ func (tx *Tx) saveContact(ctx context.Context, c *contact.Contact) error {
 func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs contact.Attributes) error {
 	seen := map[string]string{}
 	args := []any{orgID}
-	var marks []string
 	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		if typ := contact.InferType(name, attrs[name]); typ != "" {
 			seen[name] = typ
 			args = append(args, name)
-			marks = append(marks, fmt.Sprintf("$%d", len(args)))
 		}
 	}
 	if len(seen) == 0 {
 		return nil
 	}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+strings.Join(marks, ", ")+`)`, args...)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
 	if err != nil {
 		return err
 	}
@@ -336,22 +332,4 @@ func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (in
 		return nil
 	})
 	return n, err
-}
-
-// nullable maps "" to SQL NULL.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// decodeJSONObject decodes a stored JSON object keeping numbers exact
-// (int64 ids survive the round trip).
-func decodeJSONObject(s string) (map[string]any, error) {
-	var m map[string]any
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	err := dec.Decode(&m)
-	return m, err
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -52,6 +53,18 @@ type DB struct {
 	dialect Dialect
 	// Now is the clock every transaction reads once; tests may replace it.
 	Now func() time.Time
+
+	hooksMu    sync.Mutex
+	eventHooks []func()
+}
+
+// OnEvents registers fn to run after each commit of a transaction that
+// appended events, so that consumers in this process (the webhook
+// dispatcher) need not wait for their next poll. fn must not block.
+func (db *DB) OnEvents(fn func()) {
+	db.hooksMu.Lock()
+	defer db.hooksMu.Unlock()
+	db.eventHooks = append(db.eventHooks, fn)
 }
 
 // New wraps opened pools. read may equal write.
@@ -85,9 +98,10 @@ type queryer interface {
 // Tx is one write transaction. It carries the fixed time of the transaction
 // so that every row it writes has the same timestamp.
 type Tx struct {
-	tx  *sql.Tx
-	db  *DB
-	now int64 // epoch ms
+	tx       *sql.Tx
+	db       *DB
+	now      int64 // epoch ms
+	appended bool  // events were appended
 }
 
 // Now is the transaction's time in epoch milliseconds.
@@ -122,6 +136,14 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	if tx.appended {
+		db.hooksMu.Lock()
+		hooks := db.eventHooks
+		db.hooksMu.Unlock()
+		for _, fn := range hooks {
+			fn()
+		}
+	}
 	return nil
 }
 
@@ -131,6 +153,7 @@ func (tx *Tx) AppendEvent(ctx context.Context, ev events.Event) error {
 	_, err := tx.tx.ExecContext(ctx,
 		`INSERT INTO events (org_id, type, data, created_at) VALUES ($1, $2, $3, $4)`,
 		ev.OrgID, string(ev.Type), string(ev.Data), tx.now)
+	tx.appended = true
 	return err
 }
 

@@ -135,19 +135,6 @@ func (db *DB) PendingGDPRRequests(ctx context.Context) ([]int64, error) {
 	return scanIDs(rows)
 }
 
-func scanIDs(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 func queryGDPR(ctx context.Context, q queryer, where string, args ...any) ([]*gdpr.Request, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+gdprColumns+` FROM gdpr_requests `+where, args...)
 	if err != nil {

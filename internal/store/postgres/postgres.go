@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -26,7 +27,8 @@ func Open(ctx context.Context, url string) (*store.DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connecting: %w", err)

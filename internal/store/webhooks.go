@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/webhook"
+)
+
+var (
+	_ webhook.Store    = (*DB)(nil)
+	_ webhook.LogStore = (*DB)(nil)
+)
+
+// subscriber is an installation that may receive events.
+type subscriber struct {
+	appID  int64
+	events []events.Type
+	scopes []auth.Scope
+}
+
+// FanOut implements webhook.Store. The events taken are locked (and on
+// PostgreSQL skipped by other dispatchers) until they are marked, in the
+// same transaction as their deliveries.
+func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := db.Transact(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
+			ORDER BY id LIMIT $1`+db.dialect.SkipLocked(), limit)
+		if err != nil {
+			return err
+		}
+		var evs []events.Event
+		for rows.Next() {
+			var ev events.Event
+			var typ string
+			if err := rows.Scan(&ev.ID, &ev.OrgID, &typ); err != nil {
+				rows.Close()
+				return err
+			}
+			ev.Type = events.Type(typ)
+			evs = append(evs, ev)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(evs)
+		subs := map[int64][]subscriber{} // by org
+		for _, ev := range evs {
+			list, ok := subs[ev.OrgID]
+			if !ok {
+				if list, err = tx.subscribers(ctx, ev.OrgID); err != nil {
+					return err
+				}
+				subs[ev.OrgID] = list
+			}
+			for _, s := range list {
+				if !integration.Wants(s.events, s.scopes, ev.Type) {
+					continue
+				}
+				if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (app_id, org_id, event_id, event_type,
+					webhook_id, status, next_attempt_at, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id, app_id) DO NOTHING`,
+					s.appID, ev.OrgID, ev.ID, string(ev.Type), webhook.NewWebhookID(), string(webhook.Pending), tx.now, tx.now, tx.now); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id = $1`, ev.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// subscribers lists the org's installations of apps with a live webhook.
+func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT a.id, a.events, i.scopes FROM installations i
+		JOIN apps a ON a.id = i.app_id
+		WHERE i.org_id = $1 AND i.uninstalled_at = 0 AND a.webhook_url <> '' AND a.webhook_disabled_at = 0`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []subscriber
+	for rows.Next() {
+		var s subscriber
+		var evs, scopes string
+		if err := rows.Scan(&s.appID, &evs, &scopes); err != nil {
+			return nil, err
+		}
+		s.events, s.scopes = splitEvents(evs), splitScopes(scopes)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDeliveries implements webhook.Store.
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) ([]webhook.Job, error) {
+	var jobs []webhook.Job
+	err := db.Transact(ctx, func(tx *Tx) error {
+		jobs = nil
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1
+			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
+		if err != nil {
+			return err
+		}
+		ids, err := scanIDs(rows)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := []any{leaseUntil, owner}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
+			WHERE id IN (`+placeholders(3, len(ids))+`)`, args...); err != nil {
+			return err
+		}
+		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
+			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret
+			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
+			WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, args[2:]...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j := webhook.Job{LeaseOwner: owner}
+			var typ, data string
+			if err := rows.Scan(&j.DeliveryID, &j.AppID, &j.WebhookID, &j.Step, &j.Event.ID, &j.Event.OrgID, &typ, &data,
+				&j.Event.CreatedAt, &j.URL, &j.Sealed.VerificationToken, &j.Sealed.SigningSecret); err != nil {
+				return err
+			}
+			j.Event.Type, j.Event.Data = events.Type(typ), []byte(data)
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	return jobs, err
+}
+
+// RecordAttempt implements webhook.Store.
+func (db *DB) RecordAttempt(ctx context.Context, job webhook.Job, r webhook.Result) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
+			latency_ms, response, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response, r.Error, string(r.Outcome)); err != nil {
+			return err
+		}
+		status, step, next, delivered := webhook.Pending, job.Step, int64(0), int64(0)
+		switch r.Outcome {
+		case webhook.OutcomeSucceeded:
+			status, delivered = webhook.Succeeded, r.AttemptedAt
+		case webhook.OutcomeRetry:
+			step, next = job.Step+1, r.NextAttemptAt
+		default:
+			status = webhook.Failed
+		}
+		res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
+			next_attempt_at = $3, leased_until = 0, lease_owner = '', last_status = $4, last_error = $5,
+			delivered_at = CASE WHEN CAST($6 AS BIGINT) > 0 THEN CAST($6 AS BIGINT) ELSE delivered_at END, updated_at = $7
+			WHERE id = $8 AND lease_owner = $9`,
+			string(status), step, next, r.StatusCode, r.Error, delivered, tx.now, job.DeliveryID, job.LeaseOwner)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 || r.Outcome != webhook.OutcomeDisabled {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
+			return err
+		}
+		_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', next_attempt_at = 0,
+			last_error = 'the endpoint answered 410 Gone and was disabled', updated_at = $1
+			WHERE app_id = $2 AND status = 'pending' AND leased_until <= $1`, tx.now, job.AppID)
+		return err
+	})
+}
+
+// OldestPending implements webhook.Store.
+func (db *DB) OldestPending(ctx context.Context) (int64, error) {
+	var created sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM deliveries WHERE status = 'pending'`).Scan(&created)
+	return created.Int64, err
+}
+
+const deliveryColumns = `d.id, d.app_id, d.org_id, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
+	d.next_attempt_at, d.last_status, d.last_error, d.delivered_at, d.created_at, d.updated_at`
+
+// ListDeliveries implements webhook.LogStore.
+func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Filter) ([]*webhook.Delivery, error) {
+	where := []string{"a.org_id = $1"}
+	args := []any{ownerOrgID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.AppID != 0 {
+		add("d.app_id = $%d", f.AppID)
+	}
+	if f.EventType != "" {
+		add("d.event_type = $%d", string(f.EventType))
+	}
+	if f.Status != "" {
+		add("d.status = $%d", string(f.Status))
+	}
+	if f.Before != 0 {
+		add("d.id < $%d", f.Before)
+	}
+	args = append(args, f.Limit)
+	return queryDeliveries(ctx, db.read, `WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY d.id DESC LIMIT $%d`, len(args)), args...)
+}
+
+// GetDelivery implements webhook.LogStore.
+func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
+	d, err := getDelivery(ctx, db.read, ownerOrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, attempted_at, status_code, latency_ms, response, error, outcome
+		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	d.Attempts = []webhook.Attempt{}
+	for rows.Next() {
+		var a webhook.Attempt
+		var outcome string
+		if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.StatusCode, &a.LatencyMs, &a.Response, &a.Error, &outcome); err != nil {
+			return nil, err
+		}
+		a.Outcome = webhook.Outcome(outcome)
+		d.Attempts = append(d.Attempts, a)
+	}
+	return d, rows.Err()
+}
+
+// RetryDelivery implements webhook.LogStore.
+func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
+	var d *webhook.Delivery
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var leasedUntil int64
+		err := tx.tx.QueryRowContext(ctx, `SELECT d.leased_until FROM deliveries d JOIN apps a ON a.id = d.app_id
+			WHERE d.id = $1 AND a.org_id = $2`+db.dialect.LockRows(), id, ownerOrgID).Scan(&leasedUntil)
+		if err == sql.ErrNoRows {
+			return apperr.NotFoundf("no delivery with id %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if leasedUntil > tx.now {
+			return apperr.New(apperr.Conflict, "delivery %d is being attempted right now; retry it once the attempt is recorded", id)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', step = 0, next_attempt_at = $1,
+			updated_at = $1 WHERE id = $2`, tx.now, id); err != nil {
+			return err
+		}
+		d, err = getDelivery(ctx, tx.tx, ownerOrgID, id)
+		return err
+	})
+	return d, err
+}
+
+func getDelivery(ctx context.Context, q queryer, ownerOrgID, id int64) (*webhook.Delivery, error) {
+	ds, err := queryDeliveries(ctx, q, `WHERE d.id = $1 AND a.org_id = $2`, id, ownerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, apperr.NotFoundf("no delivery with id %d", id)
+	}
+	return ds[0], nil
+}
+
+func queryDeliveries(ctx context.Context, q queryer, where string, args ...any) ([]*webhook.Delivery, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN apps a ON a.id = d.app_id `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*webhook.Delivery{}
+	for rows.Next() {
+		d := &webhook.Delivery{}
+		var typ, status string
+		if err := rows.Scan(&d.ID, &d.AppID, &d.OrgID, &d.EventID, &typ, &d.WebhookID, &status, &d.AttemptCount,
+			&d.NextAttemptAt, &d.LastStatus, &d.LastError, &d.DeliveredAt, &d.CreatedAt, &d.UpdatedAt); err != nil {
+			return nil, err
+		}
+		d.EventType, d.Status = events.Type(typ), webhook.Status(status)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
