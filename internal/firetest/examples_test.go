@@ -86,6 +86,17 @@ var examples = map[string][]example{
 	"POST /gdpr/delete":                    {{body: `{"email":"{email}"}`}},
 	"GET /driftwood/v1/gdpr/requests/{id}": {{path: "/driftwood/v1/gdpr/requests/{gdpr}"}},
 
+	"POST /driftwood/v1/apps": {{body: `{"name":"Fire app","webhookUrl":"http://127.0.0.1:9/hook","events":["new_message","contact_updated"],` +
+		`"scopes":["all_contact_read","conversation_read"],"redirectUris":["https://fire.example/cb"],"public":false}`}},
+	"GET /driftwood/v1/apps/{id}":              {{path: "/driftwood/v1/apps/{app}"}},
+	"PATCH /driftwood/v1/apps/{id}":            {{path: "/driftwood/v1/apps/{app}", body: `{"name":"Renamed app","events":["contact_updated"]}`}},
+	"DELETE /driftwood/v1/apps/{id}":           {{path: "/driftwood/v1/apps/{app}"}},
+	"POST /driftwood/v1/apps/{id}/tokens":      {{path: "/driftwood/v1/apps/{app}/tokens", body: `{"scopes":["all_contact_read"]}`}},
+	"POST /driftwood/v1/apps/{id}/rotate":      {{path: "/driftwood/v1/apps/{app}/rotate", body: `{"signingSecret":true,"verificationToken":true}`}},
+	"GET /driftwood/v1/deliveries/{id}":        {{path: "/driftwood/v1/deliveries/{delivery}"}},
+	"POST /driftwood/v1/deliveries/{id}/retry": {{path: "/driftwood/v1/deliveries/{delivery}/retry"}},
+	"GET /driftwood/v1/deliveries":             {{path: "/driftwood/v1/deliveries?appId={app}&status=succeeded&limit=5"}},
+
 	"GET /scim/Users":              {{path: `/scim/Users?filter=userName+eq+%22{useremail}%22&startIndex=1&count=5&attributes=userName`}},
 	"POST /scim/Users":             {{body: scimUser}},
 	"PUT /scim/Users":              {{body: `{"id":"{user}","userName":"put-fire@x.example","active":true}`}},

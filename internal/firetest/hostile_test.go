@@ -170,7 +170,7 @@ var badIDs = []string{
 
 // queryParams are every query parameter some route reads.
 var queryParams = []string{
-	"limit", "size", "index", "page_token", "next", "statusId", "email", "id", "idType", "userId",
+	"limit", "size", "index", "page_token", "next", "statusId", "appId", "status", "email", "id", "idType", "userId",
 	"min_start_time", "max_start_time", "filter", "startIndex", "count", "attributes", "excludedAttributes",
 }
 
