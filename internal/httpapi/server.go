@@ -86,6 +86,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	handler http.Handler
+	// routeList is every registered route (see Routes).
+	routeList []Route
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
@@ -213,6 +215,10 @@ func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
 			return
 		}
 		info(r.Context()).orgID = p.OrgID
+		if err := checkURLText(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		if !s.allow(w, p.TokenID) {
 			s.writeError(w, r, apperr.New(apperr.RateLimited, "rate limit exceeded; retry after the time in Retry-After"))
 			return
@@ -226,6 +232,22 @@ func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// checkURLText refuses a path or query value that is not plain text (see
+// plainText), which PostgreSQL could not even compare.
+func checkURLText(r *http.Request) error {
+	if !plainText(r.URL.Path) {
+		return apperr.New(apperr.BadRequest, "the path must be UTF-8 text without NUL")
+	}
+	for name, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if !plainText(name) || !plainText(v) {
+				return apperr.Invalidf(name, "query parameters must be UTF-8 text without NUL")
+			}
+		}
+	}
+	return nil
 }
 
 // public wraps a handler that needs no token.
