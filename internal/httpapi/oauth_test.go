@@ -652,3 +652,23 @@ func queryRow(t *testing.T, e *apitest.Env, query string, args []any, dest ...an
 		t.Fatal(err)
 	}
 }
+
+// NUL, which PostgreSQL cannot even compare, is refused in every OAuth
+// parameter (form, JSON or HTTP Basic) with a 400, never a 500.
+func TestOAuth_NULRefused(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		a := newOAuthApp(t, e, nil)
+		for _, path := range []string{"/oauth2/token", "/oauth2/revoke"} {
+			wantOAuthError(t, send(t, e, "POST", path, "application/json", `{"client_id":"x\u0000","client_secret":"s","token":"t"}`, nil), 400, "invalid_request")
+			wantOAuthError(t, postForm(t, e, path, url.Values{"client_id": {a.ClientID}, "client_secret": {"s\x00"}, "token": {"t"}}, nil), 400, "invalid_request")
+			wantOAuthError(t, send(t, e, "POST", path, "application/x-www-form-urlencoded", "token=t",
+				map[string]string{"Authorization": "Basic " + basic("x\x00", "s")}), 400, "invalid_request")
+		}
+		form := authorizeForm(a, "contact_read")
+		form.Set("client_id", "x\x00")
+		if r := postForm(t, e, "/oauth2/authorize", form, map[string]string{"Authorization": "Bearer " + e.Token}); r.Status != 400 {
+			t.Fatalf("consent with NUL: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -240,14 +241,23 @@ func checkURLText(r *http.Request) error {
 	if !plainText(r.URL.Path) {
 		return apperr.New(apperr.BadRequest, "the path must be UTF-8 text without NUL")
 	}
-	for name, vs := range r.URL.Query() {
-		for _, v := range vs {
-			if !plainText(name) || !plainText(v) {
-				return apperr.Invalidf(name, "query parameters must be UTF-8 text without NUL")
+	if name, ok := plainValues(r.URL.Query()); !ok {
+		return apperr.Invalidf(name, "query parameters must be UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// plainValues reports whether every name and value of v is plain text, and
+// else the first name that is not.
+func plainValues(v url.Values) (string, bool) {
+	for name, vs := range v {
+		for _, x := range vs {
+			if !plainText(name) || !plainText(x) {
+				return name, false
 			}
 		}
 	}
-	return nil
+	return "", true
 }
 
 // public wraps a handler that needs no token.
