@@ -1,6 +1,7 @@
 package firetest_test
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,13 +10,39 @@ import (
 )
 
 // example is a good request to a route: its path and query, and its JSON
-// body. {kind} placeholders (contact, user, …: see missing) are replaced with
-// an org's ids; hostile requests are mutations of it.
+// body. {kind} placeholders (contact, user, …: see missing, and the OAuth
+// values of fillOAuth) are replaced with an org's ids; hostile requests are
+// mutations of it.
 type example struct {
-	path string // with its query; "" is the route's path as registered
-	body string
-	want int // the example's status, when it is not a success
+	path  string // with its query; "" is the route's path as registered
+	body  string
+	form  bool   // the body is a form (application/x-www-form-urlencoded), not JSON
+	token string // the bearer token, when not the org's own
+	want  int    // the example's status, when it is not a success
 }
+
+// header is the example's Content-Type, when it is not JSON.
+func (ex example) header() http.Header {
+	if ex.form {
+		return formHeader
+	}
+	return nil
+}
+
+// bearer is the token the example is sent with, as org o.
+func (ex example) bearer(o *org) string {
+	if ex.token != "" {
+		return render(ex.token, o.ids)
+	}
+	return o.token
+}
+
+// The OAuth examples' parameters; the hostile suite sends a form example's
+// values through the same mutations as a JSON body's.
+const (
+	fireRedirectQ = "redirect_uri=https%3A%2F%2Ffire.example%2Fcb"
+	authorizeQ    = "?response_type=code&client_id={clientid}&" + fireRedirectQ + "&state=st&scope=contact_read"
+)
 
 const scimUser = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"scim-fire@x.example",` +
 	`"name":{"givenName":"Sam","familyName":"Fire"},"emails":[{"value":"scim-fire@x.example","primary":true}],"active":true}`
@@ -97,6 +124,17 @@ var examples = map[string][]example{
 	"POST /driftwood/v1/deliveries/{id}/retry": {{path: "/driftwood/v1/deliveries/{delivery}/retry"}},
 	"GET /driftwood/v1/deliveries":             {{path: "/driftwood/v1/deliveries?appId={app}&status=succeeded&limit=5"}},
 
+	"POST /app/token_info":   {{body: `{"access_token":"{token}"}`}},
+	"POST /app/uninstall":    {{path: "/app/uninstall?clientId={clientid}&clientSecret={clientsecret}", token: "{apptoken}"}},
+	"GET /oauth2/authorize":  {{path: "/oauth2/authorize" + authorizeQ}},
+	"GET /authorize":         {{path: "/authorize" + authorizeQ}},
+	"POST /oauth2/authorize": {{body: authorizeQ[1:] + "&decision=allow", form: true}},
+	"POST /oauth2/token": {
+		{body: `{"grant_type":"refresh_token","client_id":"{clientid}","client_secret":"{clientsecret}","refresh_token":"{refresh}"}`},
+		{body: "grant_type=authorization_code&client_id={clientid}&client_secret={clientsecret}&code={code}&" + fireRedirectQ, form: true},
+	},
+	"POST /oauth2/revoke": {{body: `{"client_id":"{clientid}","client_secret":"{clientsecret}","token":"{access}"}`}},
+
 	"GET /scim/Users":              {{path: `/scim/Users?filter=userName+eq+%22{useremail}%22&startIndex=1&count=5&attributes=userName`}},
 	"POST /scim/Users":             {{body: scimUser}},
 	"PUT /scim/Users":              {{body: `{"id":"{user}","userName":"put-fire@x.example","active":true}`}},
@@ -166,7 +204,8 @@ func (ex example) kinds() []string {
 // destructive routes delete what later requests use, so they run last.
 func destructive(rt httpapi.Route) bool {
 	return rt.Method == "DELETE" || strings.HasSuffix(rt.Path, "/reset") || strings.HasSuffix(rt.Path, "/seed") ||
-		strings.HasSuffix(rt.Path, "/cancel") || rt.Path == "/gdpr/delete" || (rt.Method == "POST" && rt.Path == "/contacts/{id}")
+		strings.HasSuffix(rt.Path, "/cancel") || rt.Path == "/gdpr/delete" || (rt.Method == "POST" && rt.Path == "/contacts/{id}") ||
+		rt.Path == "/app/uninstall" || rt.Path == "/oauth2/revoke"
 }
 
 // ordered returns routes with the destructive ones last.

@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/oauth"
+	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -24,6 +29,7 @@ type hostile struct {
 	body   []byte
 	chunk  bool // send the body without a Content-Length
 	header http.Header
+	token  string
 	noAuth bool
 }
 
@@ -47,11 +53,6 @@ func TestHostileInput(t *testing.T) {
 	})
 }
 
-// unimplemented routes may answer 501 (OAuth and app admin are a later issue's).
-func unimplemented(rt httpapi.Route) bool {
-	return strings.HasPrefix(rt.Path, "/app/") || strings.HasPrefix(rt.Path, "/oauth2/") || rt.Path == "/authorize"
-}
-
 // fire sends reqs to the route and checks every answer, and that no error
 // answer wrote a row (see countWrites).
 func (w *world) fire(t *testing.T, rt httpapi.Route, reqs []hostile) int {
@@ -61,35 +62,81 @@ func (w *world) fire(t *testing.T, rt httpapi.Route, reqs []hostile) int {
 		if h.chunk {
 			body = io.MultiReader(bytes.NewReader(h.body))
 		}
-		token := w.a.token
+		token := h.token
 		if h.noAuth {
 			token = ""
 		}
 		before := w.writes(t)
 		rec := serve(w.e.App.API, h.method, h.path, token, body, h.header)
 		desc := fmt.Sprintf("%s %s (%s: %s %.80q)", rt.Method, rt.Path, h.what, h.method, h.path)
-		switch {
-		case rec.Code == http.StatusNotImplemented && unimplemented(rt):
-		case rec.Code >= 500:
+		if rec.Code >= 500 {
 			t.Errorf("%s: %d %.300s", desc, rec.Code, rec.Body)
-		case rec.Code >= 400 && !json.Valid(rec.Body.Bytes()):
-			t.Errorf("%s: %d answer is not JSON: %.200q", desc, rec.Code, rec.Body)
+		} else if problem := errorShape(rt, rec); rec.Code >= 400 && problem != "" {
+			t.Errorf("%s: %d answer %s: %.200q", desc, rec.Code, problem, rec.Body)
 		}
-		if n := w.writes(t) - before; n > 0 && (rec.Code >= 400 || h.method == "GET") {
+		if n := w.writes(t) - before; n > 0 && (rec.Code >= 400 || h.method == "GET") && !replayRefused(rt, rec) {
 			t.Errorf("%s: answered %d but wrote %d rows", desc, rec.Code, n)
 		}
 	}
 	return len(reqs)
 }
 
+// errorShape says what is wrong with an error answer of rt ("" if nothing):
+// Drift's {"error":{"type","message"}} everywhere, SCIM's error schema
+// under /scim; RFC 6749's {"error","error_description"} on /oauth2/* too,
+// and the consent routes may also answer an HTML error page, as a browser
+// is on the other end.
+func errorShape(rt httpapi.Route, rec *httptest.ResponseRecorder) string {
+	if strings.HasSuffix(rt.Path, "authorize") && strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		if !strings.Contains(rec.Body.String(), "Cannot authorize") && !strings.Contains(rec.Body.String(), `class="error"`) {
+			return "is an HTML page without an error"
+		}
+		return ""
+	}
+	var body struct {
+		Error       json.RawMessage `json:"error"`
+		Description string          `json:"error_description"`
+		Schemas     []string        `json:"schemas"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		return "is not a JSON object"
+	}
+	var drift struct{ Type, Message string }
+	var oauthCode string
+	switch {
+	case json.Unmarshal(body.Error, &drift) == nil && drift.Type != "" && drift.Message != "":
+	case strings.HasPrefix(rt.Path, "/oauth2/") && json.Unmarshal(body.Error, &oauthCode) == nil && oauthCode != "" && body.Description != "":
+	case strings.HasPrefix(rt.Path, "/scim/") && slices.Contains(body.Schemas, scim.ErrorSchema):
+	default:
+		return "is not in the route's error shape"
+	}
+	return ""
+}
+
+// replayRefused reports whether rec refuses a replayed authorization code
+// or refresh token. That refusal writes on purpose: it revokes every token
+// of the grant, as one of its holders is a thief (RFC 6749 §10.5, §10.4).
+func replayRefused(rt httpapi.Route, rec *httptest.ResponseRecorder) bool {
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	return rt.Path == "/oauth2/token" && json.Unmarshal(rec.Body.Bytes(), &body) == nil &&
+		body.Error == oauth.ErrReplay.Code && body.Description == oauth.ErrReplay.Description
+}
+
 // hostileRequests generates the bad requests for one route from its
 // examples (rendered with org A's ids).
 func hostileRequests(t testing.TB, w *world, rt httpapi.Route) []hostile {
 	var out []hostile
-	add := func(what, method, path string, body []byte, h http.Header) {
-		out = append(out, hostile{what: what, method: method, path: path, body: body, header: h})
-	}
 	for _, ex := range examplesOf(t, rt) {
+		token := ex.bearer(w.a)
+		add := func(what, method, path string, body []byte, h http.Header) {
+			if h == nil {
+				h = ex.header()
+			}
+			out = append(out, hostile{what: what, method: method, path: path, body: body, header: h, token: token})
+		}
 		path := render(ex.path, w.a.ids)
 		body := []byte(render(ex.body, w.a.ids))
 		base, query, _ := strings.Cut(path, "?")
@@ -132,11 +179,7 @@ func hostileRequests(t testing.TB, w *world, rt httpapi.Route) []hostile {
 				add("truncated body", rt.Method, path, body[:i], nil)
 			}
 			if len(body) > 0 {
-				var v any
-				if err := json.Unmarshal(body, &v); err != nil {
-					t.Fatalf("%s %s: example body is not JSON: %v", rt.Method, rt.Path, err)
-				}
-				for _, m := range mutations(v) {
+				for _, m := range bodyMutations(t, rt, ex, body) {
 					add("body "+m.what, rt.Method, path, m.body, nil)
 				}
 			}
@@ -145,7 +188,7 @@ func hostileRequests(t testing.TB, w *world, rt httpapi.Route) []hostile {
 			}
 			over := []byte(`{"x":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`)
 			add("body over the limit", rt.Method, path, over, nil)
-			out = append(out, hostile{what: "chunked body over the limit", method: rt.Method, path: path, body: over, chunk: true})
+			out = append(out, hostile{what: "chunked body over the limit", method: rt.Method, path: path, body: over, chunk: true, token: token})
 		}
 
 		// Header abuse.
@@ -243,6 +286,42 @@ func manyHeaders(token string) http.Header {
 		h.Set(fmt.Sprintf("X-Junk-%d", i), strings.Repeat("j", 100))
 	}
 	return h
+}
+
+// bodyMutations are the mutations of an example's body: of its JSON, or of
+// its form's values taken as a JSON object of strings.
+func bodyMutations(t testing.TB, rt httpapi.Route, ex example, body []byte) []mutation {
+	if !ex.form {
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("%s %s: example body is not JSON: %v", rt.Method, rt.Path, err)
+		}
+		return mutations(v)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		t.Fatalf("%s %s: example body is not a form: %v", rt.Method, rt.Path, err)
+	}
+	v := map[string]any{}
+	for k := range form {
+		v[k] = form.Get(k)
+	}
+	out := mutations(v)
+	for i, m := range out {
+		var obj map[string]any
+		json.Unmarshal(m.body, &obj)
+		f := url.Values{}
+		for k, x := range obj {
+			if s, ok := x.(string); ok {
+				f.Set(k, s)
+			} else {
+				b, _ := json.Marshal(x)
+				f.Set(k, string(b))
+			}
+		}
+		out[i].body = []byte(f.Encode())
+	}
+	return out
 }
 
 // mutation is a good body with one thing made wrong.

@@ -64,7 +64,7 @@ func (w *world) probe(rt httpapi.Route, ex example, kind, value string) (int, []
 		ids[k] = v
 	}
 	ids[kind] = value
-	r := w.do(rt.Method, render(ex.path, ids), w.a.token, []byte(render(ex.body, ids)), nil)
+	r := w.do(rt.Method, render(ex.path, ids), ex.bearer(w.a), []byte(render(ex.body, ids)), ex.header())
 	return r.Code, r.Body.Bytes()
 }
 

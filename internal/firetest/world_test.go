@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -138,6 +139,7 @@ func (w *world) fill(t testing.TB, o *org) {
 	ids["app"] = find(call("POST", "/driftwood/v1/apps", map[string]any{"name": "Only " + tag, "webhookUrl": w.hook.URL,
 		"events": []string{"contact_updated"}, "scopes": []string{"all_contact_read"}}), "id")
 	call("POST", "/driftwood/v1/apps/"+ids["app"]+"/tokens", map[string]any{"scopes": []string{"all_contact_read"}})
+	w.fillOAuth(t, o, ids, call)
 	call("PATCH", "/contacts/"+ids["contact"], map[string]any{"attributes": map[string]any{"name": "Only " + tag + " again"}})
 	for start := time.Now(); ids["delivery"] == "" && time.Since(start) < 20*time.Second; time.Sleep(20 * time.Millisecond) {
 		ids["delivery"] = find(call("GET", "/driftwood/v1/deliveries", nil), "id")
@@ -150,6 +152,38 @@ func (w *world) fill(t testing.TB, o *org) {
 	}
 	o.ids = ids
 }
+
+// fireRedirect is the redirect URI of every org's OAuth client.
+const fireRedirect = "https://fire.example/cb"
+
+// fillOAuth registers an OAuth client in o and adds to ids its credentials
+// (clientid, clientsecret), a token of its installation (apptoken), the
+// tokens of a grant (access, refresh), an unused code (code), and o's own
+// token (token, for /app/token_info).
+func (w *world) fillOAuth(t testing.TB, o *org, ids map[string]string, call func(method, path string, body any) any) {
+	t.Helper()
+	app := call("POST", "/driftwood/v1/apps", map[string]any{"name": "OAuth " + ids["email"], "redirectUris": []string{fireRedirect},
+		"scopes": []string{"contact_read", "contact_write"}})
+	ids["clientid"], ids["clientsecret"] = find(app, "clientId"), find(app, "clientSecret")
+	ids["apptoken"] = find(call("POST", "/driftwood/v1/apps/"+find(app, "id")+"/tokens", nil), "accessToken")
+	ids["token"] = o.token
+	code := func() string {
+		form := url.Values{"response_type": {"code"}, "client_id": {ids["clientid"]}, "redirect_uri": {fireRedirect},
+			"state": {"s"}, "scope": {"contact_read"}, "decision": {"allow"}}
+		r := w.do("POST", "/oauth2/authorize", o.token, []byte(form.Encode()), formHeader)
+		loc, err := url.Parse(r.Header().Get("Location"))
+		if r.Code != http.StatusFound || err != nil || loc.Query().Get("code") == "" {
+			t.Fatalf("filling org: consent: %d %q %s", r.Code, r.Header().Get("Location"), r.Body)
+		}
+		return loc.Query().Get("code")
+	}
+	grant := call("POST", "/oauth2/token", map[string]any{"grant_type": "authorization_code", "client_id": ids["clientid"],
+		"client_secret": ids["clientsecret"], "code": code(), "redirect_uri": fireRedirect})
+	ids["access"], ids["refresh"] = find(grant, "access_token"), find(grant, "refresh_token")
+	ids["code"] = code()
+}
+
+var formHeader = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 
 // do serves one request in process.
 func (w *world) do(method, target, token string, body []byte, h http.Header) *httptest.ResponseRecorder {
@@ -232,13 +266,13 @@ func (w *world) countWrites(t testing.TB) {
 		stmts = append(stmts, `CREATE FUNCTION fire_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE fire_writes SET n = n + 1; RETURN NULL; END $$`)
 	}
 	for _, table := range tables {
-		if dispatcherOwned[table] {
+		if bookkeeping[table] {
 			continue
 		}
 		for _, op := range []string{"INSERT", "UPDATE", "DELETE"} {
 			name := "fire_" + table + "_" + strings.ToLower(op)
 			if op == "UPDATE" {
-				cols := slices.DeleteFunc(w.columns(t, table), func(c string) bool { return dispatcherOwned[table+"."+c] })
+				cols := slices.DeleteFunc(w.columns(t, table), func(c string) bool { return bookkeeping[table+"."+c] })
 				op += " OF " + strings.Join(cols, ", ")
 			}
 			if w.pg {
@@ -255,10 +289,16 @@ func (w *world) countWrites(t testing.TB) {
 	}
 }
 
-// dispatcherOwned are the tables and columns the webhook dispatcher writes
-// in the background, whatever the requests: countWrites leaves them out.
-var dispatcherOwned = map[string]bool{
+// bookkeeping are the tables and columns written in the background,
+// whatever the requests: countWrites leaves them out. The webhook
+// dispatcher writes its deliveries; the audit recorder appends a row for
+// every request made with a token, refused ones included, in batches a
+// second later (so a row can land during a later request); and the token
+// store notes when a token was last used, also on requests it then refuses
+// (a missing scope, a bad body).
+var bookkeeping = map[string]bool{
 	"deliveries": true, "delivery_attempts": true, "events.fanned_out": true, "apps.webhook_disabled_at": true,
+	"audit_log": true, "tokens.last_used_at": true,
 }
 
 // writes is the number of rows written since countWrites.
