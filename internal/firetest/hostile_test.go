@@ -345,6 +345,12 @@ func hugeArray() []any {
 	return a
 }
 
+// tooDeep stands, in a body, for nesting deeper than encoding/json can
+// marshal (see mutations).
+type tooDeep int
+
+func (n tooDeep) MarshalJSON() ([]byte, error) { return fmt.Appendf(nil, `"\u0000deep%d"`, int(n)), nil }
+
 func deep(n int) json.RawMessage {
 	return json.RawMessage(strings.Repeat(`{"a":[`, n) + strings.Repeat(`]}`, n))
 }
@@ -359,6 +365,11 @@ func mutations(v any) []mutation {
 		b, err := json.Marshal(root)
 		if err != nil {
 			panic(err)
+		}
+		for _, wv := range wrongValues {
+			if n, ok := wv.(tooDeep); ok {
+				b = bytes.ReplaceAll(b, fmt.Appendf(nil, `"\u0000deep%d"`, int(n)), deep(int(n)))
+			}
 		}
 		out = append(out, mutation{what, b})
 	}
@@ -396,6 +407,6 @@ var long = os.Getenv("DRIFTWOOD_FIRE_LONG") == "1"
 // limit and far deeper nesting.
 func init() {
 	if long {
-		wrongValues = append(wrongValues, strings.Repeat("L", 900000), deep(20000))
+		wrongValues = append(wrongValues, strings.Repeat("L", 900000), tooDeep(20000))
 	}
 }
