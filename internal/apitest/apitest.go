@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,14 +34,45 @@ type Env struct {
 	Token  string // the org's token with every scope
 }
 
-// Option adjusts the configuration before the server starts.
-type Option func(*config.Config)
+// Option adjusts the server before it starts.
+type Option func(*setup)
+
+type setup struct {
+	cfg  config.Config
+	logs io.Writer
+}
+
+// WithConfig adjusts the configuration.
+func WithConfig(fn func(*config.Config)) Option { return func(s *setup) { fn(&s.cfg) } }
+
+// CaptureLogs writes every log record of the server, debug ones included,
+// to logs.
+func CaptureLogs(logs *Logs) Option { return func(s *setup) { s.logs = logs } }
+
+// Logs is a log captured by CaptureLogs, safe to write and read at once.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
 
 // Start runs Driftwood on a new database of backend b until the test ends.
 func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	cfg := config.Config{
+	st := setup{cfg: config.Config{
 		DB:             b.DSN(t),
 		Addr:           srv.Listener.Addr().String(),
 		PublicURL:      "http://" + srv.Listener.Addr().String(),
@@ -51,13 +83,17 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		WebhookTimeout: 15 * time.Second,
 		// Tests' webhook receivers listen on loopback, as --addr does here.
 		WebhookAllowPrivate: true,
-	}
-	cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
+	}}
+	st.cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
 	for _, o := range opts {
-		o(&cfg)
+		o(&st)
 	}
+	cfg := st.cfg
 	log := slog.New(slog.DiscardHandler)
-	if os.Getenv("DRIFTWOOD_TEST_LOG") == "1" {
+	switch {
+	case st.logs != nil:
+		log = slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	case os.Getenv("DRIFTWOOD_TEST_LOG") == "1":
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	a, err := app.New(context.Background(), cfg, log, io.Discard)

@@ -462,7 +462,7 @@ func TestTokenHygiene_IdleTimeoutAndLastUse(t *testing.T) {
 		eventually(t, func() bool {
 			return strings.Contains(strings.Join(auditDetails(t, e, admin, "kind=use", 50), "\n"), "refused: idle")
 		})
-	}, func(c *cfgT) { c.TokenIdleTimeout = time.Hour })
+	}, apitest.WithConfig(func(c *cfgT) { c.TokenIdleTimeout = time.Hour }))
 }
 
 func TestTokenHygiene_IPAllowlist(t *testing.T) {
