@@ -349,7 +349,9 @@ func hugeArray() []any {
 // marshal (see mutations).
 type tooDeep int
 
-func (n tooDeep) MarshalJSON() ([]byte, error) { return fmt.Appendf(nil, `"\u0000deep%d"`, int(n)), nil }
+func (n tooDeep) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `"\u0000deep%d"`, int(n)), nil
+}
 
 func deep(n int) json.RawMessage {
 	return json.RawMessage(strings.Repeat(`{"a":[`, n) + strings.Repeat(`]}`, n))

@@ -53,10 +53,10 @@ var missing = map[string]string{
 	"email": "nobody-at-all@missing.example", "useremail": "nobody-user@missing.example",
 }
 
-// newWorld starts Driftwood on backend b and fills both orgs.
-func newWorld(t testing.TB, b storetest.Backend) *world {
+// newWorld starts Driftwood on backend b (with opts) and fills both orgs.
+func newWorld(t testing.TB, b storetest.Backend, opts ...apitest.Option) *world {
 	t.Helper()
-	e := apitest.Start(t, b)
+	e := apitest.Start(t, b, opts...)
 	w := &world{e: e, pg: b.Name == "postgres"}
 	w.hook = httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(w.hook.Close)

@@ -564,7 +564,7 @@ func TestTokenHygiene_NoRawSecretInDatabase(t *testing.T) {
 			if raw == "" {
 				t.Fatalf("%s is empty", name)
 			}
-			if found := rowsContaining(t, e, raw); len(found) > 0 {
+			if found := e.RowsContaining(t, raw); len(found) > 0 {
 				t.Errorf("the raw %s is stored: %v", name, found)
 			}
 		}
@@ -625,19 +625,7 @@ func basic(id, secret string) string {
 
 // rawDB opens the env's database directly, to age rows and check state the
 // API does not show.
-func rawDB(t *testing.T, e *apitest.Env) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", e.App.Config.DB
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, dsn = "sqlite", path+"?_pragma=busy_timeout(10000)"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func rawDB(t *testing.T, e *apitest.Env) *sql.DB { return e.RawDB(t) }
 
 func execSQL(t *testing.T, e *apitest.Env, query string, args ...any) {
 	t.Helper()
