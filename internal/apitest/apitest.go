@@ -6,14 +6,18 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,14 +37,45 @@ type Env struct {
 	Token  string // the org's token with every scope
 }
 
-// Option adjusts the configuration before the server starts.
-type Option func(*config.Config)
+// Option adjusts the server before it starts.
+type Option func(*setup)
+
+type setup struct {
+	cfg  config.Config
+	logs io.Writer
+}
+
+// WithConfig adjusts the configuration.
+func WithConfig(fn func(*config.Config)) Option { return func(s *setup) { fn(&s.cfg) } }
+
+// CaptureLogs writes every log record of the server, debug ones included,
+// to logs.
+func CaptureLogs(logs *Logs) Option { return func(s *setup) { s.logs = logs } }
+
+// Logs is a log captured by CaptureLogs, safe to write and read at once.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
 
 // Start runs Driftwood on a new database of backend b until the test ends.
 func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	cfg := config.Config{
+	st := setup{cfg: config.Config{
 		DB:             b.DSN(t),
 		Addr:           srv.Listener.Addr().String(),
 		PublicURL:      "http://" + srv.Listener.Addr().String(),
@@ -51,13 +86,17 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		WebhookTimeout: 15 * time.Second,
 		// Tests' webhook receivers listen on loopback, as --addr does here.
 		WebhookAllowPrivate: true,
-	}
-	cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
+	}}
+	st.cfg.WebhookRetry, _ = config.ParseSchedule("100ms,200ms,400ms")
 	for _, o := range opts {
-		o(&cfg)
+		o(&st)
 	}
+	cfg := st.cfg
 	log := slog.New(slog.DiscardHandler)
-	if os.Getenv("DRIFTWOOD_TEST_LOG") == "1" {
+	switch {
+	case st.logs != nil:
+		log = slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	case os.Getenv("DRIFTWOOD_TEST_LOG") == "1":
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	a, err := app.New(context.Background(), cfg, log, io.Discard)
@@ -234,4 +273,75 @@ func WantError(t testing.TB, r *Response, status int, typ string) {
 	if m, _ := e["message"].(string); m == "" {
 		t.Fatalf("error without a message: %s", r.Body)
 	}
+}
+
+// RawDB opens the env's database directly, closed when the test ends.
+func (e *Env) RawDB(t testing.TB) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", e.App.Config.DB
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		driver, dsn = "sqlite", path+"?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// RowsContaining reads every row of every table of the env's database and
+// returns "table: row" for each row with a column that contains one of
+// needles, in any case.
+func (e *Env) RowsContaining(t testing.TB, needles ...string) []string {
+	t.Helper()
+	db := e.RawDB(t)
+	listTables := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	if strings.HasPrefix(e.App.Config.DB, "sqlite:") {
+		listTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	}
+	tables, err := db.Query(listTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		tables.Scan(&n)
+		names = append(names, n)
+	}
+	tables.Close()
+	if len(names) < 8 {
+		t.Fatalf("only %d tables found: %v", len(names), names)
+	}
+	var found []string
+	for _, name := range names {
+		rows, err := db.Query(`SELECT * FROM ` + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				text := strings.ToLower(fmt.Sprint(v))
+				if slices.ContainsFunc(needles, func(n string) bool { return strings.Contains(text, strings.ToLower(n)) }) {
+					found = append(found, fmt.Sprintf("%s: %v", name, vals))
+					break
+				}
+			}
+		}
+		rows.Close()
+	}
+	return found
 }

@@ -48,8 +48,30 @@ type App struct {
 	// Audit writes the audit log in batches.
 	Audit *audit.Recorder
 	Log   *slog.Logger
+	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
+	HTTP HTTPLimits
 
 	workers sync.WaitGroup
+}
+
+// HTTPLimits are the server's limits on slow, idle and oversized clients:
+// each connection holds a goroutine and a file descriptor, so one that
+// trickles its request, or idles, is cut off.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration // to read a request's headers
+	ReadTimeout       time.Duration // to read a whole request
+	WriteTimeout      time.Duration // to write the answer
+	IdleTimeout       time.Duration // a kept-alive connection between requests
+	MaxHeaderBytes    int
+}
+
+// DefaultHTTP are the limits of driftwood serve.
+var DefaultHTTP = HTTPLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       60 * time.Second,
+	WriteTimeout:      60 * time.Second,
+	IdleTimeout:       120 * time.Second,
+	MaxHeaderBytes:    64 << 10,
 }
 
 // New opens the database named by cfg.DB, applies migrations, loads the
@@ -64,7 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db, Key: key, Log: log}
+	a := &App{Config: cfg, DB: db, Key: key, Log: log, HTTP: DefaultHTTP}
 	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now, IdleTimeout: cfg.TokenIdleTimeout}
 	if err := a.bootstrap(ctx, out); err != nil {
 		db.Close()
@@ -193,11 +215,11 @@ func (a *App) Close() error {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.API,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: a.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       a.HTTP.ReadTimeout,
+		WriteTimeout:      a.HTTP.WriteTimeout,
+		IdleTimeout:       a.HTTP.IdleTimeout,
+		MaxHeaderBytes:    a.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(a.API.EndStreams)

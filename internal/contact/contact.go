@@ -178,6 +178,9 @@ func normalize(attrs map[string]any) error {
 			return apperr.Invalidf("attributes.email", "attributes.email must be a string, got %s", kind(v))
 		}
 		s = strings.TrimSpace(s)
+		if len(s) > maxEmailBytes {
+			return apperr.Invalidf("attributes.email", "attributes.email must be at most %d bytes", maxEmailBytes)
+		}
 		if _, err := mail.ParseAddress(s); err != nil || strings.ContainsAny(s, "<> ") {
 			return apperr.Invalidf("attributes.email", "attributes.email %q is not an email address", s)
 		}
@@ -192,6 +195,9 @@ func normalize(attrs map[string]any) error {
 		if err != nil {
 			return apperr.Invalidf("attributes."+k, "attributes.%s %s", k, err)
 		}
+		if len(s) > maxKeyBytes {
+			return apperr.Invalidf("attributes."+k, "attributes.%s must be at most %d bytes", k, maxKeyBytes)
+		}
 		// A client that sends only the snake_case mirror means externalId.
 		attrs[AttrExternalID] = s
 	}
@@ -202,6 +208,13 @@ func normalize(attrs map[string]any) error {
 	}
 	return nil
 }
+
+// maxKeyBytes bounds an externalId, a unique key: PostgreSQL cannot index
+// a key much longer (2704 bytes).
+const maxKeyBytes = 1000
+
+// maxEmailBytes is the longest address SMTP carries (RFC 5321).
+const maxEmailBytes = 254
 
 // ExternalIDString accepts an externalId as a JSON string or number (the seed
 // listing's examples send numbers) and returns its string form.

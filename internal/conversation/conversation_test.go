@@ -27,7 +27,8 @@ func TestPlainText(t *testing.T) {
 		"<p>Hello &amp; <b>you</b></p>":         "Hello & you",
 		"a < b and c<d":                         "a < b and c<d",
 		"<script>alert(1)</script>":             "alert(1)",
-		"&lt;script&gt;":                        "<script>",
+		"&lt;script&gt;x":                       "x", // entities spelling a tag are no way around the stripping
+		"&lt;3 &lt; 4":                          "<3 < 4",
 		"line<br/>break\n\n  spaced":            "line break spaced",
 		"/msg <i>now</i>":                       "/msg now",
 		"<a href=\"x\">link</a> unterminated <": "link unterminated <",

@@ -8,8 +8,15 @@ import (
 
 // PlainText renders an HTML message body as text: tags become spaces,
 // entities are decoded and whitespace is collapsed. A "<" that does not open
-// a tag is kept.
+// a tag is kept. Tags that entities spell (&lt;script&gt;) are dropped too,
+// so that the text never carries markup.
 func PlainText(body string) string {
+	text := stripTags(html.UnescapeString(stripTags(body)))
+	return strings.Join(strings.Fields(text), " ")
+}
+
+// stripTags replaces every tag with a space.
+func stripTags(body string) string {
 	var b strings.Builder
 	for i := 0; i < len(body); i++ {
 		if body[i] == '<' && i+1 < len(body) && isTagStart(body[i+1]) {
@@ -21,7 +28,7 @@ func PlainText(body string) string {
 		}
 		b.WriteByte(body[i])
 	}
-	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+	return b.String()
 }
 
 func isTagStart(c byte) bool {

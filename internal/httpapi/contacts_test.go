@@ -292,7 +292,7 @@ func TestAuth_TokensAndScopes(t *testing.T) {
 func TestHTTP_Middleware(t *testing.T) {
 	t.Parallel()
 	b := storetestSQLite()
-	e := apitest.Start(t, b, func(c *cfgT) { c.RateLimit, c.RateBurst = 1, 3 })
+	e := apitest.Start(t, b, apitest.WithConfig(func(c *cfgT) { c.RateLimit, c.RateBurst = 1, 3 }))
 	// Request ids: kept when sane, made up otherwise.
 	r := e.Do(t, apitest.Request{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-Id": "abc-123"}})
 	if r.Status != 200 || r.Header.Get("X-Request-Id") != "abc-123" || r.Object(t)["status"] != "ok" {

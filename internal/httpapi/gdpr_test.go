@@ -2,78 +2,14 @@ package httpapi_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
-
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 )
-
-// rowsContaining reads every row of every table of the env's database and
-// returns "table: row" for each row with a column that contains s.
-func rowsContaining(t *testing.T, e *apitest.Env, s string) []string {
-	t.Helper()
-	dsn := e.App.Config.DB
-	driver, listTables := "pgx", `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, dsn = "sqlite", path
-		listTables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tables, err := db.Query(listTables)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for tables.Next() {
-		var n string
-		tables.Scan(&n)
-		names = append(names, n)
-	}
-	tables.Close()
-	if len(names) < 8 {
-		t.Fatalf("only %d tables found: %v", len(names), names)
-	}
-	var found []string
-	for _, name := range names {
-		rows, err := db.Query(`SELECT * FROM ` + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				if strings.Contains(strings.ToLower(fmt.Sprint(v)), strings.ToLower(s)) {
-					found = append(found, fmt.Sprintf("%s: %v", name, vals))
-					break
-				}
-			}
-		}
-		rows.Close()
-	}
-	return found
-}
 
 func TestGDPR_RetrieveAndDelete(t *testing.T) {
 	t.Parallel()
@@ -123,11 +59,11 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 			t.Fatalf("delete: %v", got)
 		}
 		// No row of any table still holds the email, but the other org's contact.
-		left := rowsContaining(t, e, email)
+		left := e.RowsContaining(t, email)
 		if len(left) != 1 || !strings.HasPrefix(left[0], "contacts: ") {
 			t.Fatalf("rows still holding %s: %v", email, left)
 		}
-		if rows := rowsContaining(t, e, "raj@globex.example"); len(rows) == 0 {
+		if rows := e.RowsContaining(t, "raj@globex.example"); len(rows) == 0 {
 			t.Fatal("an unrelated contact was deleted")
 		}
 		list := e.Call(t, "GET", "/driftwood/v1/gdpr/requests", nil, 200)["data"].([]any)
@@ -160,7 +96,7 @@ func TestGDPR_Durable(t *testing.T) {
 		if err != nil || got.Status != gdpr.Done {
 			t.Fatalf("after restart: %+v, %v", got, err)
 		}
-		if left := rowsContaining(t, e, "gone@example.com"); len(left) != 0 {
+		if left := e.RowsContaining(t, "gone@example.com"); len(left) != 0 {
 			t.Fatalf("rows left: %v", left)
 		}
 		e.App.GDPR.RunPending(ctx) // done requests are not run again

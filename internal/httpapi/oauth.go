@@ -88,6 +88,9 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return apperr.New(apperr.BadRequest, "the consent form could not be read: %v", err)
 	}
+	if name, ok := plainValues(r.PostForm); !ok {
+		return apperr.Invalidf(name, "form fields must be UTF-8 text without NUL")
+	}
 	c, ok := s.checkAuthorization(w, r, authRequest(r.PostForm))
 	if !ok {
 		return nil
@@ -229,6 +232,9 @@ func tokenForm(r *http.Request) (url.Values, error) {
 		}
 		v.Set("client_id", id)
 		v.Set("client_secret", secret)
+	}
+	if _, ok := plainValues(v); !ok {
+		return nil, bad("parameters must be UTF-8 text without NUL")
 	}
 	return v, nil
 }

@@ -462,7 +462,7 @@ func TestTokenHygiene_IdleTimeoutAndLastUse(t *testing.T) {
 		eventually(t, func() bool {
 			return strings.Contains(strings.Join(auditDetails(t, e, admin, "kind=use", 50), "\n"), "refused: idle")
 		})
-	}, func(c *cfgT) { c.TokenIdleTimeout = time.Hour })
+	}, apitest.WithConfig(func(c *cfgT) { c.TokenIdleTimeout = time.Hour }))
 }
 
 func TestTokenHygiene_IPAllowlist(t *testing.T) {
@@ -564,7 +564,7 @@ func TestTokenHygiene_NoRawSecretInDatabase(t *testing.T) {
 			if raw == "" {
 				t.Fatalf("%s is empty", name)
 			}
-			if found := rowsContaining(t, e, raw); len(found) > 0 {
+			if found := e.RowsContaining(t, raw); len(found) > 0 {
 				t.Errorf("the raw %s is stored: %v", name, found)
 			}
 		}
@@ -625,19 +625,7 @@ func basic(id, secret string) string {
 
 // rawDB opens the env's database directly, to age rows and check state the
 // API does not show.
-func rawDB(t *testing.T, e *apitest.Env) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", e.App.Config.DB
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, dsn = "sqlite", path+"?_pragma=busy_timeout(10000)"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func rawDB(t *testing.T, e *apitest.Env) *sql.DB { return e.RawDB(t) }
 
 func execSQL(t *testing.T, e *apitest.Env, query string, args ...any) {
 	t.Helper()
@@ -651,4 +639,24 @@ func queryRow(t *testing.T, e *apitest.Env, query string, args []any, dest ...an
 	if err := rawDB(t, e).QueryRow(query, args...).Scan(dest...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// NUL, which PostgreSQL cannot even compare, is refused in every OAuth
+// parameter (form, JSON or HTTP Basic) with a 400, never a 500.
+func TestOAuth_NULRefused(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		a := newOAuthApp(t, e, nil)
+		for _, path := range []string{"/oauth2/token", "/oauth2/revoke"} {
+			wantOAuthError(t, send(t, e, "POST", path, "application/json", `{"client_id":"x\u0000","client_secret":"s","token":"t"}`, nil), 400, "invalid_request")
+			wantOAuthError(t, postForm(t, e, path, url.Values{"client_id": {a.ClientID}, "client_secret": {"s\x00"}, "token": {"t"}}, nil), 400, "invalid_request")
+			wantOAuthError(t, send(t, e, "POST", path, "application/x-www-form-urlencoded", "token=t",
+				map[string]string{"Authorization": "Basic " + basic("x\x00", "s")}), 400, "invalid_request")
+		}
+		form := authorizeForm(a, "contact_read")
+		form.Set("client_id", "x\x00")
+		if r := postForm(t, e, "/oauth2/authorize", form, map[string]string{"Authorization": "Bearer " + e.Token}); r.Status != 400 {
+			t.Fatalf("consent with NUL: %d %s", r.Status, r.Body)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 )
@@ -115,7 +117,14 @@ func decodeJSON(r *http.Request, v any) error {
 // decodeJSONFrom is decodeJSON for a body already known to be JSON (a part
 // of a multipart request).
 func decodeJSONFrom(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if hasNULEscape(b) {
+		return apperr.New(apperr.BadRequest, `malformed JSON: strings must not contain \u0000`)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -128,6 +137,31 @@ func decodeJSONFrom(body io.Reader, v any) error {
 	}
 	return nil
 }
+
+// hasNULEscape reports a \u0000 escape in a JSON text (one not itself
+// escaped as \\u0000). PostgreSQL cannot store NUL in text, so both stores
+// refuse it alike, before anything is written.
+func hasNULEscape(b []byte) bool {
+	for i := bytes.Index(b, []byte(`\u0000`)); i >= 0; {
+		n := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		next := bytes.Index(b[i+1:], []byte(`\u0000`))
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// plainText reports whether s is text every store keeps: valid UTF-8
+// without NUL.
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // requireJSON refuses a body declared as something other than JSON. A body
 // without a Content-Type is read as JSON, as Drift's clients often omit it.

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/scim"
@@ -11,13 +13,14 @@ import (
 // Drift's listing, the documented forms clients really send (reference §3.8),
 // and Driftwood's own API. Each route names the scope it needs.
 func (s *Server) routes() {
-	handle := func(pattern string, scope auth.Scope, h handlerFunc) { s.mux.Handle(pattern, s.api(scope, h)) }
+	handle := func(pattern string, scope auth.Scope, h handlerFunc) { s.register(pattern, scope, s.api(scope, h)) }
+	noToken := func(pattern string, h http.Handler) { s.register(pattern, "", h) }
 
 	// System: no token.
-	s.mux.Handle("GET /healthz", s.public(s.healthz))
-	s.mux.Handle("GET /readyz", s.public(s.readyz))
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
-	s.mux.Handle("GET /openapi.yaml", s.public(s.openapi))
+	noToken("GET /healthz", s.public(s.healthz))
+	noToken("GET /readyz", s.public(s.readyz))
+	noToken("GET /metrics", s.metrics.Handler())
+	noToken("GET /openapi.yaml", s.public(s.openapi))
 
 	// Contacts (reference §3.1).
 	handle("POST /contacts", auth.ContactWrite, s.createContact)
@@ -88,8 +91,8 @@ func (s *Server) routes() {
 	handle("POST /driftwood/v1/seed", auth.Admin, s.adminSeed)
 
 	// App admin (reference §8). token_info carries its token in the body.
-	s.mux.Handle("POST /app/token_info", s.public(s.tokenInfo))
-	s.mux.Handle("POST /app/uninstall", s.public(s.uninstallApp))
+	noToken("POST /app/token_info", s.public(s.tokenInfo))
+	noToken("POST /app/uninstall", s.public(s.uninstallApp))
 
 	// GDPR (reference §9).
 	handle("POST /gdpr/retrieve", auth.GDPRRead, s.gdprRetrieve)
@@ -135,12 +138,30 @@ func (s *Server) routes() {
 	// OAuth 2.0 (reference §2): no bearer token.
 	// The consent form posts back to /oauth2/authorize, with the admin token
 	// of the consenting org (design.md, "Installing an app by script").
-	s.mux.Handle("GET /oauth2/authorize", s.public(s.authorize))
-	s.mux.Handle("GET /authorize", s.public(s.authorize))
-	s.mux.Handle("POST /oauth2/authorize", s.public(s.consent))
-	s.mux.Handle("POST /oauth2/token", s.public(s.token))
-	s.mux.Handle("POST /oauth2/revoke", s.public(s.revoke))
+	noToken("GET /oauth2/authorize", s.public(s.authorize))
+	noToken("GET /authorize", s.public(s.authorize))
+	noToken("POST /oauth2/authorize", s.public(s.consent))
+	noToken("POST /oauth2/token", s.public(s.token))
+	noToken("POST /oauth2/revoke", s.public(s.revoke))
 	handle("GET /driftwood/v1/audit", auth.Admin, s.listAudit)
+}
+
+// Route is one registered pattern and the scope it needs ("" for none).
+type Route struct {
+	Method string
+	Path   string // the ServeMux pattern's path, with its {wildcards}
+	Scope  auth.Scope
+}
+
+// Routes lists every registered route in registration order, so that tests
+// can probe the real surface rather than a copy of it.
+func (s *Server) Routes() []Route { return slices.Clone(s.routeList) }
+
+// register adds a route to the mux and to Routes.
+func (s *Server) register(pattern string, scope auth.Scope, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routeList = append(s.routeList, Route{Method: method, Path: path, Scope: scope})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

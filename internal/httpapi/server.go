@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -86,6 +87,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	handler http.Handler
+	// routeList is every registered route (see Routes).
+	routeList []Route
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
@@ -213,6 +216,10 @@ func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
 			return
 		}
 		info(r.Context()).orgID = p.OrgID
+		if err := checkURLText(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		if !s.allow(w, p.TokenID) {
 			s.writeError(w, r, apperr.New(apperr.RateLimited, "rate limit exceeded; retry after the time in Retry-After"))
 			return
@@ -226,6 +233,31 @@ func (s *Server) api(scope auth.Scope, h handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// checkURLText refuses a path or query value that is not plain text (see
+// plainText), which PostgreSQL could not even compare.
+func checkURLText(r *http.Request) error {
+	if !plainText(r.URL.Path) {
+		return apperr.New(apperr.BadRequest, "the path must be UTF-8 text without NUL")
+	}
+	if name, ok := plainValues(r.URL.Query()); !ok {
+		return apperr.Invalidf(name, "query parameters must be UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// plainValues reports whether every name and value of v is plain text, and
+// else the first name that is not.
+func plainValues(v url.Values) (string, bool) {
+	for name, vs := range v {
+		for _, x := range vs {
+			if !plainText(name) || !plainText(x) {
+				return name, false
+			}
+		}
+	}
+	return "", true
 }
 
 // public wraps a handler that needs no token.

@@ -197,6 +197,10 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// maxUserNameBytes bounds a userName, a unique key: PostgreSQL cannot index
+// a key much longer (2704 bytes).
+const maxUserNameBytes = 1000
+
 // Apply writes the attributes of u, a whole resource from a create or a
 // replace, onto r. Attributes u leaves out are cleared, except the Drift
 // role, which SCIM may set but never remove.
@@ -207,6 +211,9 @@ func (u *User) Apply(r *Record) error {
 	userName := strings.TrimSpace(u.UserName)
 	if userName == "" {
 		return errorf(InvalidValue, "userName is required")
+	}
+	if len(userName) > maxUserNameBytes {
+		return errorf(InvalidValue, "userName must be at most %d bytes", maxUserNameBytes)
 	}
 	r.UserName = userName
 	r.ExternalID = u.ExternalID

@@ -423,11 +423,11 @@ func TestDelivery_Faults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			opts := []apitest.Option{func(c *config.Config) {
+			opts := []apitest.Option{apitest.WithConfig(func(c *config.Config) {
 				c.WebhookTimeout = 500 * time.Millisecond
 				c.WebhookRetry = []time.Duration{time.Hour} // the second attempt is not part of the test
 				c.WebhookAllowPrivate = !tc.private
-			}}
+			})}
 			apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 				rc := newReceiver(t, tc.respond)
 				app := newApp(t, e, rc.URL, []string{"contact_updated"})
