@@ -351,9 +351,12 @@ func (w *world) snapshot(t testing.TB, orgID int64) snapshot {
 	t.Helper()
 	s := snapshot{}
 	for _, table := range w.tables(t) {
-		q, args := "SELECT * FROM "+table, []any{}
+		if bookkeeping[table] {
+			continue // written in the background, whatever the requests
+		}
+		cols := slices.DeleteFunc(w.columns(t, table), func(c string) bool { return bookkeeping[table+"."+c] })
+		q, args := "SELECT "+strings.Join(cols, ", ")+" FROM "+table, []any{}
 		if orgID > 0 {
-			cols := w.columns(t, table)
 			switch {
 			case table == "orgs":
 				q, args = q+" WHERE id = $1", []any{orgID}
