@@ -80,7 +80,7 @@ func getContact(ctx context.Context, q queryer, orgID, id int64, lock string) (*
 
 // ContactsByEmail implements contact.Store.
 func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, limit int) ([]*contact.Contact, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+	rows, err := db.reads.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT $3`, orgID, strings.ToLower(strings.TrimSpace(email)), limit)
 	if err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ func (tx *Tx) contactForEmail(ctx context.Context, orgID int64, email string) (*
 
 // GetConversation implements conversation.Store.
 func (db *DB) GetConversation(ctx context.Context, orgID, id int64) (*conversation.Conversation, error) {
-	return getConversation(ctx, db.read, orgID, id, "")
+	return getConversation(ctx, db.reads, orgID, id, "")
 }
 
 func getConversation(ctx context.Context, q queryer, orgID, id int64, lock string) (*conversation.Conversation, error) {
@@ -106,7 +106,7 @@ func (db *DB) ListConversations(ctx context.Context, orgID int64, q conversation
 		u, id := arg(q.After.UpdatedAt), arg(q.After.ID)
 		where += ` AND (updated_at < ` + u + ` OR (updated_at = ` + u + ` AND id < ` + id + `))`
 	}
-	return queryConversations(ctx, db.read, where+` ORDER BY updated_at DESC, id DESC LIMIT `+arg(q.Limit+1), args...)
+	return queryConversations(ctx, db.reads, where+` ORDER BY updated_at DESC, id DESC LIMIT `+arg(q.Limit+1), args...)
 }
 
 func queryConversations(ctx context.Context, q queryer, where string, args ...any) ([]*conversation.Conversation, error) {

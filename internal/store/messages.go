@@ -199,7 +199,7 @@ func jsonText(v any) (any, error) {
 
 // ListMessages implements conversation.Store.
 func (db *DB) ListMessages(ctx context.Context, orgID, conversationID, afterID int64, limit int) ([]*conversation.Message, error) {
-	ms, err := queryMessages(ctx, db.read, `WHERE conversation_id = $1 AND org_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+	ms, err := queryMessages(ctx, db.reads, `WHERE conversation_id = $1 AND org_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		conversationID, orgID, afterID, limit)
 	if err != nil || len(ms) > 0 {
 		return ms, err

@@ -42,7 +42,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
 
 // GetUser implements user.Store.
 func (db *DB) GetUser(ctx context.Context, orgID, id int64) (*user.User, error) {
-	return getUser(ctx, db.read, orgID, id, "")
+	return getUser(ctx, db.reads, orgID, id, "")
 }
 
 func getUser(ctx context.Context, q queryer, orgID, id int64, lock string) (*user.User, error) {
@@ -95,12 +95,12 @@ func (tx *Tx) requireUser(ctx context.Context, orgID, id int64, param string) (*
 
 // ListUsers implements user.Store.
 func (db *DB) ListUsers(ctx context.Context, orgID int64) ([]*user.User, error) {
-	return queryUsers(ctx, db.read, `WHERE org_id = $1 ORDER BY id`, orgID)
+	return queryUsers(ctx, db.reads, `WHERE org_id = $1 ORDER BY id`, orgID)
 }
 
 // BotUser implements user.Store.
 func (db *DB) BotUser(ctx context.Context, orgID int64) (*user.User, error) {
-	us, err := queryUsers(ctx, db.read, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
+	us, err := queryUsers(ctx, db.reads, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
 	if err != nil {
 		return nil, err
 	}
