@@ -31,7 +31,7 @@ func (db *DB) CreateAccount(ctx context.Context, orgID int64, f account.Fields) 
 		if err != nil {
 			return err
 		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			a.AccountID, orgID, a.OwnerID, a.Name, a.Domain, string(props), a.Deleted, a.Targeted, a.CreateDateTime, a.UpdateDateTime)
 		return db.mapErr(err, conflictDomain)
 	})
@@ -78,7 +78,7 @@ func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, 
 	var a *account.Account
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if a, err = getAccount(ctx, tx.tx, orgID, accountID, db.dialect.LockRows()); err != nil {
+		if a, err = getAccount(ctx, tx.q, orgID, accountID, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		if err := a.Update(f, tx.now); err != nil {
@@ -91,7 +91,7 @@ func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, 
 		if err != nil {
 			return err
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE accounts SET owner_id = $1, name = $2, custom_properties = $3, targeted = $4, updated_at = $5
+		_, err = tx.q.ExecContext(ctx, `UPDATE accounts SET owner_id = $1, name = $2, custom_properties = $3, targeted = $4, updated_at = $5
 			WHERE org_id = $6 AND account_id = $7`, a.OwnerID, a.Name, string(props), a.Targeted, a.UpdateDateTime, orgID, accountID)
 		return err
 	})
@@ -101,7 +101,7 @@ func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, 
 // DeleteAccount implements account.Store. Deleting a deleted account is not found.
 func (db *DB) DeleteAccount(ctx context.Context, orgID int64, accountID string) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET deleted = $1, updated_at = $2 WHERE org_id = $3 AND account_id = $4 AND deleted = $5`,
+		res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET deleted = $1, updated_at = $2 WHERE org_id = $3 AND account_id = $4 AND deleted = $5`,
 			true, tx.now, orgID, accountID, false)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
 	}
 	return db.Transact(ctx, func(tx *Tx) error {
 		a.CreatedAt, a.UpdatedAt = tx.now, tx.now
-		err := tx.tx.QueryRowContext(ctx, `INSERT INTO apps (org_id, name, client_id, client_secret_hash,
+		err := tx.q.QueryRowContext(ctx, `INSERT INTO apps (org_id, name, client_id, client_secret_hash,
 			verification_token, signing_secret, redirect_uris, scopes, webhook_url, events, public, created_at, updated_at, allowed_ips)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			a.OrgID, a.Name, a.ClientID, a.Sealed.ClientSecretHash, a.Sealed.VerificationToken, a.Sealed.SigningSecret,
@@ -62,7 +62,7 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 	var a *integration.App
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if a, err = getApp(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+		if a, err = getApp(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		if err := fn(a); err != nil {
@@ -72,7 +72,7 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 		if err != nil {
 			return err
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE apps SET name = $1, verification_token = $2, signing_secret = $3,
+		_, err = tx.q.ExecContext(ctx, `UPDATE apps SET name = $1, verification_token = $2, signing_secret = $3,
 			redirect_uris = $4, scopes = $5, webhook_url = $6, events = $7, public = $8, webhook_disabled_at = $9,
 			updated_at = $10, previous_signing_secret = $11, signing_rotated_at = $12, allowed_ips = $13 WHERE id = $14 AND org_id = $15`,
 			a.Name, a.Sealed.VerificationToken, a.Sealed.SigningSecret, string(uris), auth.JoinScopes(a.Scopes),
@@ -86,7 +86,7 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 // DeleteApp implements integration.Store.
 func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `DELETE FROM apps WHERE id = $1 AND org_id = $2`, id, orgID)
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM apps WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 			}
 			return err
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at = 0`, tx.now, id)
+		_, err = tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at = 0`, tx.now, id)
 		return err
 	})
 }
@@ -109,7 +109,7 @@ func (db *DB) Install(ctx context.Context, inst *integration.Installation) error
 // install is Install inside tx.
 func (tx *Tx) install(ctx context.Context, inst *integration.Installation) error {
 	inst.CreatedAt = tx.now
-	return tx.tx.QueryRowContext(ctx, `INSERT INTO installations (app_id, org_id, scopes, created_at)
+	return tx.q.QueryRowContext(ctx, `INSERT INTO installations (app_id, org_id, scopes, created_at)
 		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (app_id, org_id) DO UPDATE SET scopes = excluded.scopes, uninstalled_at = 0
 		RETURNING id, created_at`,
@@ -119,12 +119,12 @@ func (tx *Tx) install(ctx context.Context, inst *integration.Installation) error
 // Uninstall implements integration.Store.
 func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE installations SET uninstalled_at = $1
+		if _, err := tx.q.ExecContext(ctx, `UPDATE installations SET uninstalled_at = $1
 			WHERE app_id = $2 AND org_id = $3 AND uninstalled_at = 0`, tx.now, appID, orgID); err != nil {
 			return err
 		}
 		// Deliveries already queued for the installation stop too.
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = 'the app was uninstalled',
+		if _, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = 'the app was uninstalled',
 			updated_at = $1 WHERE app_id = $2 AND org_id = $3 AND status = 'pending'`, tx.now, appID, orgID); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -29,16 +28,10 @@ const (
 // costs PostgreSQL, whose API rate is a fiftieth of this, little.
 const auditChunk = 16
 
-// AppendAudit implements audit.Store: one transaction, a prepared
-// multi-row INSERT run for each chunk of entries.
+// AppendAudit implements audit.Store: one transaction, a multi-row INSERT
+// for each chunk of entries, prepared once (Tx.q) and run again.
 func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		var stmt *sql.Stmt
-		defer func() {
-			if stmt != nil {
-				stmt.Close()
-			}
-		}()
 		args := make([]any, 0, auditChunk*auditArity)
 		for start := 0; start < len(entries); start += auditChunk {
 			chunk := entries[start:min(start+auditChunk, len(entries))]
@@ -47,25 +40,19 @@ func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
 				args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
 					e.Status, e.Rows, e.Detail)
 			}
-			if len(chunk) < auditChunk { // the last, short chunk
-				if _, err := tx.tx.ExecContext(ctx, auditInsert(len(chunk)), args...); err != nil {
-					return err
-				}
-				break
+			query := auditInsertChunk
+			if len(chunk) < auditChunk {
+				query = auditInsert(len(chunk))
 			}
-			if stmt == nil {
-				var err error
-				if stmt, err = tx.tx.PrepareContext(ctx, auditInsert(auditChunk)); err != nil {
-					return err
-				}
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			if _, err := tx.q.ExecContext(ctx, query, args...); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 }
+
+var auditInsertChunk = auditInsert(auditChunk)
 
 // auditInsert is the INSERT of rows entries.
 func auditInsert(rows int) string {

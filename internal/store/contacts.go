@@ -42,7 +42,7 @@ func (tx *Tx) insertContact(ctx context.Context, c *contact.Contact) error {
 	if err != nil {
 		return err
 	}
-	err = tx.tx.QueryRowContext(ctx, `INSERT INTO contacts (org_id, email_norm, external_id, attributes, created_at, updated_at)
+	err = tx.q.QueryRowContext(ctx, `INSERT INTO contacts (org_id, email_norm, external_id, attributes, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		c.OrgID, nullable(strings.ToLower(c.Email())), nullable(c.ExternalID()), string(data), c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
 	if err != nil {
@@ -134,7 +134,7 @@ func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func
 	var c *contact.Contact
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if c, err = getContact(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+		if c, err = getContact(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		attrs, err := patch(c)
@@ -160,7 +160,7 @@ func (tx *Tx) saveContact(ctx context.Context, c *contact.Contact) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE contacts SET email_norm = $1, external_id = $2, attributes = $3, updated_at = $4
+	_, err = tx.q.ExecContext(ctx, `UPDATE contacts SET email_norm = $1, external_id = $2, attributes = $3, updated_at = $4
 		WHERE id = $5 AND org_id = $6`,
 		nullable(strings.ToLower(c.Email())), nullable(c.ExternalID()), string(data), c.UpdatedAt, c.ID, c.OrgID)
 	if err != nil {
@@ -184,7 +184,7 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 	if len(seen) == 0 {
 		return nil
 	}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
+	rows, err := tx.q.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
 	if err != nil {
 		return err
 	}
@@ -206,10 +206,10 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 		merged := contact.MergeType(old, seen[name])
 		switch {
 		case !ok:
-			_, err = tx.tx.ExecContext(ctx, `INSERT INTO contact_attributes (org_id, name, type) VALUES ($1, $2, $3)
+			_, err = tx.q.ExecContext(ctx, `INSERT INTO contact_attributes (org_id, name, type) VALUES ($1, $2, $3)
 				ON CONFLICT (org_id, name) DO NOTHING`, orgID, name, merged)
 		case merged != old:
-			_, err = tx.tx.ExecContext(ctx, `UPDATE contact_attributes SET type = $1 WHERE org_id = $2 AND name = $3`, merged, orgID, name)
+			_, err = tx.q.ExecContext(ctx, `UPDATE contact_attributes SET type = $1 WHERE org_id = $2 AND name = $3`, merged, orgID, name)
 		}
 		if err != nil {
 			return err
@@ -221,7 +221,7 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 // DeleteContact implements contact.Store.
 func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND org_id = $2`, id, orgID)
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.Tim
 			}
 			attrs = string(b)
 		}
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO timeline_events (org_id, contact_id, event, attributes, created_at)
+		return tx.q.QueryRowContext(ctx, `INSERT INTO timeline_events (org_id, contact_id, event, attributes, created_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, orgID, c.ID, ev.Event, attrs, ev.CreatedAt).Scan(&ev.ID)
 	})
 	if err != nil {
@@ -262,9 +262,9 @@ func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.Tim
 
 func (tx *Tx) contactByRef(ctx context.Context, orgID int64, ref contact.TimelineRef) (*contact.Contact, error) {
 	if ref.ContactID != 0 {
-		return getContact(ctx, tx.tx, orgID, ref.ContactID, "")
+		return getContact(ctx, tx.q, orgID, ref.ContactID, "")
 	}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND external_id = $2`, orgID, ref.ExternalID)
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND external_id = $2`, orgID, ref.ExternalID)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +307,7 @@ func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (in
 	err := db.Transact(ctx, func(tx *Tx) error {
 		n = 0
 		for _, email := range emails {
-			rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND email_norm = $2 ORDER BY id`+db.dialect.LockRows(),
+			rows, err := tx.q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND email_norm = $2 ORDER BY id`+db.dialect.LockRows(),
 				orgID, strings.ToLower(strings.TrimSpace(email)))
 			if err != nil {
 				return err

@@ -29,7 +29,7 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 			return err
 		}
 		c = conversation.New(orgID, ct.ID, tx.now)
-		if err := tx.tx.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
+		if err := tx.q.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 // contactForEmail returns the first-created contact with the email, creating
 // one when there is none.
 func (tx *Tx) contactForEmail(ctx context.Context, orgID int64, email string) (*contact.Contact, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT 1`, orgID, strings.ToLower(email))
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (tx *Tx) saveConversation(ctx context.Context, c *conversation.Conversation
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE conversations SET status = $1, participants = $2, updated_at = $3 WHERE id = $4`,
+	_, err = tx.q.ExecContext(ctx, `UPDATE conversations SET status = $1, participants = $2, updated_at = $3 WHERE id = $4`,
 		c.Status, string(participants), c.UpdatedAt, c.ID)
 	return err
 }
@@ -168,7 +168,7 @@ func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conv
 	var c *conversation.Conversation
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if c, err = getConversation(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+		if c, err = getConversation(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		ch, err := c.SetStatus(s, tx.now)

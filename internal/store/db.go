@@ -46,6 +46,10 @@ type Dialect interface {
 	// SnapshotTx are the options of a read transaction whose statements all
 	// see one snapshot (nil where a plain transaction already does).
 	SnapshotTx() *sql.TxOptions
+	// CacheWriteStatements asks the store to keep the statements of write
+	// transactions prepared, where the driver parses every call (SQLite's)
+	// rather than caching per connection (pgx).
+	CacheWriteStatements() bool
 }
 
 // DB is an open database: a write pool and a read pool (the same pool on
@@ -56,6 +60,9 @@ type DB struct {
 	dialect Dialect
 	// reads is the read pool through prepared statements, for hot reads.
 	reads *preparedReads
+	// writes caches the statements of write transactions; nil where the
+	// driver caches them itself (pgx).
+	writes *writeStatements
 	// Now is the clock every transaction reads once; tests may replace it.
 	Now func() time.Time
 
@@ -74,7 +81,11 @@ func (db *DB) OnEvents(fn func()) {
 
 // New wraps opened pools. read may equal write.
 func New(write, read *sql.DB, d Dialect) *DB {
-	return &DB{write: write, read: read, dialect: d, Now: time.Now, reads: &preparedReads{pool: read}}
+	db := &DB{write: write, read: read, dialect: d, Now: time.Now, reads: &preparedReads{pool: read}}
+	if d.CacheWriteStatements() {
+		db.writes = &writeStatements{pool: write}
+	}
+	return db
 }
 
 // Dialect returns the database's dialect.
@@ -83,6 +94,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.reads.close()
+	if db.writes != nil {
+		db.writes.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -105,9 +119,12 @@ type queryer interface {
 // so that every row it writes has the same timestamp.
 type Tx struct {
 	tx       *sql.Tx
+	q        txQueryer // runs the transaction's statements
 	db       *DB
 	now      int64 // epoch ms
 	appended bool  // events were appended
+	// unprepared are the statements run while not yet in db.writes.
+	unprepared []string
 }
 
 // Now is the transaction's time in epoch milliseconds.
@@ -135,12 +152,18 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, db: db, now: db.Now().UnixMilli()}
-	if err := fn(tx); err != nil {
+	tx.q = txQueryer{tx}
+	err = fn(tx)
+	if err != nil {
 		sqlTx.Rollback()
-		return err
+	} else if err = sqlTx.Commit(); err != nil {
+		err = fmt.Errorf("store: commit: %w", err)
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+	if len(tx.unprepared) > 0 { // the writer connection is free again
+		db.writes.prepareAfter(ctx, tx.unprepared)
+	}
+	if err != nil {
+		return err
 	}
 	if tx.appended {
 		db.hooksMu.Lock()
@@ -156,7 +179,7 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) error {
 // AppendEvent records ev in the outbox as part of tx: it becomes visible to
 // consumers exactly when tx commits.
 func (tx *Tx) AppendEvent(ctx context.Context, ev events.Event) error {
-	_, err := tx.tx.ExecContext(ctx,
+	_, err := tx.q.ExecContext(ctx,
 		`INSERT INTO events (org_id, type, data, created_at) VALUES ($1, $2, $3, $4)`,
 		ev.OrgID, string(ev.Type), string(ev.Data), tx.now)
 	tx.appended = true

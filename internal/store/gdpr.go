@@ -99,7 +99,7 @@ const gdprColumns = `id, org_id, kind, email, status, export, created_at, update
 func (db *DB) CreateGDPRRequest(ctx context.Context, r *gdpr.Request) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO gdpr_requests (org_id, kind, email, status, created_at, updated_at)
+		return tx.q.QueryRowContext(ctx, `INSERT INTO gdpr_requests (org_id, kind, email, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			r.OrgID, string(r.Kind), r.Email, r.Status, r.CreatedAt, r.UpdatedAt).Scan(&r.ID)
 	})
@@ -159,7 +159,7 @@ func queryGDPR(ctx context.Context, q queryer, where string, args ...any) ([]*gd
 // ProcessGDPRRequest implements gdpr.Store.
 func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		rs, err := queryGDPR(ctx, tx.tx, `WHERE id = $1 AND status = $2`+db.dialect.SkipLocked(), id, gdpr.Pending)
+		rs, err := queryGDPR(ctx, tx.q, `WHERE id = $1 AND status = $2`+db.dialect.SkipLocked(), id, gdpr.Pending)
 		if err != nil || len(rs) == 0 {
 			return err
 		}
@@ -189,7 +189,7 @@ func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) error {
 			}
 			data = sql.NullString{String: string(b), Valid: true}
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE gdpr_requests SET status = $1, export = $2, updated_at = $3 WHERE id = $4`,
+		_, err = tx.q.ExecContext(ctx, `UPDATE gdpr_requests SET status = $1, export = $2, updated_at = $3 WHERE id = $4`,
 			gdpr.Done, data, tx.now, r.ID)
 		return err
 	})
@@ -198,7 +198,7 @@ func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) error {
 // subject finds the contacts tied to email: by their email, or by any
 // attribute that holds it.
 func (tx *Tx) subject(ctx context.Context, orgID int64, email string) (*subject, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM contacts WHERE org_id = $1
+	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM contacts WHERE org_id = $1
 		AND (email_norm = $2 OR lower(attributes) LIKE $3 ESCAPE '\') ORDER BY id`, orgID, email, likePattern(email))
 	if err != nil {
 		return nil, err
@@ -212,7 +212,7 @@ func (tx *Tx) exportSubject(ctx context.Context, s *subject) (map[string]any, er
 	out := map[string]any{"email": s.email, "exportedAt": tx.now}
 	for _, t := range gdprTables {
 		var a args
-		rows, err := tx.tx.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY id`, a...)
+		rows, err := tx.q.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY id`, a...)
 		if err != nil {
 			return nil, fmt.Errorf("store: gdpr export of %s: %w", t.name, err)
 		}
@@ -229,11 +229,11 @@ func (tx *Tx) eraseSubject(ctx context.Context, s *subject) error {
 	for i := len(gdprTables) - 1; i >= 0; i-- {
 		t := gdprTables[i]
 		var a args
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+t.where(s, &a), a...); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+t.where(s, &a), a...); err != nil {
 			return fmt.Errorf("store: gdpr delete from %s: %w", t.name, err)
 		}
 	}
-	_, err := tx.tx.ExecContext(ctx, `UPDATE gdpr_requests SET email = '', export = NULL, updated_at = $1
+	_, err := tx.q.ExecContext(ctx, `UPDATE gdpr_requests SET email = '', export = NULL, updated_at = $1
 		WHERE org_id = $2 AND email = $3`, tx.now, s.orgID, s.email)
 	return err
 }

@@ -32,7 +32,7 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 		if m, err = meeting.New(orgID, b, agentName, newEventID, tx.now); err != nil {
 			return err
 		}
-		if _, err := getContact(ctx, tx.tx, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
+		if _, err := getContact(ctx, tx.q, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
 			return apperr.Invalidf("schedulerId", "schedulerId %d is not a contact of this org", m.SchedulerID)
 		} else if err != nil {
 			return err
@@ -42,7 +42,7 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 				return err
 			}
 		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			m.AgentID, m.OrgID, m.Status, m.MeetingSource, m.SchedulerID, m.EventID, m.Slug, m.SlotStart, m.SlotEnd,
 			m.UpdatedAt, m.ScheduledAt, m.MeetingType, m.ConversationID, m.EndUserTimeZone, m.MeetingNotes, m.BookedBy)
@@ -78,7 +78,7 @@ func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*
 func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType string, change func(*meeting.Meeting, int64) error) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
 	err := db.Transact(ctx, func(tx *Tx) error {
-		ms, err := queryMeetings(ctx, tx.tx, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
+		ms, err := queryMeetings(ctx, tx.q, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType
 		if err := change(m, tx.now); err != nil {
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE meetings SET status = $1, slot_start = $2, slot_end = $3, updated_at = $4
+		if _, err := tx.q.ExecContext(ctx, `UPDATE meetings SET status = $1, slot_start = $2, slot_end = $3, updated_at = $4
 			WHERE org_id = $5 AND event_id = $6`, m.Status, m.SlotStart, m.SlotEnd, m.UpdatedAt, orgID, eventID); err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p co
 	}
 	var m *conversation.Message
 	err := db.Transact(ctx, func(tx *Tx) error {
-		c, err := getConversation(ctx, tx.tx, orgID, conversationID, db.dialect.LockRows())
+		c, err := getConversation(ctx, tx.q, orgID, conversationID, db.dialect.LockRows())
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (tx *Tx) author(ctx context.Context, c *conversation.Conversation, p *conve
 		where, args = `WHERE org_id = $1 AND id = $2`, []any{c.OrgID, p.UserID}
 	}
 	a := conversation.Author{Type: conversation.AuthorUser}
-	err := tx.tx.QueryRowContext(ctx, `SELECT id, bot FROM users `+where, args...).Scan(&a.ID, &a.Bot)
+	err := tx.q.QueryRowContext(ctx, `SELECT id, bot FROM users `+where, args...).Scan(&a.ID, &a.Bot)
 	switch {
 	case err == sql.ErrNoRows && p.UserID != 0:
 		return a, apperr.Invalidf("userId", "userId %d is not a user of this org", p.UserID)
@@ -112,7 +112,7 @@ func (tx *Tx) author(ctx context.Context, c *conversation.Conversation, p *conve
 // messageIn finds a message of conversation c that a post refers to through
 // param; any other message is invalid input.
 func (tx *Tx) messageIn(ctx context.Context, c *conversation.Conversation, id int64, param string) (*conversation.Message, error) {
-	ms, err := queryMessages(ctx, tx.tx, `WHERE id = $1 AND conversation_id = $2`, id, c.ID)
+	ms, err := queryMessages(ctx, tx.q, `WHERE id = $1 AND conversation_id = $2`, id, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (tx *Tx) insertMessage(ctx context.Context, m *conversation.Message) error 
 	if err != nil {
 		return err
 	}
-	return tx.tx.QueryRowContext(ctx, `INSERT INTO messages (org_id, conversation_id, type, body, author_type, author_id, author_bot,
+	return tx.q.QueryRowContext(ctx, `INSERT INTO messages (org_id, conversation_id, type, body, author_type, author_id, author_bot,
 		buttons, attributes, edited_message_id, edit_type, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		m.OrgID, m.ConversationID, m.Type, m.Body, m.Author.Type, m.Author.ID, m.Author.Bot,
@@ -144,7 +144,7 @@ func (tx *Tx) saveMessage(ctx context.Context, m *conversation.Message) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE messages SET body = $1, buttons = $2, attachments = $3 WHERE id = $4`,
+	_, err = tx.q.ExecContext(ctx, `UPDATE messages SET body = $1, buttons = $2, attachments = $3 WHERE id = $4`,
 		m.Body, buttons, atts, m.ID)
 	return err
 }
@@ -153,7 +153,7 @@ func (tx *Tx) saveMessage(ctx context.Context, m *conversation.Message) error {
 func (tx *Tx) insertAttachments(ctx context.Context, m *conversation.Message, files []conversation.NewAttachment) error {
 	for i, f := range files {
 		a := &m.Attachments[i]
-		if err := tx.tx.QueryRowContext(ctx, `INSERT INTO attachments (org_id, message_id, file_name, mime_type, data, created_at)
+		if err := tx.q.QueryRowContext(ctx, `INSERT INTO attachments (org_id, message_id, file_name, mime_type, data, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.OrgID, m.ID, a.FileName, a.MimeType, f.Data, tx.now).Scan(&a.ID); err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (tx *Tx) insertAttachments(ctx context.Context, m *conversation.Message, fi
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE messages SET attachments = $1 WHERE id = $2`, atts, m.ID)
+	_, err = tx.q.ExecContext(ctx, `UPDATE messages SET attachments = $1 WHERE id = $2`, atts, m.ID)
 	return err
 }
 

@@ -29,7 +29,7 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*integration.
 func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		c.CreatedAt = tx.now
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO oauth_codes (hash, app_id, org_id, redirect_uri, scopes,
+		return tx.q.QueryRowContext(ctx, `INSERT INTO oauth_codes (hash, app_id, org_id, redirect_uri, scopes,
 			code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			hash, c.AppID, c.OrgID, c.RedirectURI, auth.JoinScopes(c.Scopes), c.Challenge, c.CreatedAt, c.ExpiresAt,
 		).Scan(&c.ID)
@@ -44,7 +44,7 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.C
 		refused = nil
 		c := &oauth.Code{}
 		var scopes string
-		err := tx.tx.QueryRowContext(ctx, `SELECT id, app_id, org_id, redirect_uri, scopes, code_challenge, grant_id,
+		err := tx.q.QueryRowContext(ctx, `SELECT id, app_id, org_id, redirect_uri, scopes, code_challenge, grant_id,
 			created_at, expires_at, used_at FROM oauth_codes WHERE hash = $1`+db.dialect.LockRows(), hash).Scan(
 			&c.ID, &c.AppID, &c.OrgID, &c.RedirectURI, &scopes, &c.Challenge, &c.GrantID, &c.CreatedAt, &c.ExpiresAt, &c.UsedAt)
 		if err != nil {
@@ -59,11 +59,11 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.C
 			return err
 		}
 		g = &oauth.Grant{AppID: c.AppID, OrgID: c.OrgID, Scopes: c.Scopes, CreatedAt: tx.now}
-		if err := tx.tx.QueryRowContext(ctx, `INSERT INTO oauth_grants (app_id, org_id, scopes, created_at)
+		if err := tx.q.QueryRowContext(ctx, `INSERT INTO oauth_grants (app_id, org_id, scopes, created_at)
 			VALUES ($1, $2, $3, $4) RETURNING id`, g.AppID, g.OrgID, scopes, g.CreatedAt).Scan(&g.ID); err != nil {
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE oauth_codes SET used_at = $1, grant_id = $2 WHERE id = $3`,
+		if _, err := tx.q.ExecContext(ctx, `UPDATE oauth_codes SET used_at = $1, grant_id = $2 WHERE id = $3`,
 			tx.now, g.ID, c.ID); err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 		refused = nil
 		r, gr := &oauth.Refresh{}, &oauth.Grant{}
 		var scopes string
-		err := tx.tx.QueryRowContext(ctx, `SELECT r.id, r.grant_id, r.created_at, r.expires_at, r.used_at,
+		err := tx.q.QueryRowContext(ctx, `SELECT r.id, r.grant_id, r.created_at, r.expires_at, r.used_at,
 			g.app_id, g.org_id, g.scopes, g.created_at, g.revoked_at
 			FROM oauth_refresh_tokens r JOIN oauth_grants g ON g.id = r.grant_id WHERE r.hash = $1`+db.dialect.LockRows(), hash).Scan(
 			&r.ID, &r.GrantID, &r.CreatedAt, &r.ExpiresAt, &r.UsedAt, &gr.AppID, &gr.OrgID, &scopes, &gr.CreatedAt, &gr.RevokedAt)
@@ -104,11 +104,11 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 			}
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE oauth_refresh_tokens SET used_at = $1 WHERE id = $2`, tx.now, r.ID); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `UPDATE oauth_refresh_tokens SET used_at = $1 WHERE id = $2`, tx.now, r.ID); err != nil {
 			return err
 		}
 		// The previous access token goes with the refresh token it came with.
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at = 0`,
+		if _, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at = 0`,
 			tx.now, gr.ID); err != nil {
 			return err
 		}
@@ -128,9 +128,9 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		var id, grantID int64
-		err := tx.tx.QueryRowContext(ctx, `SELECT id, grant_id FROM tokens WHERE hash = $1 AND app_id = $2`, hash, appID).Scan(&id, &grantID)
+		err := tx.q.QueryRowContext(ctx, `SELECT id, grant_id FROM tokens WHERE hash = $1 AND app_id = $2`, hash, appID).Scan(&id, &grantID)
 		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.tx.QueryRowContext(ctx, `SELECT r.grant_id FROM oauth_refresh_tokens r JOIN oauth_grants g ON g.id = r.grant_id
+			err = tx.q.QueryRowContext(ctx, `SELECT r.grant_id FROM oauth_refresh_tokens r JOIN oauth_grants g ON g.id = r.grant_id
 				WHERE r.hash = $1 AND g.app_id = $2`, hash, appID).Scan(&grantID)
 		}
 		switch {
@@ -141,7 +141,7 @@ func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) error {
 		case grantID != 0:
 			return tx.revokeGrant(ctx, grantID)
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id)
+		_, err = tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id)
 		return err
 	})
 }
@@ -149,10 +149,10 @@ func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) error {
 // revokeGrant revokes a grant and every access token issued under it; its
 // refresh tokens die with it.
 func (tx *Tx) revokeGrant(ctx context.Context, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id); err != nil {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id); err != nil {
 		return err
 	}
-	_, err := tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at = 0`, tx.now, id)
+	_, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at = 0`, tx.now, id)
 	return err
 }
 
@@ -162,7 +162,7 @@ func (tx *Tx) insertPair(ctx context.Context, g *oauth.Grant, p *oauth.Pair) err
 	if err := tx.InsertToken(ctx, &p.Access, p.AccessHash); err != nil {
 		return err
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_refresh_tokens (grant_id, hash, created_at, expires_at)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO oauth_refresh_tokens (grant_id, hash, created_at, expires_at)
 		VALUES ($1, $2, $3, $4)`, g.ID, p.RefreshHash, tx.now, p.RefreshExpiresAt)
 	return err
 }

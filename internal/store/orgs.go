@@ -25,7 +25,7 @@ func (db *DB) CreateOrg(ctx context.Context, name string) (*org.Org, error) {
 // InsertOrg creates an org and its bot user as part of tx.
 func (tx *Tx) InsertOrg(ctx context.Context, name string) (*org.Org, error) {
 	o := &org.Org{Name: name, CreatedAt: tx.now}
-	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id`,
+	if err := tx.q.QueryRowContext(ctx, `INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id`,
 		name, tx.now).Scan(&o.ID); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (tx *Tx) InsertOrg(ctx context.Context, name string) (*org.Org, error) {
 // name in this database; the claim holds only if tx commits. Several
 // replicas starting on an empty database use it so that one of them seeds it.
 func (tx *Tx) ClaimOnce(ctx context.Context, name string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO once (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, tx.now)
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO once (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, tx.now)
 	if err != nil {
 		return false, err
 	}

@@ -30,7 +30,7 @@ func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields
 		if err != nil {
 			return err
 		}
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO playbooks (org_id, name, meta, goals, report_type, interaction_id, enabled,
+		return tx.q.QueryRowContext(ctx, `INSERT INTO playbooks (org_id, name, meta, goals, report_type, interaction_id, enabled,
 			landing_page, created_author_id, updated_author_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			orgID, p.Name, meta, goals, p.ReportType, p.InteractionID, p.Enabled, p.LandingPage,
@@ -43,7 +43,7 @@ func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields
 func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fields) (*playbook.Playbook, error) {
 	var p *playbook.Playbook
 	err := db.Transact(ctx, func(tx *Tx) error {
-		ps, err := queryPlaybooks(ctx, tx.tx, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
+		ps, err := queryPlaybooks(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fi
 		if err != nil {
 			return err
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE playbooks SET name = $1, meta = $2, goals = $3, report_type = $4, interaction_id = $5,
+		_, err = tx.q.ExecContext(ctx, `UPDATE playbooks SET name = $1, meta = $2, goals = $3, report_type = $4, interaction_id = $5,
 			enabled = $6, landing_page = $7, updated_author_id = $8, updated_at = $9 WHERE id = $10`,
 			p.Name, meta, goals, p.ReportType, p.InteractionID, p.Enabled, p.LandingPage, p.UpdatedAuthorID, p.UpdatedAt, p.ID)
 		return err
@@ -79,7 +79,7 @@ func (tx *Tx) playbookAuthor(ctx context.Context, orgID int64, authorID *int64) 
 		}
 		return u.ID, nil
 	}
-	us, err := queryUsers(ctx, tx.tx, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
+	us, err := queryUsers(ctx, tx.q, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
 	if err != nil || len(us) == 0 {
 		return 0, err
 	}

@@ -16,12 +16,12 @@ var resetTables = []string{
 func (db *DB) ResetOrg(ctx context.Context, orgID int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
 		for _, t := range resetTables {
-			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1`, orgID); err != nil {
+			if _, err := tx.q.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1`, orgID); err != nil {
 				return err
 			}
 		}
 		// The org's first bot is the one InsertOrg made; bots added later go.
-		_, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE org_id = $1
+		_, err := tx.q.ExecContext(ctx, `DELETE FROM users WHERE org_id = $1
 			AND id <> (SELECT MIN(id) FROM users WHERE org_id = $1 AND bot = $2)`, orgID, true)
 		return err
 	})

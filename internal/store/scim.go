@@ -70,7 +70,7 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 	var r *scim.Record
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if r, err = getRecord(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+		if r, err = getRecord(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		if err := change(r); err != nil {
@@ -90,7 +90,7 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 // unique index backs this up against concurrent creates.
 func (tx *Tx) checkUserName(ctx context.Context, r *scim.Record) error {
 	var n int
-	err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1 AND id <> $2 AND bot = $3
+	err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1 AND id <> $2 AND bot = $3
 		AND lower(CASE WHEN user_name <> '' THEN user_name ELSE email END) = $4`,
 		r.OrgID, r.ID, false, strings.ToLower(r.UserName)).Scan(&n)
 	if err != nil {
@@ -108,7 +108,7 @@ func userNameTaken(name string) error {
 
 // saveRecord writes every column SCIM manages.
 func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE users SET name = $1, email = $2, phone = $3, locale = $4, role = $5,
+	_, err := tx.q.ExecContext(ctx, `UPDATE users SET name = $1, email = $2, phone = $3, locale = $4, role = $5,
 		time_zone = $6, avatar_url = $7, active = $8, user_name = $9, given_name = $10, family_name = $11,
 		formatted_name = $12, external_id = $13, updated_at = $14 WHERE id = $15 AND org_id = $16`,
 		r.Name, r.Email, r.Phone, r.Locale, r.Role, r.TimeZone, r.AvatarURL, r.Active, r.UserName, r.GivenName,
@@ -122,7 +122,7 @@ func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
 // DeleteSCIMUser implements scim.Store.
 func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND org_id = $2 AND bot = $3`, id, orgID, false)
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND org_id = $2 AND bot = $3`, id, orgID, false)
 		if err != nil {
 			return err
 		}

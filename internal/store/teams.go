@@ -17,7 +17,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team
 		if err := t.Apply(f, tx.now); err != nil {
 			return err
 		}
-		if err := tx.tx.QueryRowContext(ctx, `INSERT INTO teams (org_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		if err := tx.q.QueryRowContext(ctx, `INSERT INTO teams (org_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			orgID, t.Name, tx.now, tx.now).Scan(&t.ID); err != nil {
 			return err
 		}
@@ -30,7 +30,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team
 func (db *DB) UpdateTeam(ctx context.Context, orgID, id int64, f team.Fields) (*team.Team, error) {
 	var t *team.Team
 	err := db.Transact(ctx, func(tx *Tx) error {
-		ts, err := queryTeams(ctx, tx.tx, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
+		ts, err := queryTeams(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err
 		}
@@ -41,13 +41,13 @@ func (db *DB) UpdateTeam(ctx context.Context, orgID, id int64, f team.Fields) (*
 		if err := t.Apply(f, tx.now); err != nil {
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE teams SET name = $1, updated_at = $2 WHERE id = $3`, t.Name, t.UpdatedAt, t.ID); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `UPDATE teams SET name = $1, updated_at = $2 WHERE id = $3`, t.Name, t.UpdatedAt, t.ID); err != nil {
 			return err
 		}
 		if f.Members == nil {
 			return nil
 		}
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = $1`, t.ID); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = $1`, t.ID); err != nil {
 			return err
 		}
 		return tx.addMembers(ctx, t)
@@ -60,7 +60,7 @@ func (tx *Tx) addMembers(ctx context.Context, t *team.Team) error {
 		if _, err := tx.requireUser(ctx, t.OrgID, uid, fmt.Sprintf("members[%d]", i)); err != nil {
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, t.ID, uid); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, t.ID, uid); err != nil {
 			return err
 		}
 	}
@@ -70,7 +70,7 @@ func (tx *Tx) addMembers(ctx context.Context, t *team.Team) error {
 // DeleteTeam implements team.Store.
 func (db *DB) DeleteTeam(ctx context.Context, orgID, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `DELETE FROM teams WHERE id = $1 AND org_id = $2`, id, orgID)
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM teams WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err
 		}

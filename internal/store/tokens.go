@@ -23,7 +23,7 @@ func (db *DB) InsertToken(ctx context.Context, t *auth.Token, hash string) error
 // InsertToken stores t under hash as part of tx, setting its ID and CreatedAt.
 func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
 	t.CreatedAt = tx.now
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO tokens (org_id, app_id, grant_id, name, hash, hint, scopes, created_at, expires_at)
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO tokens (org_id, app_id, grant_id, name, hash, hint, scopes, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		t.OrgID, t.AppID, t.GrantID, t.Name, hash, t.Hint, auth.JoinScopes(t.Scopes), t.CreatedAt, t.ExpiresAt).Scan(&t.ID)
 	return tx.db.mapErr(err, "a token with this value already exists")
@@ -49,14 +49,14 @@ func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]*auth.Token, error
 // RevokeToken implements auth.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) error {
 	return db.Transact(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at = 0`,
+		res, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at = 0`,
 			tx.now, id, orgID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			var exists int
-			err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&exists)
+			err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&exists)
 			if err != nil {
 				return err
 			}
@@ -94,10 +94,10 @@ func (db *DB) RevokeAll(ctx context.Context, appID, orgID int64) (int64, error) 
 // revokeAll is RevokeAll inside tx.
 func (tx *Tx) revokeAll(ctx context.Context, appID, orgID int64) (int64, error) {
 	where := ` AND (CAST($2 AS BIGINT) = 0 OR app_id = $2) AND (CAST($3 AS BIGINT) = 0 OR org_id = $3)`
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE oauth_grants SET revoked_at = $1 WHERE revoked_at = 0`+where, tx.now, appID, orgID); err != nil {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE oauth_grants SET revoked_at = $1 WHERE revoked_at = 0`+where, tx.now, appID, orgID); err != nil {
 		return 0, err
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE revoked_at = 0`+where, tx.now, appID, orgID)
+	res, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE revoked_at = 0`+where, tx.now, appID, orgID)
 	if err != nil {
 		return 0, err
 	}

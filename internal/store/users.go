@@ -33,7 +33,7 @@ func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
 func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
 	u.CreatedAt, u.UpdatedAt = tx.now, tx.now
 	u.SetDefaults()
-	return tx.tx.QueryRowContext(ctx, `INSERT INTO users (org_id, name, alias, email, phone, locale, availability, role,
+	return tx.q.QueryRowContext(ctx, `INSERT INTO users (org_id, name, alias, email, phone, locale, availability, role,
 		time_zone, avatar_url, verified, bot, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		u.OrgID, u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.Availability, u.Role, u.TimeZone, u.AvatarURL,
@@ -61,14 +61,14 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*u
 	var u *user.User
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var err error
-		if u, err = getUser(ctx, tx.tx, orgID, id, db.dialect.LockRows()); err != nil {
+		if u, err = getUser(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
 		changed, availabilityChanged, err := u.Apply(p, tx.now)
 		if err != nil || !changed {
 			return err
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE users SET name = $1, alias = $2, email = $3, phone = $4, locale = $5,
+		if _, err := tx.q.ExecContext(ctx, `UPDATE users SET name = $1, alias = $2, email = $3, phone = $4, locale = $5,
 			avatar_url = $6, availability = $7, updated_at = $8 WHERE id = $9 AND org_id = $10`,
 			u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.AvatarURL, u.Availability, u.UpdatedAt, u.ID, orgID); err != nil {
 			return err
@@ -86,7 +86,7 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*u
 // the org: for ids that a body refers to, where a 404 would read as a
 // missing route.
 func (tx *Tx) requireUser(ctx context.Context, orgID, id int64, param string) (*user.User, error) {
-	u, err := getUser(ctx, tx.tx, orgID, id, "")
+	u, err := getUser(ctx, tx.q, orgID, id, "")
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, apperr.Invalidf(param, "%s %d is not a user of this org", param, id)
 	}

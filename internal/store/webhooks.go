@@ -36,7 +36,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 	}
 	var n int
 	err := db.Transact(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
+		rows, err := tx.q.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
 			ORDER BY id LIMIT $1`+db.dialect.SkipLocked(), limit)
 		if err != nil {
 			return err
@@ -70,7 +70,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 				if !integration.Wants(s.events, s.scopes, ev.Type) {
 					continue
 				}
-				if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (app_id, org_id, event_id, event_type,
+				if _, err := tx.q.ExecContext(ctx, `INSERT INTO deliveries (app_id, org_id, event_id, event_type,
 					webhook_id, status, next_attempt_at, created_at, updated_at)
 					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id, app_id) DO NOTHING`,
 					s.appID, ev.OrgID, ev.ID, string(ev.Type), webhook.NewWebhookID(), string(webhook.Pending), tx.now, tx.now, tx.now); err != nil {
@@ -85,7 +85,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 		for i, ev := range evs {
 			ids[i] = ev.ID
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
+		_, err = tx.q.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
 		return err
 	})
 	return n, err
@@ -103,7 +103,7 @@ func (db *DB) noRows(ctx context.Context, query string, args ...any) (bool, erro
 
 // subscribers lists the org's installations of apps with a live webhook.
 func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT a.id, a.events, i.scopes FROM installations i
+	rows, err := tx.q.QueryContext(ctx, `SELECT a.id, a.events, i.scopes FROM installations i
 		JOIN apps a ON a.id = i.app_id
 		WHERE i.org_id = $1 AND i.uninstalled_at = 0 AND a.webhook_url <> '' AND a.webhook_disabled_at = 0`, orgID)
 	if err != nil {
@@ -132,7 +132,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 	var jobs []webhook.Job
 	err := db.Transact(ctx, func(tx *Tx) error {
 		jobs = nil
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
+		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
 			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
 		if err != nil {
 			return err
@@ -145,11 +145,11 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
+		if _, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
 			WHERE id IN (`+placeholders(3, len(ids))+`)`, args...); err != nil {
 			return err
 		}
-		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
+		rows, err = tx.q.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
 			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret,
 			a.previous_signing_secret, a.signing_rotated_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
@@ -188,7 +188,7 @@ func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
 
 // recordAttempt stores one attempt and its delivery's new state in tx.
 func (tx *Tx) recordAttempt(ctx context.Context, job webhook.Job, r webhook.Result) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
 			latency_ms, response, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response, r.Error, string(r.Outcome)); err != nil {
 		return err
@@ -202,7 +202,7 @@ func (tx *Tx) recordAttempt(ctx context.Context, job webhook.Job, r webhook.Resu
 	default:
 		status = webhook.Failed
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
+	res, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
 			next_attempt_at = $3, leased_until = 0, lease_owner = '', last_status = $4, last_error = $5,
 			delivered_at = CASE WHEN CAST($6 AS BIGINT) > 0 THEN CAST($6 AS BIGINT) ELSE delivered_at END, updated_at = $7
 			WHERE id = $8 AND lease_owner = $9`,
@@ -213,10 +213,10 @@ func (tx *Tx) recordAttempt(ctx context.Context, job webhook.Job, r webhook.Resu
 	if n, err := res.RowsAffected(); err != nil || n == 0 || r.Outcome != webhook.OutcomeDisabled {
 		return err
 	}
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', next_attempt_at = 0,
+	_, err = tx.q.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', next_attempt_at = 0,
 			last_error = 'the endpoint answered 410 Gone and was disabled', updated_at = $1
 			WHERE app_id = $2 AND status = 'pending' AND leased_until <= $1`, tx.now, job.AppID)
 	return err
@@ -295,7 +295,7 @@ func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook
 	var d *webhook.Delivery
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var leasedUntil int64
-		err := tx.tx.QueryRowContext(ctx, `SELECT d.leased_until FROM deliveries d JOIN apps a ON a.id = d.app_id
+		err := tx.q.QueryRowContext(ctx, `SELECT d.leased_until FROM deliveries d JOIN apps a ON a.id = d.app_id
 			WHERE d.id = $1 AND a.org_id = $2`+db.dialect.LockRows(), id, ownerOrgID).Scan(&leasedUntil)
 		if err == sql.ErrNoRows {
 			return apperr.NotFoundf("no delivery with id %d", id)
@@ -306,11 +306,11 @@ func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook
 		if leasedUntil > tx.now {
 			return apperr.New(apperr.Conflict, "delivery %d is being attempted right now; retry it once the attempt is recorded", id)
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', step = 0, next_attempt_at = $1,
+		if _, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', step = 0, next_attempt_at = $1,
 			updated_at = $1 WHERE id = $2`, tx.now, id); err != nil {
 			return err
 		}
-		d, err = getDelivery(ctx, tx.tx, ownerOrgID, id)
+		d, err = getDelivery(ctx, tx.q, ownerOrgID, id)
 		return err
 	})
 	return d, err

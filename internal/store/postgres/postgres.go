@@ -78,8 +78,9 @@ func (dialect) Name() string { return "postgres" }
 func (dialect) SnapshotTx() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 }
-func (dialect) LockRows() string   { return " FOR UPDATE" }
-func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (dialect) LockRows() string           { return " FOR UPDATE" }
+func (dialect) SkipLocked() string         { return " FOR UPDATE SKIP LOCKED" }
+func (dialect) CacheWriteStatements() bool { return false }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sub
