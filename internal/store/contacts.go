@@ -184,7 +184,7 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 	if len(seen) == 0 {
 		return nil
 	}
-	rows, err := tx.q.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
 	if err != nil {
 		return err
 	}

@@ -118,8 +118,11 @@ type queryer interface {
 // Tx is one write transaction. It carries the fixed time of the transaction
 // so that every row it writes has the same timestamp.
 type Tx struct {
-	tx       *sql.Tx
-	q        txQueryer // runs the transaction's statements
+	tx *sql.Tx
+	// q runs the transaction's statements whose text is fixed, prepared
+	// once (see writeStatements); text built per call (IN lists of any
+	// length) runs on tx directly, so as not to fill the cache.
+	q        txQueryer
 	db       *DB
 	now      int64 // epoch ms
 	appended bool  // events were appended

@@ -212,7 +212,7 @@ func (tx *Tx) exportSubject(ctx context.Context, s *subject) (map[string]any, er
 	out := map[string]any{"email": s.email, "exportedAt": tx.now}
 	for _, t := range gdprTables {
 		var a args
-		rows, err := tx.q.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY id`, a...)
+		rows, err := tx.tx.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY id`, a...)
 		if err != nil {
 			return nil, fmt.Errorf("store: gdpr export of %s: %w", t.name, err)
 		}
@@ -229,7 +229,7 @@ func (tx *Tx) eraseSubject(ctx context.Context, s *subject) error {
 	for i := len(gdprTables) - 1; i >= 0; i-- {
 		t := gdprTables[i]
 		var a args
-		if _, err := tx.q.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+t.where(s, &a), a...); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+t.where(s, &a), a...); err != nil {
 			return fmt.Errorf("store: gdpr delete from %s: %w", t.name, err)
 		}
 	}

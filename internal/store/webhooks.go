@@ -85,7 +85,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 		for i, ev := range evs {
 			ids[i] = ev.ID
 		}
-		_, err = tx.q.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
+		_, err = tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
 		return err
 	})
 	return n, err
@@ -145,11 +145,11 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		if _, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $2
 			WHERE id IN (`+placeholders(3, len(ids))+`)`, args...); err != nil {
 			return err
 		}
-		rows, err = tx.q.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
+		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
 			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret,
 			a.previous_signing_secret, a.signing_rotated_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
