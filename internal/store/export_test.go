@@ -4,3 +4,12 @@ import "database/sql"
 
 // Pools exposes the raw pools to the benchmarks' baselines.
 func (db *DB) Pools() (write, read *sql.DB) { return db.write, db.read }
+
+// CachedWriteStatements is how many statements of write transactions are
+// kept prepared.
+func (db *DB) CachedWriteStatements() int64 {
+	if db.writes == nil {
+		return 0
+	}
+	return db.writes.count.Load()
+}
