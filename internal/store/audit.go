@@ -3,75 +3,28 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/audit"
 )
 
 var _ audit.Store = (*DB)(nil)
 
-const (
-	auditColumns = `org_id, token_id, app_id, kind, at, client_ip, method, route, status, row_count, detail`
-	auditArity   = 11
-)
+const auditColumns = `org_id, token_id, app_id, kind, at, client_ip, method, route, status, row_count, detail`
 
-// auditChunk is the rows of one INSERT. Small on purpose: SQLite looks each
-// $N up in a list when it parses and when it binds, so a statement's cost
-// grows with the square of its parameters. BenchmarkAppendAudit, 1000
-// entries a batch, entries/s by rows per INSERT (medians of 3):
-//
-//	rows        1      4      8     16     32    200
-//	sqlite   140k   172k   167k   140k   109k    12k
-//	postgres  10k    25k    31k    38k    44k    51k
-//
-// At 200 a flush held SQLite's one writer for 80 ms; 16 is 7 ms there and
-// costs PostgreSQL, whose API rate is a fiftieth of this, little.
-const auditChunk = 16
+var auditTypes = untyped(11)
 
-// AppendAudit implements audit.Store: one transaction, a multi-row INSERT
-// for each chunk of entries, prepared once (Tx.q) and run again.
+// AppendAudit implements audit.Store: one transaction, multi-row INSERTs.
 func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
-	return db.Transact(ctx, func(tx *Tx) error {
-		args := make([]any, 0, auditChunk*auditArity)
-		for start := 0; start < len(entries); start += auditChunk {
-			chunk := entries[start:min(start+auditChunk, len(entries))]
-			args = args[:0]
-			for _, e := range chunk {
-				args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
-					e.Status, e.Rows, e.Detail)
-			}
-			query := auditInsertChunk
-			if len(chunk) < auditChunk {
-				query = auditInsert(len(chunk))
-			}
-			if _, err := tx.q.ExecContext(ctx, query, args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-var auditInsertChunk = auditInsert(auditChunk)
-
-// auditInsert is the INSERT of rows entries.
-func auditInsert(rows int) string {
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
-	for i := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(")
-		for j := range auditArity {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "$%d", i*auditArity+j+1)
-		}
-		sb.WriteString(")")
+	args := make([]any, 0, len(entries)*len(auditTypes))
+	for _, e := range entries {
+		args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
+			e.Status, e.Rows, e.Detail)
 	}
-	return sb.String()
+	return db.Transact(ctx, func(tx *Tx) error {
+		return tx.execRows(ctx, auditTypes, args, func(values string) string {
+			return `INSERT INTO audit_log (` + auditColumns + `) VALUES ` + values
+		})
+	})
 }
 
 // ListAudit implements audit.Store.

@@ -57,7 +57,11 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 			return err
 		}
 		n = len(evs)
+		if n == 0 {
+			return nil
+		}
 		subs := map[int64][]subscriber{} // by org
+		var deliveries []any
 		for _, ev := range evs {
 			list, ok := subs[ev.OrgID]
 			if !ok {
@@ -67,19 +71,17 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 				subs[ev.OrgID] = list
 			}
 			for _, s := range list {
-				if !integration.Wants(s.events, s.scopes, ev.Type) {
-					continue
-				}
-				if _, err := tx.q.ExecContext(ctx, `INSERT INTO deliveries (app_id, org_id, event_id, event_type,
-					webhook_id, status, next_attempt_at, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id, app_id) DO NOTHING`,
-					s.appID, ev.OrgID, ev.ID, string(ev.Type), webhook.NewWebhookID(), string(webhook.Pending), tx.now, tx.now, tx.now); err != nil {
-					return err
+				if integration.Wants(s.events, s.scopes, ev.Type) {
+					deliveries = append(deliveries, s.appID, ev.OrgID, ev.ID, string(ev.Type), webhook.NewWebhookID(),
+						string(webhook.Pending), tx.now, tx.now, tx.now)
 				}
 			}
 		}
-		if n == 0 {
-			return nil
+		if err := tx.execRows(ctx, untyped(9), deliveries, func(values string) string {
+			return `INSERT INTO deliveries (app_id, org_id, event_id, event_type, webhook_id, status, next_attempt_at,
+				created_at, updated_at) VALUES ` + values + ` ON CONFLICT (event_id, app_id) DO NOTHING`
+		}); err != nil {
+			return err
 		}
 		ids := make([]any, n)
 		for i, ev := range evs {
@@ -174,11 +176,44 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 	return jobs, err
 }
 
-// RecordAttempts implements webhook.Store.
+// RecordAttempts implements webhook.Store: the attempts in one multi-row
+// INSERT and their deliveries' new states in one multi-row UPDATE, so that
+// recording a batch costs a few round trips, not two per attempt. An
+// attempt that disables its app's webhook (410) is recorded on its own
+// after them, with what else that changes.
 func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
 	return db.Transact(ctx, func(tx *Tx) error {
+		var attempts, states []any
+		var disabled []webhook.Recorded
 		for _, r := range rs {
-			if err := tx.recordAttempt(ctx, r.Job, r.Result); err != nil {
+			if r.Result.Outcome == webhook.OutcomeDisabled {
+				disabled = append(disabled, r)
+				continue
+			}
+			res := r.Result
+			attempts = append(attempts, r.Job.DeliveryID, res.AttemptedAt, res.StatusCode, res.LatencyMs, res.Response,
+				res.Error, string(res.Outcome))
+			status, step, next, delivered := deliveryState(r.Job, res)
+			states = append(states, r.Job.DeliveryID, r.Job.LeaseOwner, string(status), step, next, res.StatusCode,
+				res.Error, delivered, tx.now)
+		}
+		if err := tx.execRows(ctx, untyped(7), attempts, insertAttempts); err != nil {
+			return err
+		}
+		// Only where the lease is still this dispatcher's: a delivery whose
+		// lease passed to another keeps just the attempt.
+		if err := tx.execRows(ctx, deliveryStateTypes, states, func(values string) string {
+			return `UPDATE deliveries SET status = v.column3, attempts = attempts + 1, step = v.column4,
+				next_attempt_at = v.column5, leased_until = 0, lease_owner = '', last_status = v.column6,
+				last_error = v.column7, delivered_at = CASE WHEN v.column8 > 0 THEN v.column8 ELSE delivered_at END,
+				updated_at = v.column9
+				FROM (VALUES ` + values + `) AS v
+				WHERE deliveries.id = v.column1 AND deliveries.lease_owner = v.column2`
+		}); err != nil {
+			return err
+		}
+		for _, r := range disabled {
+			if err := tx.recordDisabled(ctx, r.Job, r.Result); err != nil {
 				return err
 			}
 		}
@@ -186,31 +221,43 @@ func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
 	})
 }
 
-// recordAttempt stores one attempt and its delivery's new state in tx.
-func (tx *Tx) recordAttempt(ctx context.Context, job webhook.Job, r webhook.Result) error {
-	if _, err := tx.q.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code,
-			latency_ms, response, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response, r.Error, string(r.Outcome)); err != nil {
-		return err
-	}
-	status, step, next, delivered := webhook.Pending, job.Step, int64(0), int64(0)
+// deliveryStateTypes are the columns of a delivery's new state in
+// RecordAttempts: id, lease owner, status, step, next attempt, last status,
+// last error, delivered at, updated at.
+var deliveryStateTypes = []string{"BIGINT", "TEXT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "TEXT", "BIGINT", "BIGINT"}
+
+func insertAttempts(values string) string {
+	return `INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, response, error,
+		outcome) VALUES ` + values
+}
+
+// deliveryState is a delivery's state after an attempt with result r.
+func deliveryState(job webhook.Job, r webhook.Result) (status webhook.Status, step int, next, delivered int64) {
 	switch r.Outcome {
 	case webhook.OutcomeSucceeded:
-		status, delivered = webhook.Succeeded, r.AttemptedAt
+		return webhook.Succeeded, job.Step, 0, r.AttemptedAt
 	case webhook.OutcomeRetry:
-		step, next = job.Step+1, r.NextAttemptAt
-	default:
-		status = webhook.Failed
+		return webhook.Pending, job.Step + 1, r.NextAttemptAt, 0
 	}
-	res, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, step = $2,
-			next_attempt_at = $3, leased_until = 0, lease_owner = '', last_status = $4, last_error = $5,
-			delivered_at = CASE WHEN CAST($6 AS BIGINT) > 0 THEN CAST($6 AS BIGINT) ELSE delivered_at END, updated_at = $7
-			WHERE id = $8 AND lease_owner = $9`,
-		string(status), step, next, r.StatusCode, r.Error, delivered, tx.now, job.DeliveryID, job.LeaseOwner)
+	return webhook.Failed, job.Step, 0, 0
+}
+
+// recordDisabled records an attempt answered 410 Gone: the delivery fails,
+// and if the lease was still this dispatcher's, the app's webhook is
+// disabled and its other pending deliveries fail with it.
+func (tx *Tx) recordDisabled(ctx context.Context, job webhook.Job, r webhook.Result) error {
+	if err := tx.execRows(ctx, untyped(7), []any{job.DeliveryID, r.AttemptedAt, r.StatusCode, r.LatencyMs, r.Response,
+		r.Error, string(r.Outcome)}, insertAttempts); err != nil {
+		return err
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = 0,
+			leased_until = 0, lease_owner = '', last_status = $2, last_error = $3, updated_at = $4
+			WHERE id = $5 AND lease_owner = $6`,
+		string(webhook.Failed), r.StatusCode, r.Error, tx.now, job.DeliveryID, job.LeaseOwner)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 || r.Outcome != webhook.OutcomeDisabled {
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
 	if _, err := tx.q.ExecContext(ctx, `UPDATE apps SET webhook_disabled_at = $1 WHERE id = $2`, tx.now, job.AppID); err != nil {
