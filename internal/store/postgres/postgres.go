@@ -34,6 +34,21 @@ func Open(ctx context.Context, dsn string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	return open(ctx, dsn, conns)
+}
+
+// OpenPool is Open with a pool of conns connections, whatever the URL says:
+// a second, small pool for background work that must not queue behind the
+// API's requests for a connection.
+func OpenPool(ctx context.Context, dsn string, conns int) (*store.DB, error) {
+	dsn, _, err := poolSize(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, dsn, conns)
+}
+
+func open(ctx context.Context, dsn string, conns int) (*store.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, err
