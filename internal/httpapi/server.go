@@ -50,8 +50,8 @@ type Store interface {
 	webhook.LogStore
 	audit.Store
 	Ping(ctx context.Context) error
-	// OrgEvents and LastEventID read the outbox for event streams.
-	OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
+	// SettledOrgEvents and LastEventID read the outbox for event streams.
+	SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
 	LastEventID(ctx context.Context, orgID int64) (int64, error)
 }
 

@@ -37,9 +37,9 @@ func (s *Server) EndStreams() { s.endStreams() }
 // back as Last-Event-ID resumes after it; without one the stream starts with
 // the next event. The data is the webhook envelope without an app's token.
 //
-// On PostgreSQL, ids are taken before commit, so an event whose transaction
-// commits after a later id's has been read can be passed over; SQLite's
-// single writer commits in id order.
+// On PostgreSQL ids are taken before commit, so the store lists only events
+// no running transaction can still precede (store.Dialect.SettledEvents):
+// going on from the last id sent passes none over.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	types, err := parseEventTypes(r.URL.Query().Get("types"))
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		if s.cfg.Events != nil {
 			wake = s.cfg.Events.Wait()
 		}
-		evs, err := s.cfg.Store.OrgEvents(ctx, org, after, streamBatch)
+		evs, err := s.cfg.Store.SettledOrgEvents(ctx, org, after, streamBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("reading events for a stream", "request_id", requestID(ctx), "err", err)

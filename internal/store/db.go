@@ -46,6 +46,11 @@ type Dialect interface {
 	// SnapshotTx are the options of a read transaction whose statements all
 	// see one snapshot (nil where a plain transaction already does).
 	SnapshotTx() *sql.TxOptions
+	// SettledEvents is a condition on the events table that holds for the
+	// events no transaction still running can precede in id order, so that
+	// a reader going by id never passes one over ("" where writers commit
+	// in id order, as SQLite's one writer does).
+	SettledEvents() string
 	// CacheWriteStatements asks the store to keep the statements of write
 	// transactions prepared, where the driver parses every call (SQLite's)
 	// rather than caching per connection (pgx).

@@ -6,11 +6,22 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
-// OrgEvents lists the org's outbox events with an id above afterID, oldest
-// first, at most limit of them.
+// OrgEvents lists the org's committed outbox events with an id above
+// afterID, oldest first, at most limit of them.
 func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+	return db.orgEvents(ctx, orgID, afterID, limit, "")
+}
+
+// SettledOrgEvents is OrgEvents for a reader that goes on from the last id
+// it read, as an event stream does: it lists only settled events
+// (Dialect.SettledEvents), so that such a reader passes none over.
+func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+	return db.orgEvents(ctx, orgID, afterID, limit, db.dialect.SettledEvents())
+}
+
+func (db *DB) orgEvents(ctx context.Context, orgID, afterID int64, limit int, settled string) ([]events.Event, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, type, data, created_at FROM events
-		WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, orgID, afterID, limit)
+		WHERE org_id = $1 AND id > $2`+settled+` ORDER BY id LIMIT $3`, orgID, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -28,9 +39,9 @@ func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([
 	return out, rows.Err()
 }
 
-// LastEventID returns the id of the org's newest outbox event, or 0.
+// LastEventID returns the id of the org's newest settled outbox event, or 0.
 func (db *DB) LastEventID(ctx context.Context, orgID int64) (int64, error) {
 	var id int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`, orgID).Scan(&id)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`+db.dialect.SettledEvents(), orgID).Scan(&id)
 	return id, err
 }

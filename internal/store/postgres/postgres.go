@@ -97,8 +97,16 @@ func (dialect) Name() string { return "postgres" }
 func (dialect) SnapshotTx() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 }
-func (dialect) LockRows() string           { return " FOR UPDATE" }
-func (dialect) SkipLocked() string         { return " FOR UPDATE SKIP LOCKED" }
+func (dialect) LockRows() string   { return " FOR UPDATE" }
+func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+// SettledEvents: ids are taken before commit, so only events of
+// transactions older than every one still running are sure to have no
+// lower id still to come. A long-open write transaction anywhere in the
+// database holds streams back until it ends.
+func (dialect) SettledEvents() string {
+	return " AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+}
 func (dialect) CacheWriteStatements() bool { return false }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")

@@ -71,6 +71,7 @@ func (dialect) Name() string { return "sqlite" }
 func (dialect) SnapshotTx() *sql.TxOptions { return nil }
 func (dialect) LockRows() string           { return "" }
 func (dialect) SkipLocked() string         { return "" }
+func (dialect) SettledEvents() string      { return "" }
 func (dialect) CacheWriteStatements() bool { return true }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
