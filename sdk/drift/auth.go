@@ -64,11 +64,26 @@ type OAuthToken struct {
 // AuthCodeURL is the consent page's address that asks the user to install
 // the app, coming back to redirectURI with ?code=…&state=state.
 func (c *OAuthConfig) AuthCodeURL(state, redirectURI string) string {
+	return c.authCodeURL(state, redirectURI, nil)
+}
+
+// AuthCodeURLPKCE is AuthCodeURL with pkce's challenge (method S256), which
+// Driftwood requires of public apps; exchange the code with ExchangePKCE
+// and pkce's verifier.
+func (c *OAuthConfig) AuthCodeURLPKCE(state, redirectURI string, pkce PKCE) string {
+	return c.authCodeURL(state, redirectURI, &pkce)
+}
+
+func (c *OAuthConfig) authCodeURL(state, redirectURI string, pkce *PKCE) string {
 	base := c.AuthorizeURL
 	if base == "" {
 		base = "https://dev.drift.com/authorize"
 	}
 	q := url.Values{"response_type": {"code"}, "client_id": {c.ClientID}, "redirect_uri": {redirectURI}, "state": {state}}
+	if pkce != nil {
+		q.Set("code_challenge", pkce.Challenge)
+		q.Set("code_challenge_method", "S256")
+	}
 	return base + "?" + q.Encode()
 }
 

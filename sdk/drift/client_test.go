@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,6 +209,34 @@ func TestOAuthLive(t *testing.T) {
 		x.ok(err)
 		if ti.OrgID() != e.OrgID || ti.CredentialID == "" {
 			t.Fatalf("token info %+v", ti)
+		}
+	})
+}
+
+// The consent page of a public app opens at AuthCodeURLPKCE's address;
+// AuthCodeURL's, without a PKCE challenge, is sent back to the app with
+// invalid_request.
+func TestAuthCodeURLPKCE(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		x := newFx(t, e)
+		const redirect = "https://app.example/callback"
+		app, err := x.c.Driftwood().CreateApp(x.ctx, drift.AppSpec{Name: "consent", Public: true,
+			RedirectURIs: []string{redirect}, Scopes: []string{"user_read"}})
+		x.ok(err)
+		conf := &drift.OAuthConfig{ClientID: app.ClientID, AuthorizeURL: e.URL + "/oauth2/authorize"}
+		browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		get := func(u string) *http.Response {
+			resp, err := browser.Get(u)
+			x.ok(err)
+			resp.Body.Close()
+			return resp
+		}
+		if resp := get(conf.AuthCodeURLPKCE("st4te", redirect, drift.NewPKCE())); resp.StatusCode != http.StatusOK {
+			t.Errorf("consent page with PKCE: %d, want 200", resp.StatusCode)
+		}
+		resp := get(conf.AuthCodeURL("st4te", redirect))
+		if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || !strings.Contains(loc, "error=invalid_request") {
+			t.Errorf("consent page without PKCE: %d to %q, want a redirect with invalid_request", resp.StatusCode, loc)
 		}
 	})
 }
