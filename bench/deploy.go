@@ -95,6 +95,9 @@ type ServerStats struct {
 	// that over the scenario's wall time (100 = one core busy).
 	CPUSeconds float64 `json:"cpuSeconds"`
 	CPUPercent float64 `json:"cpuPercent"`
+	// CPUPerRequestUs is CPUSeconds per request, in microseconds: the
+	// server's cost of a request, steadier than req/s on a shared machine.
+	CPUPerRequestUs float64 `json:"cpuPerRequestUs"`
 }
 
 // measure starts measuring the servers for scenario (and, with --profile,

@@ -41,7 +41,8 @@ type options struct {
 	pgURL         string
 	targets       []string
 	token         string
-	bin           string
+	bins          []string
+	runs          int
 	clients       int
 	duration      time.Duration
 	conversations int
@@ -70,7 +71,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.pgURL, "pg", os.Getenv("BENCH_POSTGRES_URL"), "PostgreSQL URL for postgres stores; each deployment gets a fresh schema, dropped after (env BENCH_POSTGRES_URL)")
 	target := fs.String("target", "", "run against running Driftwood replica(s) instead of starting one: URL[,URL…], round-robin")
 	fs.StringVar(&o.token, "token", "", "with --target: an admin token of the org to use")
-	fs.StringVar(&o.bin, "bin", "", "a driftwood binary to start (default: go build ./cmd/driftwood)")
+	bins := fs.String("bin", "", "driftwood binaries to start, comma-separated: with two or more, each run runs each in turn, for a comparison (default: go build ./cmd/driftwood)")
+	fs.IntVar(&o.runs, "runs", 1, "run everything this many times and report the medians (and each run in the JSON)")
 	fs.IntVar(&o.clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "time per scenario and baseline")
 	fs.IntVar(&o.conversations, "conversations", 50, "conversations the message scenarios post to")
@@ -80,6 +82,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs, SQLite files) and print its path")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if *bins != "" {
+		o.bins = strings.Split(*bins, ",")
 	}
 	o.scenarios = strings.Split(*scen, ",")
 	for _, s := range o.scenarios {
@@ -109,8 +114,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			}
 		}
 	}
-	if o.clients < 1 || o.duration <= 0 || o.conversations < 1 {
-		return nil, errors.New("--clients, --duration and --conversations must be positive")
+	if o.clients < 1 || o.duration <= 0 || o.conversations < 1 || o.runs < 1 {
+		return nil, errors.New("--clients, --duration, --conversations and --runs must be positive")
 	}
 	return o, nil
 }
@@ -129,6 +134,63 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	bins := o.bins
+	switch {
+	case len(o.targets) > 0:
+		bins = []string{""}
+	case len(bins) == 0:
+		fmt.Fprintln(stderr, "building driftwood")
+		bin, err := buildDriftwood(ctx, dir)
+		if err != nil {
+			return err
+		}
+		bins = []string{bin}
+	}
+	// Runs alternate the binaries, so that a comparison sees the machine's
+	// moods alike.
+	reports := make([][]*Report, len(bins))
+	for i := range o.runs {
+		for b, bin := range bins {
+			if o.runs > 1 || len(bins) > 1 {
+				fmt.Fprintf(stderr, "run %d of %d: %s\n", i+1, o.runs, binLabel(bins, b))
+			}
+			runDir, err := os.MkdirTemp(dir, "run-") // fresh databases for each run
+			if err != nil {
+				return err
+			}
+			rep, err := runOnce(ctx, o, bin, runDir, stderr)
+			if err != nil {
+				return err
+			}
+			reports[b] = append(reports[b], rep)
+		}
+	}
+	if o.runs == 1 && len(bins) == 1 {
+		rep := reports[0][0]
+		rep.writeTable(stdout)
+		if o.jsonPath != "" {
+			return writeJSON(o.jsonPath, rep)
+		}
+		return nil
+	}
+	all := &MultiReport{}
+	for b := range bins {
+		m := medianReport(reports[b])
+		m.Binary = binLabel(bins, b)
+		all.Medians = append(all.Medians, m)
+		all.Runs = append(all.Runs, reports[b]...)
+		fmt.Fprintf(stdout, "\nmedians of %d runs of %s", o.runs, m.Binary)
+		m.writeTable(stdout)
+	}
+	if o.jsonPath != "" {
+		return writeJSON(o.jsonPath, all)
+	}
+	return nil
+}
+
+// runOnce runs the baselines and every deployment's scenarios once, with
+// bin as the server ("" against --target).
+func runOnce(ctx context.Context, o *options, bin, dir string, stderr io.Writer) (*Report, error) {
 	rep := &Report{Machine: machine(), Clients: o.clients, Duration: o.duration.String()}
 	progress := func(r *Result) {
 		rep.Results = append(rep.Results, r)
@@ -142,38 +204,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "ceiling: minimal net/http handler")
 		r, err := runCeiling(ctx, o)
 		if err != nil {
-			return fmt.Errorf("ceiling: %w", err)
+			return nil, fmt.Errorf("ceiling: %w", err)
 		}
 		progress(r)
 	}
+	var err error
 	if len(o.targets) > 0 {
 		err = runScenarios(ctx, o, &deployment{name: "target", bases: o.targets, token: o.token}, progress)
 	} else {
-		err = runStores(ctx, o, dir, rep, progress, stderr)
+		err = runStores(ctx, o, bin, dir, rep, progress, stderr)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep.ratios()
-	rep.writeTable(stdout)
-	if o.jsonPath != "" {
-		return rep.writeJSON(o.jsonPath)
-	}
-	return nil
+	return rep, nil
 }
 
 // runStores starts each deployment of --stores in turn on a fresh
 // database, measures its startup and runs the scenarios against it, after
 // the raw-transaction baseline of its kind of database.
-func runStores(ctx context.Context, o *options, dir string, rep *Report, progress func(*Result), stderr io.Writer) error {
-	bin := o.bin
-	if bin == "" {
-		fmt.Fprintln(stderr, "building driftwood")
-		var err error
-		if bin, err = buildDriftwood(ctx, dir); err != nil {
-			return err
-		}
-	}
+func runStores(ctx context.Context, o *options, bin, dir string, rep *Report, progress func(*Result), stderr io.Writer) error {
 	rawDone := map[string]bool{}
 	for _, name := range o.stores {
 		k := storeKinds[name]
@@ -225,6 +276,9 @@ func runScenarios(ctx context.Context, o *options, d *deployment, progress func(
 		rec, elapsed, err := runLoad(ctx, o.clients, o.duration, step)
 		res.Server = measure()
 		summarize(res, rec, elapsed)
+		if res.Server != nil && res.Requests > 0 {
+			res.Server.CPUPerRequestUs = round(res.Server.CPUSeconds*1e6/float64(res.Requests), 0)
+		}
 		if errors.Is(err, errUnavailable) {
 			res = &Result{Store: d.name, Scenario: sc.name, Clients: o.clients, Note: err.Error()}
 		} else if finish != nil {

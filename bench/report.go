@@ -15,6 +15,8 @@ import (
 // Report is one run of the tool: the machine, the startups and every
 // scenario's and baseline's result.
 type Report struct {
+	// Binary names the server binary when runs compare several (--bin a,b).
+	Binary   string    `json:"binary,omitempty"`
 	Machine  Machine   `json:"machine"`
 	Clients  int       `json:"clients"`
 	Duration string    `json:"durationPerScenario"`
@@ -105,14 +107,17 @@ func (rep *Report) writeTable(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "\nmachine: %d CPUs, %d MB, %s %s; %d clients, %s per scenario\n\n", m.CPUs, m.MemTotalMB, m.GoVersion, m.OS, rep.Clients, rep.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "store\tscenario\treq/s\tp50 ms\tp90 ms\tp99 ms\terrors\t÷ceiling\twrites/s\t÷raw-tx\tRSS MB\tCPU %\t note")
+	fmt.Fprintln(tw, "store\tscenario\treq/s\tp50 ms\tp90 ms\tp99 ms\terrors\t÷ceiling\twrites/s\t÷raw-tx\tRSS MB\tCPU %\tCPU µs/req\t note")
 	for _, r := range rep.Results {
 		if r.Note != "" {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t %s\n", r.Store, r.Scenario, r.Note)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t %s\n", r.Store, r.Scenario, r.Note)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Store, r.Scenario, r.RPS, r.P50, r.P90, r.P99, r.Errors,
-			opt(r.CeilingRatio, "%.2f"), opt(r.WritesPerSec, "%.0f"), opt(r.TxRatio, "%.2f"), serverStat(r, func(s *ServerStats) float64 { return s.PeakRSSMB }), serverStat(r, func(s *ServerStats) float64 { return s.CPUPercent }))
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Store, r.Scenario, r.RPS, r.P50, r.P90, r.P99, r.Errors,
+			opt(r.CeilingRatio, "%.2f"), opt(r.WritesPerSec, "%.0f"), opt(r.TxRatio, "%.2f"),
+			serverStat(r, func(s *ServerStats) float64 { return s.PeakRSSMB }),
+			serverStat(r, func(s *ServerStats) float64 { return s.CPUPercent }),
+			serverStat(r, func(s *ServerStats) float64 { return s.CPUPerRequestUs }))
 	}
 	tw.Flush()
 	for _, r := range rep.Results {
@@ -146,8 +151,8 @@ func serverStat(r *Result, f func(*ServerStats) float64) string {
 	return fmt.Sprintf("%.0f", f(r.Server))
 }
 
-func (rep *Report) writeJSON(path string) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
