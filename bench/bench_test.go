@@ -72,3 +72,35 @@ func msDurations(ms []int) []time.Duration {
 	}
 	return out
 }
+
+// TestRun_Runs runs the tool twice over (fresh databases each time) and
+// reports both runs and their medians.
+func TestRun_Runs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and loads a server for a few seconds")
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	var table strings.Builder
+	args := []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "2", "--runs", "2", "--baselines=false", "--json", out}
+	if err := run(context.Background(), args, &table, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep MultiReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 2 || len(rep.Medians) != 1 {
+		t.Fatalf("%d runs and %d medians, want 2 and 1", len(rep.Runs), len(rep.Medians))
+	}
+	m := rep.Medians[0].Results
+	if len(m) != 1 || m[0].RPS <= 0 || m[0].Server == nil || m[0].Server.CPUPerRequestUs <= 0 {
+		t.Fatalf("medians %+v, want the contacts scenario with throughput and CPU per request", m)
+	}
+	if !strings.Contains(table.String(), "medians of 2 runs") {
+		t.Errorf("table:\n%s", table.String())
+	}
+}
