@@ -23,8 +23,10 @@ import (
 var migrations embed.FS
 
 // DefaultMaxConns is each replica's pool size unless the URL sets
-// pool_max_conns. Replicas times pool size must stay under the server's
-// max_connections (100 by default): lower it to run more than two replicas.
+// pool_max_conns. Each replica also opens the webhook dispatcher's pool of 4
+// (app.dispatcherConns): replicas times (pool size + 4) must stay under the
+// server's max_connections (100 by default), so lower it to run more than
+// two replicas.
 const DefaultMaxConns = 32
 
 // Open connects to the database at dsn (postgres://…). The URL may set the
