@@ -17,8 +17,10 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
-// dispatchFlags make retries and leases short enough for a test.
-var dispatchFlags = []string{"--webhook-timeout", "2s", "--webhook-retry-schedule", "200ms,500ms,1s,2s"}
+// dispatchFlags make retries and leases short enough for a test, and lift
+// the per-token rate limit, which the test's load (600 requests as fast as
+// the server answers) would otherwise meet on a fast machine.
+var dispatchFlags = []string{"--webhook-timeout", "2s", "--webhook-retry-schedule", "200ms,500ms,1s,2s", "--rate-limit", "0"}
 
 func call(t *testing.T, s *server, token, method, path string, body any) map[string]any {
 	t.Helper()
