@@ -25,6 +25,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
+	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -320,16 +321,7 @@ func (e *Env) RowsContaining(t testing.TB, needles ...string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		err = store.EachRow(rows, func(_ []string, vals []any) error {
 			for _, v := range vals {
 				if b, ok := v.([]byte); ok {
 					v = string(b)
@@ -340,8 +332,11 @@ func (e *Env) RowsContaining(t testing.TB, needles ...string) []string {
 					break
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		rows.Close()
 	}
 	return found
 }

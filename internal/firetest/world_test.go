@@ -24,6 +24,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/seed"
+	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -406,20 +407,7 @@ func (w *world) eachRow(t testing.TB, q string, args []any, fn func(vals []any))
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		fn(vals)
-	}
-	if err := rows.Err(); err != nil {
+	if err := store.EachRow(rows, func(_ []string, vals []any) error { fn(vals); return nil }); err != nil {
 		t.Fatal(err)
 	}
 }

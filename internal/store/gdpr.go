@@ -241,21 +241,8 @@ func (tx *Tx) eraseSubject(ctx context.Context, s *subject) error {
 // scanGeneric reads rows as column-to-value objects; text columns that
 // hold JSON objects or arrays are embedded as JSON.
 func scanGeneric(rows *sql.Rows) ([]map[string]any, error) {
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	out := []map[string]any{}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
+	err := EachRow(rows, func(cols []string, vals []any) error {
 		row := map[string]any{}
 		for i, c := range cols {
 			v := vals[i]
@@ -268,6 +255,7 @@ func scanGeneric(rows *sql.Rows) ([]map[string]any, error) {
 			row[c] = v
 		}
 		out = append(out, row)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

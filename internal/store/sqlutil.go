@@ -34,6 +34,31 @@ func placeholders(from, n int) string {
 	return strings.Join(marks, ", ")
 }
 
+// EachRow calls fn with each row of rows, of whatever columns, and closes
+// rows: for code that reads tables it does not know (GDPR exports, the
+// tests that look through every table).
+func EachRow(rows *sql.Rows, fn func(cols []string, vals []any) error) error {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // nullable maps "" to SQL NULL.
 func nullable(s string) any {
 	if s == "" {
