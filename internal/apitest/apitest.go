@@ -323,9 +323,6 @@ func (e *Env) RowsContaining(t testing.TB, needles ...string) []string {
 		}
 		err = store.EachRow(rows, func(_ []string, vals []any) error {
 			for _, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
 				text := strings.ToLower(fmt.Sprint(v))
 				if slices.ContainsFunc(needles, func(n string) bool { return strings.Contains(text, strings.ToLower(n)) }) {
 					found = append(found, fmt.Sprintf("%s: %v", name, vals))

@@ -246,9 +246,6 @@ func scanGeneric(rows *sql.Rows) ([]map[string]any, error) {
 		row := map[string]any{}
 		for i, c := range cols {
 			v := vals[i]
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
 			if s, ok := v.(string); ok && (strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")) && json.Valid([]byte(s)) {
 				v = json.RawMessage(s)
 			}

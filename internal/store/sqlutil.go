@@ -36,7 +36,8 @@ func placeholders(from, n int) string {
 
 // EachRow calls fn with each row of rows, of whatever columns, and closes
 // rows: for code that reads tables it does not know (GDPR exports, the
-// tests that look through every table).
+// tests that look through every table). Text comes as string, whichever
+// the driver gave.
 func EachRow(rows *sql.Rows, fn func(cols []string, vals []any) error) error {
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -51,6 +52,11 @@ func EachRow(rows *sql.Rows, fn func(cols []string, vals []any) error) error {
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
 		}
 		if err := fn(cols, vals); err != nil {
 			return err
