@@ -27,7 +27,7 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 		raw = secrets.RandomToken(auth.AccessTokenPrefix)
 	}
 	var o *org.Org
-	err := a.DB.Transact(ctx, func(tx *store.Tx) error {
+	err := a.DB.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 		first, err := tx.ClaimOnce(ctx, "bootstrap")
 		if err != nil || !first {
 			return err

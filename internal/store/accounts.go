@@ -19,7 +19,7 @@ const conflictDomain = "an account with this domain already exists"
 // CreateAccount implements account.Store.
 func (db *DB) CreateAccount(ctx context.Context, orgID int64, f account.Fields) (*account.Account, error) {
 	var a *account.Account
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = account.New(orgID, f, tx.now); err != nil {
 			return err
@@ -76,7 +76,7 @@ func (db *DB) ListAccounts(ctx context.Context, orgID int64, index, size int) ([
 // UpdateAccount implements account.Store.
 func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, f account.Fields) (*account.Account, error) {
 	var a *account.Account
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = getAccount(ctx, tx.q, orgID, accountID, db.dialect.LockRows()); err != nil {
 			return err
@@ -100,7 +100,7 @@ func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, 
 
 // DeleteAccount implements account.Store. Deleting a deleted account is not found.
 func (db *DB) DeleteAccount(ctx context.Context, orgID int64, accountID string) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET deleted = $1, updated_at = $2 WHERE org_id = $3 AND account_id = $4 AND deleted = $5`,
 			true, tx.now, orgID, accountID, false)
 		if err != nil {

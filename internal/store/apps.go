@@ -23,7 +23,7 @@ func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
 	if err != nil {
 		return err
 	}
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		a.CreatedAt, a.UpdatedAt = tx.now, tx.now
 		err := tx.q.QueryRowContext(ctx, `INSERT INTO apps (org_id, name, client_id, client_secret_hash,
 			verification_token, signing_secret, redirect_uris, scopes, webhook_url, events, public, created_at, updated_at, allowed_ips)
@@ -60,7 +60,7 @@ func (db *DB) ListApps(ctx context.Context, orgID int64) ([]*integration.App, er
 // UpdateApp implements integration.Store.
 func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integration.App) error) (*integration.App, error) {
 	var a *integration.App
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = getApp(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -85,7 +85,7 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 
 // DeleteApp implements integration.Store.
 func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM apps WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err
@@ -103,7 +103,7 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 
 // Install implements integration.Store.
 func (db *DB) Install(ctx context.Context, inst *integration.Installation) error {
-	return db.Transact(ctx, func(tx *Tx) error { return tx.install(ctx, inst) })
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.install(ctx, inst) })
 }
 
 // install is Install inside tx.
@@ -118,7 +118,7 @@ func (tx *Tx) install(ctx context.Context, inst *integration.Installation) error
 
 // Uninstall implements integration.Store.
 func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if _, err := tx.q.ExecContext(ctx, `UPDATE installations SET uninstalled_at = $1
 			WHERE app_id = $2 AND org_id = $3 AND uninstalled_at = 0`, tx.now, appID, orgID); err != nil {
 			return err

@@ -20,7 +20,7 @@ func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
 		args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
 			e.Status, e.Rows, e.Detail)
 	}
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		return tx.execRows(ctx, auditTypes, args, func(values string) string {
 			return `INSERT INTO audit_log (` + auditColumns + `) VALUES ` + values
 		})

@@ -26,7 +26,7 @@ const (
 // CreateContact implements contact.Store.
 func (db *DB) CreateContact(ctx context.Context, orgID int64, attrs map[string]any) (*contact.Contact, error) {
 	var c *contact.Contact
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = contact.New(attrs, tx.now); err != nil {
 			return err
@@ -132,7 +132,7 @@ func (db *DB) UpdateContact(ctx context.Context, orgID, id int64, attrs map[stri
 // UpdateContactWith implements contact.Store.
 func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func(*contact.Contact) (map[string]any, error)) (*contact.Contact, error) {
 	var c *contact.Contact
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = getContact(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -220,7 +220,7 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 
 // DeleteContact implements contact.Store.
 func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err
@@ -234,7 +234,7 @@ func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
 
 // AddTimelineEvent implements contact.Store.
 func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.TimelineRef, ev contact.TimelineEvent) (*contact.TimelineEvent, error) {
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c, err := tx.contactByRef(ctx, orgID, ref)
 		if err != nil {
 			return err
@@ -304,7 +304,7 @@ const unsubscribedAttr = "unsubscribed"
 // Unsubscribe implements contact.Store.
 func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (int, error) {
 	n := 0
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		n = 0
 		for _, email := range emails {
 			rows, err := tx.q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND email_norm = $2 ORDER BY id`+db.dialect.LockRows(),

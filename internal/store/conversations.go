@@ -23,7 +23,7 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 	}
 	var c *conversation.Conversation
 	var m *conversation.Message
-	start := func(tx *Tx) error {
+	start := func(ctx context.Context, tx *Tx) error {
 		ct, err := tx.contactForEmail(ctx, orgID, s.Email)
 		if err != nil {
 			return err
@@ -166,7 +166,7 @@ func (db *DB) ConversationStats(ctx context.Context, orgID int64) (conversation.
 // SetConversationStatus implements conversation.Store.
 func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conversation.Status) (*conversation.Conversation, error) {
 	var c *conversation.Conversation
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = getConversation(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err

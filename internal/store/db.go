@@ -140,12 +140,26 @@ func (tx *Tx) Now() int64 { return tx.now }
 
 const maxTxAttempts = 4
 
+// ErrNestedTransaction is Transact's answer when called with the context of
+// a transaction it is running: on SQLite the single writer would wait for
+// itself forever, so a store write inside a transaction is refused at once.
+var ErrNestedTransaction = errors.New("store: Transact called inside a transaction (a store write inside Transact's fn)")
+
+// inTx marks the context Transact hands to fn, with the DB running it.
+type inTx struct{}
+
 // Transact runs fn in a write transaction and commits it when fn returns nil.
 // fn may be called more than once: a transaction that fails with a retryable
 // error (serialization failure, deadlock) is run again from the start, so fn
-// must not have effects outside tx. fn must not call Transact (or a store
-// method that writes): on SQLite the single writer would wait for itself.
-func (db *DB) Transact(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// must not have effects outside tx. fn gets a context marked as inside the
+// transaction and must use it: a store write (Transact) called with it
+// fails with ErrNestedTransaction instead of deadlocking. A panic in fn
+// rolls the transaction back and goes on.
+func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	if ctx.Value(inTx{}) == db {
+		return ErrNestedTransaction
+	}
+	ctx = context.WithValue(ctx, inTx{}, db)
 	for attempt := 1; ; attempt++ {
 		err = db.transactOnce(ctx, fn)
 		if err == nil || attempt == maxTxAttempts || !db.dialect.IsRetryable(err) {
@@ -154,16 +168,19 @@ func (db *DB) Transact(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 }
 
-func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, db: db, now: db.Now().UnixMilli()}
 	tx.q = txQueryer{tx}
-	err = fn(tx)
-	if err != nil {
-		sqlTx.Rollback()
+	// A no-op once committed or rolled back below; on a panic in fn it
+	// rolls back before the panic goes on, so that the writer connection is
+	// never left inside a transaction.
+	defer sqlTx.Rollback()
+	if err = fn(ctx, tx); err != nil {
+		sqlTx.Rollback() // now: prepareAfter needs the writer connection
 	} else if err = sqlTx.Commit(); err != nil {
 		err = fmt.Errorf("store: commit: %w", err)
 	}

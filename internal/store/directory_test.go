@@ -38,7 +38,7 @@ func TestResetOrg_KeepsTokensAndBot(t *testing.T) {
 		if err := db.CreateUser(ctx, &user.User{OrgID: a.ID, Name: "Extra Bot", Bot: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Transact(ctx, func(tx *store.Tx) error {
+		if err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 			return tx.InsertToken(ctx, &auth.Token{OrgID: a.ID, Name: "t", Hint: "h", Scopes: auth.AllScopes}, "hash-a")
 		}); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,7 @@ func TestEventStore_NoEventPassedOver(t *testing.T) {
 		orgID := newOrg(t, db)
 		appended, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 		go func() { // the slow transaction: first id, last commit
-			done <- db.Transact(ctx, func(tx *store.Tx) error {
+			done <- db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 				if err := tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, map[string]any{"n": 1})); err != nil {
 					return err
 				}
@@ -31,7 +31,7 @@ func TestEventStore_NoEventPassedOver(t *testing.T) {
 			})
 		}()
 		<-appended
-		if err := db.Transact(ctx, func(tx *store.Tx) error {
+		if err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 			return tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, map[string]any{"n": 2}))
 		}); err != nil {
 			t.Fatal(err)

@@ -97,7 +97,7 @@ const gdprColumns = `id, org_id, kind, email, status, export, created_at, update
 
 // CreateGDPRRequest implements gdpr.Store.
 func (db *DB) CreateGDPRRequest(ctx context.Context, r *gdpr.Request) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 		return tx.q.QueryRowContext(ctx, `INSERT INTO gdpr_requests (org_id, kind, email, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -158,7 +158,7 @@ func queryGDPR(ctx context.Context, q queryer, where string, args ...any) ([]*gd
 
 // ProcessGDPRRequest implements gdpr.Store.
 func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		rs, err := queryGDPR(ctx, tx.q, `WHERE id = $1 AND status = $2`+db.dialect.SkipLocked(), id, gdpr.Pending)
 		if err != nil || len(rs) == 0 {
 			return err

@@ -19,7 +19,7 @@ const meetingColumns = `agent_id, org_id, status, meeting_source, scheduler_id, 
 // BookMeeting implements meeting.Store.
 func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var agentName string
 		if b.AgentID > 0 {
 			agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
@@ -77,7 +77,7 @@ func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*
 // with eventType.
 func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType string, change func(*meeting.Meeting, int64) error) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ms, err := queryMeetings(ctx, tx.q, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
 		if err != nil {
 			return err

@@ -28,7 +28,7 @@ func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p co
 		return nil, err
 	}
 	var m *conversation.Message
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c, err := getConversation(ctx, tx.q, orgID, conversationID, db.dialect.LockRows())
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*integration.
 
 // InsertCode implements oauth.Store.
 func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c.CreatedAt = tx.now
 		return tx.q.QueryRowContext(ctx, `INSERT INTO oauth_codes (hash, app_id, org_id, redirect_uri, scopes,
 			code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -40,7 +40,7 @@ func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) error 
 func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.Code) error, pair func(g *oauth.Grant) *oauth.Pair) (*oauth.Grant, error) {
 	var g *oauth.Grant
 	var refused error // committed with the revocation it caused, then returned
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		refused = nil
 		c := &oauth.Code{}
 		var scopes string
@@ -85,7 +85,7 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.C
 func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oauth.Refresh, g *oauth.Grant) error, pair func(g *oauth.Grant) *oauth.Pair) (*oauth.Grant, error) {
 	var g *oauth.Grant
 	var refused error
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		refused = nil
 		r, gr := &oauth.Refresh{}, &oauth.Grant{}
 		var scopes string
@@ -126,7 +126,7 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 
 // RevokeHash implements oauth.Store.
 func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var id, grantID int64
 		err := tx.q.QueryRowContext(ctx, `SELECT id, grant_id FROM tokens WHERE hash = $1 AND app_id = $2`, hash, appID).Scan(&id, &grantID)
 		if errors.Is(err, sql.ErrNoRows) {

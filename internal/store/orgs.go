@@ -15,7 +15,7 @@ var _ org.Store = (*DB)(nil)
 // CreateOrg implements org.Store.
 func (db *DB) CreateOrg(ctx context.Context, name string) (*org.Org, error) {
 	var o *org.Org
-	err := db.Transact(ctx, func(tx *Tx) (err error) {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) (err error) {
 		o, err = tx.InsertOrg(ctx, name)
 		return err
 	})

@@ -18,7 +18,7 @@ const playbookColumns = `id, org_id, name, meta, goals, report_type, interaction
 // CreatePlaybook implements playbook.Store.
 func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields) (*playbook.Playbook, error) {
 	p := &playbook.Playbook{OrgID: orgID, Enabled: true}
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		author, err := tx.playbookAuthor(ctx, orgID, f.AuthorID)
 		if err != nil {
 			return err
@@ -42,7 +42,7 @@ func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields
 // UpdatePlaybook implements playbook.Store.
 func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fields) (*playbook.Playbook, error) {
 	var p *playbook.Playbook
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ps, err := queryPlaybooks(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err

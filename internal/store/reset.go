@@ -14,7 +14,7 @@ var resetTables = []string{
 // meetings, accounts, playbooks and every user but the org's own bot. Tokens, apps,
 // the bot user and the event log (delivery history) are kept.
 func (db *DB) ResetOrg(ctx context.Context, orgID int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, t := range resetTables {
 			if _, err := tx.q.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1`, orgID); err != nil {
 				return err

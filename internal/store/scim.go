@@ -54,7 +54,7 @@ func queryRecords(ctx context.Context, q queryer, where string, args ...any) ([]
 
 // CreateSCIMUser implements scim.Store.
 func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if err := tx.checkUserName(ctx, r); err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) error {
 // UpdateSCIMUser implements scim.Store.
 func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*scim.Record) error) (*scim.Record, error) {
 	var r *scim.Record
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if r, err = getRecord(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -121,7 +121,7 @@ func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
 
 // DeleteSCIMUser implements scim.Store.
 func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND org_id = $2 AND bot = $3`, id, orgID, false)
 		if err != nil {
 			return err

@@ -202,7 +202,7 @@ func TestContactStore_FailedWriteRecordsNothing(t *testing.T) {
 		}
 		// And a failing transaction after AppendEvent records nothing either.
 		boom := errors.New("boom")
-		err = db.Transact(ctx, func(tx *store.Tx) error {
+		err = db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 			if err := tx.AppendEvent(ctx, events.New(org, events.ContactUpdated, map[string]any{})); err != nil {
 				return err
 			}
@@ -323,7 +323,7 @@ func TestTransact_ClaimOnce(t *testing.T) {
 		ctx := context.Background()
 		claim := func() bool {
 			var first bool
-			err := db.Transact(ctx, func(tx *store.Tx) (err error) {
+			err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 				first, err = tx.ClaimOnce(ctx, "x")
 				return err
 			})

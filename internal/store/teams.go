@@ -13,7 +13,7 @@ var _ team.Store = (*DB)(nil)
 // CreateTeam implements team.Store.
 func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team.Team, error) {
 	t := &team.Team{OrgID: orgID}
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if err := t.Apply(f, tx.now); err != nil {
 			return err
 		}
@@ -29,7 +29,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team
 // UpdateTeam implements team.Store. Given members replace the old ones.
 func (db *DB) UpdateTeam(ctx context.Context, orgID, id int64, f team.Fields) (*team.Team, error) {
 	var t *team.Team
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ts, err := queryTeams(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err
@@ -69,7 +69,7 @@ func (tx *Tx) addMembers(ctx context.Context, t *team.Team) error {
 
 // DeleteTeam implements team.Store.
 func (db *DB) DeleteTeam(ctx context.Context, orgID, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM teams WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ const tokenColumns = `id, org_id, app_id, grant_id, name, hint, scopes, created_
 
 // InsertToken implements auth.TokenStore.
 func (db *DB) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
-	return db.Transact(ctx, func(tx *Tx) error { return tx.InsertToken(ctx, t, hash) })
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.InsertToken(ctx, t, hash) })
 }
 
 // InsertToken stores t under hash as part of tx, setting its ID and CreatedAt.
@@ -48,7 +48,7 @@ func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]*auth.Token, error
 
 // RevokeToken implements auth.TokenStore.
 func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at = 0`,
 			tx.now, id, orgID)
 		if err != nil {
@@ -83,7 +83,7 @@ func (db *DB) RevokeAll(ctx context.Context, appID, orgID int64) (int64, error) 
 		return 0, apperr.Invalidf("app", "name an app, an org or both")
 	}
 	var n int64
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		n, err = tx.revokeAll(ctx, appID, orgID)
 		return err

@@ -26,7 +26,7 @@ func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.Transact(ctx, func(tx *Tx) error { return tx.InsertUser(ctx, u) })
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.InsertUser(ctx, u) })
 }
 
 // InsertUser inserts u as part of tx.
@@ -59,7 +59,7 @@ func getUser(ctx context.Context, q queryer, orgID, id int64, lock string) (*use
 // UpdateUser implements user.Store.
 func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*user.User, error) {
 	var u *user.User
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if u, err = getUser(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err

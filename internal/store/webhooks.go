@@ -35,7 +35,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	var n int
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		rows, err := tx.q.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
 			ORDER BY id LIMIT $1`+db.dialect.SkipLocked(), limit)
 		if err != nil {
@@ -132,7 +132,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 		return nil, err
 	}
 	var jobs []webhook.Job
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		jobs = nil
 		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
 			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
@@ -182,7 +182,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 // attempt that disables its app's webhook (410) is recorded on its own
 // after them, with what else that changes.
 func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
-	return db.Transact(ctx, func(tx *Tx) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var attempts, states []any
 		var disabled []webhook.Recorded
 		for _, r := range rs {
@@ -340,7 +340,7 @@ func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.D
 // RetryDelivery implements webhook.LogStore.
 func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
 	var d *webhook.Delivery
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var leasedUntil int64
 		err := tx.q.QueryRowContext(ctx, `SELECT d.leased_until FROM deliveries d JOIN apps a ON a.id = d.app_id
 			WHERE d.id = $1 AND a.org_id = $2`+db.dialect.LockRows(), id, ownerOrgID).Scan(&leasedUntil)

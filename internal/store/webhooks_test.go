@@ -29,7 +29,7 @@ func TestWebhookStore_RecordAttemptsBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 40 // more than one multi-row statement
-		if err := db.Transact(ctx, func(tx *store.Tx) error {
+		if err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 			for range n {
 				if err := tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, map[string]any{})); err != nil {
 					return err

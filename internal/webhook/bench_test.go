@@ -37,7 +37,7 @@ func BenchmarkDelivery_Throughput(b *testing.B) {
 		b.Run(backend.Name, func(b *testing.B) {
 			e, arrived := benchEnv(b, backend)
 			b.ResetTimer()
-			err := e.App.DB.Transact(context.Background(), func(tx *store.Tx) error {
+			err := e.App.DB.Transact(context.Background(), func(ctx context.Context, tx *store.Tx) error {
 				for range b.N {
 					if err := tx.AppendEvent(context.Background(), events.New(e.OrgID, events.ContactUpdated, map[string]any{})); err != nil {
 						return err

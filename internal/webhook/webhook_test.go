@@ -105,7 +105,7 @@ func updateContact(t *testing.T, e *apitest.Env, email string) int64 {
 // types whose source (conversations) is not part of this test.
 func appendEvent(t *testing.T, e *apitest.Env, typ events.Type, payload any) {
 	t.Helper()
-	err := e.App.DB.Transact(context.Background(), func(tx *store.Tx) error {
+	err := e.App.DB.Transact(context.Background(), func(ctx context.Context, tx *store.Tx) error {
 		return tx.AppendEvent(context.Background(), events.New(e.OrgID, typ, payload))
 	})
 	if err != nil {
