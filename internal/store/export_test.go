@@ -13,3 +13,15 @@ func (db *DB) CachedWriteStatements() int64 {
 	}
 	return db.writes.count.Load()
 }
+
+// ResetTables are the tables ResetOrg empties.
+func ResetTables() []string { return resetTables }
+
+// GDPRTables are the tables a GDPR request covers.
+func GDPRTables() []string {
+	var out []string
+	for _, t := range gdprTables {
+		out = append(out, t.name)
+	}
+	return out
+}
