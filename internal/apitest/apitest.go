@@ -36,6 +36,15 @@ type Env struct {
 	Server *httptest.Server
 	OrgID  int64
 	Token  string // the org's token with every scope
+
+	seen *seen // shared by copies of the Env
+}
+
+// seen is what the Env's scenarios keep track of.
+type seen struct {
+	mu        sync.Mutex
+	otherOrgs []int64         // made by NewOrg
+	lastEvent map[int64]int64 // by org, the newest event id seen (see LastEventID)
 }
 
 // Option adjusts the server before it starts.
@@ -114,7 +123,7 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 		cancel()
 		a.Close()
 	})
-	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken}
+	e := &Env{URL: srv.URL, App: a, Server: srv, Token: cfg.BootstrapToken, seen: &seen{lastEvent: map[int64]int64{}}}
 	orgs, err := a.Tokens.Authenticate(context.Background(), cfg.BootstrapToken, netip.Addr{})
 	if err != nil {
 		t.Fatalf("bootstrap token: %v", err)
@@ -137,6 +146,9 @@ func (e *Env) NewOrg(t testing.TB, name string, scopes ...auth.Scope) (int64, st
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.seen.mu.Lock()
+	e.seen.otherOrgs = append(e.seen.otherOrgs, o.ID)
+	e.seen.mu.Unlock()
 	return o.ID, e.NewToken(t, o.ID, scopes...)
 }
 
@@ -198,6 +210,8 @@ type Request struct {
 	Token  string // "" sends no Authorization header
 	Body   any
 	Header map[string]string
+	// KeepRedirect answers a redirect as it is instead of following it.
+	KeepRedirect bool
 }
 
 // Do sends req and reads the answer.
@@ -234,7 +248,13 @@ func (e *Env) Do(t testing.TB, req Request) *Response {
 			hr.Header.Set(k, v)
 		}
 	}
-	resp, err := e.Server.Client().Do(hr)
+	c := e.Server.Client()
+	if req.KeepRedirect {
+		keep := *c
+		keep.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		c = &keep
+	}
+	resp, err := c.Do(hr)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.Path, err)
 	}

@@ -13,7 +13,7 @@ import (
 // in its error body.
 type Code string
 
-// The codes design.md lists, plus not_implemented for routes a later issue builds.
+// The codes design.md lists.
 const (
 	BadRequest       Code = "bad_request"
 	Invalid          Code = "validation_error"
@@ -25,7 +25,6 @@ const (
 	TooLarge         Code = "payload_too_large"
 	UnsupportedMedia Code = "unsupported_media_type"
 	RateLimited      Code = "rate_limited"
-	NotImplemented   Code = "not_implemented"
 	Internal         Code = "server_error"
 )
 

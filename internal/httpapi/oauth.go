@@ -271,7 +271,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err != nil {
-		return s.oauthError(w, r, app, err)
+		return s.refuseOAuth(w, r, app, err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
@@ -286,18 +286,18 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 		err = s.cfg.OAuth.Revoke(r.Context(), app, v.Get("token"))
 	}
 	if err != nil {
-		return s.oauthError(w, r, app, err)
+		return s.refuseOAuth(w, r, app, err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// oauthError answers err in RFC 6749 §5.2's shape and records the refusal.
-func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, app *integration.App, err error) error {
+// refuseOAuth answers err as an OAuth error (RFC 6749 §5.2; a fault of the
+// server is its server_error) and records the refusal.
+func (s *Server) refuseOAuth(w http.ResponseWriter, r *http.Request, app *integration.App, err error) error {
 	var oe *oauth.Error
 	if !errors.As(err, &oe) {
-		s.log.Error("oauth request failed", "request_id", requestID(r.Context()), "err", err)
-		oe = &oauth.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "internal server error"}
+		oe = oauth.ServerError(err)
 	}
 	if oe.Code == oauth.InvalidClient {
 		if _, _, basic := r.BasicAuth(); basic {
@@ -305,9 +305,9 @@ func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, app *integra
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	werr := writeJSON(w, oe.Status, map[string]string{"error": oe.Code, "error_description": oe.Description})
+	s.writeError(w, r, oe)
 	s.auditRefused(w, r, app, oe)
-	return werr
+	return nil
 }
 
 // auditRefused records a refused OAuth request in the log of the app's

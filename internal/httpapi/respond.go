@@ -70,7 +70,6 @@ var statusOf = map[apperr.Code]int{
 	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
 	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
 	apperr.RateLimited:      http.StatusTooManyRequests,
-	apperr.NotImplemented:   http.StatusNotImplemented,
 	apperr.Internal:         http.StatusInternalServerError,
 }
 
@@ -84,24 +83,6 @@ type errorItem struct {
 	Type    apperr.Code `json:"type"`
 	Message string      `json:"message"`
 	Param   string      `json:"param,omitempty"`
-}
-
-// errorResponse returns the status and body for err. Errors that are not
-// *apperr.Error are server faults and are shown generically.
-func errorResponse(err error) (int, errorBody) {
-	var e *apperr.Error
-	if !errors.As(err, &e) {
-		e = apperr.New(apperr.Internal, "internal server error")
-	}
-	status, ok := statusOf[e.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	body := errorBody{Error: errorItem{Type: e.Code, Message: e.Message}}
-	if e.Code == apperr.Invalid {
-		body.Errors = []errorItem{{Type: e.Code, Message: e.Message, Param: e.Param}}
-	}
-	return status, body
 }
 
 // decodeJSON decodes the request body into v, answering every way a body can

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,34 +9,10 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
-// isSCIM reports whether r is on a SCIM path, which answers errors in
-// SCIM's own schema rather than Drift's.
-func isSCIM(r *http.Request) bool {
-	p := strings.TrimPrefix(r.URL.Path, "/v1")
-	return p == "/scim" || strings.HasPrefix(p, "/scim/")
-}
-
 // writeSCIM writes v with SCIM's content type.
 func writeSCIM(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/scim+json; charset=utf-8")
 	return writeJSONBody(w, status, v)
-}
-
-// writeSCIMError answers err in SCIM's error schema (RFC 7644 §3.12).
-func writeSCIMError(w http.ResponseWriter, status int, err error, detail string) {
-	body := map[string]any{"schemas": []string{scim.ErrorSchema}, "status": strconv.Itoa(status), "detail": detail}
-	var t scim.Type
-	switch {
-	case errors.As(err, &t):
-		body["scimType"] = string(t)
-	case apperr.CodeOf(err) == apperr.Conflict:
-		body["scimType"] = string(scim.Uniqueness)
-	case apperr.CodeOf(err) == apperr.Invalid:
-		body["scimType"] = string(scim.InvalidValue)
-	case apperr.CodeOf(err) == apperr.BadRequest:
-		body["scimType"] = string(scim.InvalidSyntax)
-	}
-	writeSCIM(w, status, body)
 }
 
 // scimBase is the SCIM base URL the request came in on (/scim or /scim/v2).

@@ -115,7 +115,7 @@ func New(cfg Config, metrics *Metrics) *Server {
 	}
 	s.streams, s.endStreams = context.WithCancel(context.Background())
 	s.routes()
-	s.handler = s.observe(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch)))))
+	s.handler = s.observe(s.errorGroups(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch))))))
 	return s
 }
 
@@ -277,20 +277,4 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 		return auth.Principal{}, auth.ErrBadToken
 	}
 	return s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(token), clientIP(r))
-}
-
-// writeError answers err in Drift's error shape, logging server faults.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := errorResponse(err)
-	if status >= 500 && status != http.StatusNotImplemented {
-		s.log.Error("request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "1")
-	}
-	if isSCIM(r) {
-		writeSCIMError(w, status, err, body.Error.Message)
-		return
-	}
-	writeJSON(w, status, body)
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,14 +52,41 @@ const (
 )
 
 // Error is an OAuth error, answered in RFC 6749's shape
-// {"error", "error_description"} rather than Drift's.
+// {"error", "error_description"} (§5.2) rather than Drift's.
 type Error struct {
 	Code        string
 	Description string
 	Status      int
+	Err         error // the cause, never shown (a server_error's fault)
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Description }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Description + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Description
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ServerError is the OAuth answer to a fault of the server: err is logged,
+// never shown.
+func ServerError(err error) *Error {
+	return &Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "internal server error", Err: err}
+}
+
+// WireError returns the answer to send for e: its status, its media type
+// and its RFC 6749 §5.2 body.
+func (e *Error) WireError() (status int, contentType string, body []byte) {
+	b, err := json.Marshal(struct {
+		Code        string `json:"error"`
+		Description string `json:"error_description"`
+	}{e.Code, e.Description})
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	return e.Status, "application/json; charset=utf-8", append(b, '\n')
+}
 
 func errorf(code string, status int, format string, args ...any) *Error {
 	return &Error{Code: code, Status: status, Description: fmt.Sprintf(format, args...)}

@@ -46,8 +46,7 @@ func (e *Error) Is(target error) bool {
 		(t.Status == 0 || t.Status == e.Status) && (t.Type == "" || t.Type == e.Type)
 }
 
-// Sentinels for errors.Is. ErrNotImplemented is Driftwood's answer to a part
-// of the API it does not serve yet.
+// Sentinels for errors.Is.
 var (
 	ErrBadRequest        = &Error{Status: http.StatusBadRequest}
 	ErrUnauthorized      = &Error{Status: http.StatusUnauthorized}
@@ -55,7 +54,6 @@ var (
 	ErrNotFound          = &Error{Status: http.StatusNotFound}
 	ErrConflict          = &Error{Status: http.StatusConflict}
 	ErrRateLimited       = &Error{Status: http.StatusTooManyRequests}
-	ErrNotImplemented    = &Error{Status: http.StatusNotImplemented}
 	ErrValidation        = &Error{Type: "validation_error"}
 	ErrInsufficientScope = &Error{Status: http.StatusForbidden, Type: "insufficient_scope"}
 )
