@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
+	"github.com/driftwood-chat/driftwood/internal/auth"
 )
 
 // The tests of this file cover issue 16's REST shapes, each on both stores
@@ -24,8 +27,11 @@ func checkBad(t *testing.T, e *apitest.Env, cases []badCase) {
 	t.Helper()
 	for _, c := range cases {
 		tok := c.token
-		if tok == "" {
+		switch tok {
+		case "":
 			tok = e.Token
+		case "-": // no token
+			tok = ""
 		}
 		r := e.Do(t, apitest.Request{Method: c.method, Path: c.path, Token: tok, Body: c.body})
 		if r.Status != c.status {
@@ -82,5 +88,72 @@ func TestUsersByID(t *testing.T) {
 			{"too long", "GET", "/users?userId=" + strings.Repeat("9", 40), "", nil, 400, "validation_error"},
 			{"too many", "GET", "/users?" + many, "", nil, 400, "validation_error"},
 		})
+	})
+}
+
+func TestTokenInfoAndUnauthorized(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ctx := context.Background()
+		revokedRaw, revoked, err := e.App.Tokens.Issue(ctx, auth.Token{OrgID: e.OrgID, Scopes: []auth.Scope{auth.ContactRead}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.App.DB.RevokeToken(ctx, e.OrgID, revoked.ID); err != nil {
+			t.Fatal(err)
+		}
+		expiredRaw, _, err := e.App.Tokens.Issue(ctx, auth.Token{OrgID: e.OrgID, Scopes: []auth.Scope{auth.ContactRead},
+			ExpiresAt: time.Now().Add(-time.Minute).UnixMilli()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := e.NewToken(t, e.OrgID, auth.ContactRead)
+		info := func(token string, body any) *apitest.Response {
+			return e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Token: token, Body: body})
+		}
+		// Item 2: both spellings; with or without a (good) header.
+		for _, body := range []any{map[string]any{"access_token": other}, map[string]any{"accessToken": other}} {
+			for _, header := range []string{"", e.Token} {
+				r := info(header, body)
+				if r.Status != 200 || r.Object(t)["access_token"] != other || r.Object(t)["scope"] != "contact_read" {
+					t.Fatalf("token_info %v (header %t): %d %s", body, header != "", r.Status, r.Body)
+				}
+			}
+		}
+		// No token in the body: the header's token is described.
+		if r := info(other, nil); r.Status != 200 || r.Object(t)["access_token"] != other {
+			t.Fatalf("token_info of the header's token: %d %s", r.Status, r.Body)
+		}
+		// A bad header is a 401 before the body is even read.
+		for _, header := range []string{"dwat_unknown", revokedRaw, expiredRaw} {
+			r := info(header, map[string]any{"access_token": other})
+			apitest.WantError(t, r, 401, "authentication_error")
+		}
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": other},
+			Header: map[string]string{"Authorization": "Basic eDp5"}}), 401, "authentication_error")
+		// A bad token in the body is a 400, with or without a header.
+		for _, raw := range []string{"dwat_unknown", revokedRaw, expiredRaw} {
+			for _, header := range []string{"", e.Token} {
+				apitest.WantError(t, info(header, map[string]any{"access_token": raw}), 400, "bad_request")
+				apitest.WantError(t, info(header, map[string]any{"accessToken": raw}), 400, "bad_request")
+			}
+		}
+		checkBad(t, e, []badCase{
+			{"no token at all", "POST", "/app/token_info", "-", map[string]any{}, 400, "validation_error"},
+			{"number", "POST", "/app/token_info", "-", map[string]any{"access_token": 5}, 400, "validation_error"},
+			{"object", "POST", "/app/token_info", "-", map[string]any{"accessToken": map[string]any{}}, 400, "validation_error"},
+			{"too long", "POST", "/app/token_info", "-", map[string]any{"access_token": strings.Repeat("x", 600)}, 400, "validation_error"},
+			{"malformed", "POST", "/app/token_info", "-", "{", 400, "bad_request"},
+		})
+
+		// Item 3: Drift's wording for every missing, unknown, expired or revoked token.
+		for _, tok := range []string{"", "dwat_unknown", revokedRaw, expiredRaw} {
+			r := e.Do(t, apitest.Request{Method: "GET", Path: "/contacts?email=x@example.com", Token: tok})
+			apitest.WantError(t, r, 401, "authentication_error")
+			if msg := r.Object(t)["error"].(map[string]any)["message"]; msg != "The access token is invalid or has expired" {
+				t.Fatalf("401 message %q", msg)
+			}
+		}
 	})
 }
