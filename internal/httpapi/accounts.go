@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/account"
@@ -70,13 +72,15 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listAccounts serves GET /accounts?index=&size=: data.accounts, and
-// data.next, the absolute URL of the next page, unless this is the last.
+// data.next, the relative path of the next page (clients both append it to
+// their base URL and parse it), unless this is the last. A size over 65 is
+// capped at 65, as Drift does.
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	index, err := queryInt(r, "index", 0, 0, math.MaxInt32)
 	if err != nil {
 		return err
 	}
-	size, err := queryInt(r, "size", defaultAccountPage, 1, maxAccountPage)
+	size, err := accountPageSize(r.URL.Query().Get("size"))
 	if err != nil {
 		return err
 	}
@@ -87,9 +91,25 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	page := map[string]any{"accounts": as}
 	if more {
 		q := url.Values{"index": {fmt.Sprint(index + size)}, "size": {fmt.Sprint(size)}}
-		page["next"] = s.cfg.PublicURL + "/accounts?" + q.Encode()
+		page["next"] = "/accounts?" + q.Encode()
 	}
 	return writeJSON(w, http.StatusOK, data(page))
+}
+
+// accountPageSize reads size: a positive integer, 10 when absent, at most
+// 65 (a larger one, however large, is capped).
+func accountPageSize(s string) (int, error) {
+	if s == "" {
+		return defaultAccountPage, nil
+	}
+	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		return maxAccountPage, nil
+	}
+	if err != nil || n < 1 {
+		return 0, apperr.Invalidf("size", "size must be a positive integer (at most %d are served), got %q", maxAccountPage, s)
+	}
+	return min(n, maxAccountPage), nil
 }
 
 // updateAccount serves PATCH /accounts/update: the account named by

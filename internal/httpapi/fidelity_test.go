@@ -157,3 +157,70 @@ func TestTokenInfoAndUnauthorized(t *testing.T) {
 		}
 	})
 }
+
+func TestAccountsSizeAndOwner(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ada := createAgent(t, e, "Ada", "ada@example.com")
+		for i := range 70 {
+			e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": ada, "domain": fmt.Sprintf("s%02d.example", i)}, http.StatusOK)
+		}
+		// Item 4: over 65 is capped (however large); next is relative.
+		for _, size := range []string{"66", "1000", "99999999999999999999999"} {
+			page := dataObj(t, e.Call(t, "GET", "/accounts?size="+size, nil, http.StatusOK))
+			if n := len(page["accounts"].([]any)); n != 65 || page["next"] != "/accounts?index=65&size=65" {
+				t.Fatalf("size=%s: %d accounts, next %v", size, n, page["next"])
+			}
+		}
+		last := dataObj(t, e.Call(t, "GET", "/accounts?index=65&size=65", nil, http.StatusOK))
+		if _, ok := last["next"]; ok || len(last["accounts"].([]any)) != 5 {
+			t.Fatalf("last page %v", last)
+		}
+		// Item 5: any positive ownerId; another org's user is just an
+		// unknown id (isolation: it answers exactly as a missing one).
+		_, otherToken := e.NewOrg(t, "Other")
+		foreign := num(dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken,
+			Body: map[string]any{"name": "Foreign"}}).Object(t))["id"])
+		for i, owner := range []any{987654321, foreign, "42"} {
+			a := dataObj(t, e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": owner, "domain": fmt.Sprintf("o%d.example", i)}, http.StatusOK))
+			if fmt.Sprint(a["ownerId"]) != fmt.Sprint(owner) {
+				t.Fatalf("owner %v: %v", owner, a)
+			}
+		}
+		upd := dataObj(t, e.Call(t, "PATCH", "/accounts/update", map[string]any{"accountId": fmt.Sprintf("%d_o0.example", e.OrgID), "ownerId": 555}, http.StatusOK))
+		if num(upd["ownerId"]) != 555 {
+			t.Fatalf("updated owner: %v", upd)
+		}
+		// Custom properties as sent, spaces and all.
+		props := []map[string]any{
+			{"name": " Tier ", "label": "  Customer tier ", "type": "string", "value": "  gold  "},
+			{"name": "seats", "type": "NUMBER", "value": " 12 "},
+		}
+		a := dataObj(t, e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": ada, "domain": "props.example", "customProperties": props}, http.StatusOK))
+		got := a["customProperties"].([]any)
+		p0, p1 := got[0].(map[string]any), got[1].(map[string]any)
+		if p0["name"] != " Tier " || p0["label"] != "  Customer tier " || p0["value"] != "  gold  " || p0["type"] != "STRING" ||
+			p1["value"] != " 12 " || p1["label"] != "seats" {
+			t.Fatalf("properties %v", got)
+		}
+		read := dataObj(t, e.Call(t, "GET", "/accounts/"+fmt.Sprint(a["accountId"]), nil, http.StatusOK))
+		if fmt.Sprint(read["customProperties"]) != fmt.Sprint(a["customProperties"]) {
+			t.Fatalf("read back %v", read["customProperties"])
+		}
+		checkBad(t, e, []badCase{
+			{"size zero", "GET", "/accounts?size=0", "", nil, 400, "validation_error"},
+			{"size negative", "GET", "/accounts?size=-3", "", nil, 400, "validation_error"},
+			{"size huge negative", "GET", "/accounts?size=-99999999999999999999", "", nil, 400, "validation_error"},
+			{"size text", "GET", "/accounts?size=ten", "", nil, 400, "validation_error"},
+			{"owner zero", "POST", "/accounts/create", "", map[string]any{"ownerId": 0, "domain": "z.example"}, 400, "validation_error"},
+			{"owner negative", "POST", "/accounts/create", "", map[string]any{"ownerId": -1, "domain": "z.example"}, 400, "validation_error"},
+			{"owner object", "POST", "/accounts/create", "", map[string]any{"ownerId": map[string]any{}, "domain": "z.example"}, 400, "validation_error"},
+			{"owner too long", "POST", "/accounts/create", "", map[string]any{"ownerId": strings.Repeat("9", 30), "domain": "z.example"}, 400, "validation_error"},
+			{"blank property name", "POST", "/accounts/create", "", map[string]any{"ownerId": ada, "domain": "z.example",
+				"customProperties": []map[string]any{{"name": "  ", "type": "STRING", "value": "x"}}}, 400, "validation_error"},
+			{"foreign teammember", "POST", "/accounts/create", "", map[string]any{"ownerId": ada, "domain": "z.example",
+				"customProperties": []map[string]any{{"name": "csm", "type": "TEAMMEMBER", "value": foreign}}}, 400, "validation_error"},
+		})
+	})
+}
