@@ -10,6 +10,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // The tests of this file cover issue 16's REST shapes, each on both stores
@@ -222,5 +223,85 @@ func TestAccountsSizeAndOwner(t *testing.T) {
 			{"foreign teammember", "POST", "/accounts/create", "", map[string]any{"ownerId": ada, "domain": "z.example",
 				"customProperties": []map[string]any{{"name": "csm", "type": "TEAMMEMBER", "value": foreign}}}, 400, "validation_error"},
 		})
+	})
+}
+
+func TestStatsTranscriptAttachmentsContext(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		// Item 10: the visitor's context, given by the simulating caller or
+		// read from the request; {} on every other message.
+		var started conversationAnswer
+		call(t, e, "POST", "/driftwood/v1/simulate/conversations", map[string]any{"email": "v@x.example", "body": "hi",
+			"context": map[string]any{"ip": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11)"}}, 200, &started)
+		id := started.Data.ID
+		path := fmt.Sprintf("/conversations/%d/messages", id)
+		r := e.Do(t, apitest.Request{Method: "POST", Path: fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", id), Token: e.Token,
+			Body: map[string]any{"body": "again"}, Header: map[string]string{"User-Agent": "TestBrowser/1.0"}})
+		if r.Status != 200 {
+			t.Fatalf("simulate message: %d %s", r.Status, r.Body)
+		}
+		e.Call(t, "POST", path, map[string]any{"type": "chat", "body": "from the bot"}, http.StatusOK)
+		up := upload(t, e, path, `{"type": "chat", "body": "see attached"}`, map[string][]byte{"a.txt": []byte("hello")})
+		if up.Status != 200 {
+			t.Fatalf("upload: %d %s", up.Status, up.Body)
+		}
+		ms := e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)
+		wantContexts := []string{`map[ip:203.0.113.7 userAgent:Mozilla/5.0 (X11)]`, `map[ip:127.0.0.1 userAgent:TestBrowser/1.0]`, `map[]`, `map[]`}
+		for i, m := range ms {
+			ctx, ok := m.(map[string]any)["context"].(map[string]any)
+			if !ok || fmt.Sprint(ctx) != wantContexts[i] {
+				t.Fatalf("message %d context %v, want %s", i, m.(map[string]any)["context"], wantContexts[i])
+			}
+		}
+		// ... and in the webhook payloads.
+		var n int
+		for _, ev := range eventsOf(t, e, e.OrgID, events.NewMessage) {
+			if ctx, ok := ev["context"].(map[string]any); !ok || fmt.Sprint(ctx) != wantContexts[n] {
+				t.Fatalf("new_message %d context %v", n, ev["context"])
+			}
+			n++
+		}
+		if n != 4 {
+			t.Fatalf("%d new_message events", n)
+		}
+
+		// Item 9: attachments carry the id /attachments/{id}/data takes.
+		att := ms[3].(map[string]any)["attachments"].([]any)[0].(map[string]any)
+		attID := num(att["id"])
+		if attID <= 0 || att["url"] != fmt.Sprintf("%s/attachments/%d/data", e.URL, attID) {
+			t.Fatalf("attachment %v", att)
+		}
+		if r := e.Do(t, apitest.Request{Method: "GET", Path: fmt.Sprintf("/attachments/%d/data", attID), Token: e.Token}); r.Status != 200 || string(r.Body) != "hello" {
+			t.Fatalf("attachment data: %d %s", r.Status, r.Body)
+		}
+
+		// Item 6: the stats also at the top level.
+		stats := e.Call(t, "GET", "/conversations/stats", nil, http.StatusOK)
+		top, _ := stats["conversationCount"].(map[string]any)
+		if top == nil || fmt.Sprint(top) != fmt.Sprint(dataObj(t, stats)["conversationCount"]) || num(top["OPEN"]) != 1 {
+			t.Fatalf("stats %v", stats)
+		}
+		// Item 7: the JSON transcript under data.messages.
+		jt := dataObj(t, e.Call(t, "GET", fmt.Sprintf("/conversations/%d/json_transcript", id), nil, http.StatusOK))
+		if entries, ok := jt["messages"].([]any); !ok || len(entries) != 4 || entries[1].(map[string]any)["body"] != "again" {
+			t.Fatalf("json transcript %v", jt)
+		}
+
+		_, otherToken := e.NewOrg(t, "Other")
+		sim := "/driftwood/v1/simulate/conversations"
+		checkBad(t, e, []badCase{
+			{"context not an object", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": "here"}, 400, "validation_error"},
+			{"ip not an address", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": map[string]any{"ip": "nowhere"}}, 400, "validation_error"},
+			{"ip a number", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": map[string]any{"ip": 7}}, 400, "validation_error"},
+			{"userAgent too long", "POST", fmt.Sprintf("%s/%d/messages", sim, id), "", map[string]any{"body": "x",
+				"context": map[string]any{"userAgent": strings.Repeat("u", 2000)}}, 400, "validation_error"},
+			{"foreign transcript", "GET", fmt.Sprintf("/conversations/%d/json_transcript", id), otherToken, nil, 404, "not_found"},
+			{"foreign attachment", "GET", fmt.Sprintf("/attachments/%d/data", attID), otherToken, nil, 404, "not_found"},
+		})
+		if got := len(e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)); got != 4 {
+			t.Fatalf("a refused post wrote a message: %d", got)
+		}
 	})
 }
