@@ -11,6 +11,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/org"
 )
 
 // The tests of this file cover issue 16's REST shapes, each on both stores
@@ -302,6 +303,36 @@ func TestStatsTranscriptAttachmentsContext(t *testing.T) {
 		})
 		if got := len(e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)); got != 4 {
 			t.Fatalf("a refused post wrote a message: %d", got)
+		}
+	})
+}
+
+func TestLandingPages(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		lp := num(dataObj(t, e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "Webinar", "landingPage": true}, http.StatusCreated))["id"])
+		e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "Not a page"}, http.StatusCreated)
+		otherID, otherToken := e.NewOrg(t, "Other")
+		e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/playbooks", Token: otherToken, Body: map[string]any{"name": "Theirs", "landingPage": true}})
+
+		r := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: e.Token})
+		pages, ok := r.JSON(t).([]any)
+		if r.Status != 200 || !ok || len(pages) != 1 {
+			t.Fatalf("clp: %d %s", r.Status, r.Body)
+		}
+		p := pages[0].(map[string]any)
+		want := fmt.Sprintf("%s/chat/%s?playbookId=%d", e.URL, org.EmbedID(e.OrgID), lp)
+		if num(p["playbookId"]) != lp || num(p["id"]) != lp || p["playbookName"] != "Webinar" || p["name"] != "Webinar" || p["landingPageUrl"] != want {
+			t.Fatalf("clp entry %v, want url %s", p, want)
+		}
+		if id, ok := org.ParseEmbedID(org.EmbedID(e.OrgID)); !ok || id != e.OrgID {
+			t.Fatalf("embedId %s does not name org %d", org.EmbedID(e.OrgID), e.OrgID)
+		}
+		// The other org's page is on its own embedId.
+		theirs := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: otherToken}).JSON(t).([]any)
+		if len(theirs) != 1 || !strings.Contains(theirs[0].(map[string]any)["landingPageUrl"].(string), "/chat/"+org.EmbedID(otherID)+"?") {
+			t.Fatalf("other org's clp %v", theirs)
 		}
 	})
 }

@@ -556,7 +556,10 @@ var contract = map[string]exercise{
 		ps, err := x.c.ListLandingPages(x.ctx)
 		x.ok(err)
 		x.shape(playbookShape)
-		if !slices.ContainsFunc(ps, func(p drift.Playbook) bool { return p.ID == id }) {
+		x.shape(map[string]string{"[].playbookId": "number", "[].playbookName": "string", "[].landingPageUrl": "string"})
+		i := slices.IndexFunc(ps, func(p drift.LandingPage) bool { return p.ID == id })
+		if i < 0 || ps[i].PlaybookID != id || ps[i].PlaybookName != "Landing" ||
+			ps[i].LandingPageURL != fmt.Sprintf("%s/chat/%012x?playbookId=%d", x.e.URL, x.e.OrgID, id) {
 			x.t.Fatalf("landing pages %+v", ps)
 		}
 	}},
