@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/account"
@@ -80,7 +78,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	size, err := accountPageSize(r.URL.Query().Get("size"))
+	size, err := cappedQueryInt(r, "size", defaultAccountPage, maxAccountPage)
 	if err != nil {
 		return err
 	}
@@ -94,22 +92,6 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 		page["next"] = "/accounts?" + q.Encode()
 	}
 	return writeJSON(w, http.StatusOK, data(page))
-}
-
-// accountPageSize reads size: a positive integer, 10 when absent, at most
-// 65 (a larger one, however large, is capped).
-func accountPageSize(s string) (int, error) {
-	if s == "" {
-		return defaultAccountPage, nil
-	}
-	n, err := strconv.Atoi(s)
-	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
-		return maxAccountPage, nil
-	}
-	if err != nil || n < 1 {
-		return 0, apperr.Invalidf("size", "size must be a positive integer (at most %d are served), got %q", maxAccountPage, s)
-	}
-	return min(n, maxAccountPage), nil
 }
 
 // updateAccount serves PATCH /accounts/update: the account named by

@@ -336,3 +336,44 @@ func TestLandingPages(t *testing.T) {
 		}
 	})
 }
+
+func TestMeetingsLimit(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		agent := createAgent(t, e, "Ada", "ada@example.com")
+		ct := num(dataObj(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "m@x.example"}}, http.StatusOK))["id"])
+		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC).UnixMilli()
+		const n = 101
+		for i := range n {
+			slot := start + int64(i)*60_000
+			e.Call(t, "POST", "/driftwood/v1/meetings", map[string]any{"agentId": agent, "schedulerId": ct,
+				"slotStart": slot, "slotEnd": slot + 30*60_000, "eventId": fmt.Sprintf("evt-%03d", i)}, http.StatusCreated)
+		}
+		list := func(limit string) []any {
+			path := fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d", start, start+24*3600_000)
+			if limit != "" {
+				path += "&limit=" + limit
+			}
+			return dataList(t, e.Call(t, "GET", path, nil, http.StatusOK))
+		}
+		if got := list(""); len(got) != 100 || got[0].(map[string]any)["eventId"] != "evt-000" {
+			t.Fatalf("default: %d meetings", len(got))
+		}
+		if got := list("3"); len(got) != 3 || got[2].(map[string]any)["eventId"] != "evt-002" {
+			t.Fatalf("limit 3: %v", got)
+		}
+		for _, big := range []string{"1000", "1001", "99999999999999999999999"} {
+			if got := list(big); len(got) != n {
+				t.Fatalf("limit %s: %d meetings", big, len(got))
+			}
+		}
+		base := fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d&limit=", start, start+1000)
+		checkBad(t, e, []badCase{
+			{"zero", "GET", base + "0", "", nil, 400, "validation_error"},
+			{"negative", "GET", base + "-1", "", nil, 400, "validation_error"},
+			{"text", "GET", base + "ten", "", nil, 400, "validation_error"},
+			{"fraction", "GET", base + "2.5", "", nil, 400, "validation_error"},
+		})
+	})
+}

@@ -114,10 +114,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // listMeetings serves GET /users/meetings/org: the meetings whose slot
 // starts within [min_start_time, max_start_time], both required epoch ms,
-// at most 30 days apart.
+// at most 30 days apart; limit of them (default 100, a larger limit than
+// 1000 is capped).
 func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request) error {
 	var win meeting.Window
 	var err error
+	if win.Limit, err = cappedQueryInt(r, "limit", meeting.DefaultResults, meeting.MaxResults); err != nil {
+		return err
+	}
 	if win.Min, err = requiredQueryInt64(r, "min_start_time"); err != nil {
 		return err
 	}
