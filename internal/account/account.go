@@ -158,14 +158,13 @@ func validDomain(d string) bool {
 }
 
 // checkProperties validates names, types and values; it fills a missing label
-// with the name.
+// with the name. Names, labels and values are kept exactly as sent.
 func checkProperties(props []Property) error {
 	seen := map[string]bool{}
 	for i := range props {
 		p := &props[i]
 		param := fmt.Sprintf("customProperties[%d]", i)
-		p.Name = strings.TrimSpace(p.Name)
-		if p.Name == "" {
+		if strings.TrimSpace(p.Name) == "" {
 			return apperr.Invalidf(param+".name", "%s.name is required", param)
 		}
 		if seen[p.Name] {
@@ -317,10 +316,12 @@ type UserRef struct {
 	UserID int64
 }
 
-// UserRefs lists the user ids a (validated) account refers to: the owner and
-// every TEAMMEMBER value.
+// UserRefs lists the user ids a (validated) account refers to: every
+// TEAMMEMBER value. The owner is not among them: Drift takes any positive
+// ownerId (a CRM's owner need not be a Drift user), and the store never
+// reads it as a user, so another org's user id is just an unknown id.
 func (a *Account) UserRefs() []UserRef {
-	refs := []UserRef{{"ownerId", a.OwnerID}}
+	var refs []UserRef
 	for i, p := range a.CustomProperties {
 		if id, ok := TeamMember(p.Value); ok && p.Type == TypeTeamMember {
 			refs = append(refs, UserRef{fmt.Sprintf("customProperties[%d].value", i), id})

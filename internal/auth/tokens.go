@@ -47,8 +47,9 @@ func (ts *Tokens) IssueValue(ctx context.Context, raw string, t Token) (*Token, 
 }
 
 // ErrBadToken is the one answer for a token that is missing, unknown,
-// revoked or expired: the caller learns nothing about which.
-var ErrBadToken = apperr.New(apperr.Unauthenticated, "the access token is missing, invalid, expired or revoked")
+// revoked or expired: the caller learns nothing about which. The message is
+// Drift's own wording, which clients match.
+var ErrBadToken = apperr.New(apperr.Unauthenticated, "The access token is invalid or has expired")
 
 // Authenticate returns the principal of a raw token used from ip, or an
 // error with ErrBadToken's code and message. When the token is known but

@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,9 +74,9 @@ type Reaction struct {
 }
 
 // Attachment is a file a message carries, as messages list it. Its bytes are
-// served at URL.
+// served at URL, which ends in its ID.
 type Attachment struct {
-	ID       int64  `json:"-"`
+	ID       int64  `json:"id"`
 	FileName string `json:"fileName"`
 	MimeType string `json:"mimeType"`
 	URL      string `json:"url"`
@@ -115,6 +116,31 @@ type Message struct {
 	EditedMessageID int64          `json:"editedMessageId,omitempty"`
 	EditType        EditType       `json:"editType,omitempty"`
 	Attachments     []Attachment   `json:"attachments,omitempty"`
+	// Context is always present: {} when nothing is known.
+	Context Context `json:"context"`
+}
+
+// Context is where a message came from (Drift's message model): the
+// visitor's address and browser, when known.
+type Context struct {
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+}
+
+// MaxUserAgent bounds a message context's userAgent.
+const MaxUserAgent = 1024
+
+// Validate checks a context: ip an IP address, userAgent not over-long.
+func (c Context) Validate() error {
+	if c.IP != "" {
+		if _, err := netip.ParseAddr(c.IP); err != nil {
+			return apperr.Invalidf("context.ip", "context.ip must be an IP address, got %q", c.IP)
+		}
+	}
+	if len(c.UserAgent) > MaxUserAgent {
+		return apperr.Invalidf("context.userAgent", "context.userAgent is longer than %d bytes", MaxUserAgent)
+	}
+	return nil
 }
 
 // SetURLs points the message's attachments at base.
@@ -141,6 +167,8 @@ type Post struct {
 	Click *Click
 	// PublicURL is the base of the attachment URLs in the message's events.
 	PublicURL string
+	// Context is where the message came from, when known.
+	Context Context
 }
 
 // Click names the reply button a visitor clicked.
@@ -154,6 +182,9 @@ type Click struct {
 func (p *Post) Validate() error {
 	if p.Type == "" {
 		p.Type = Chat
+	}
+	if err := p.Context.Validate(); err != nil {
+		return err
 	}
 	if !slices.Contains(types, p.Type) {
 		return apperr.Invalidf("type", "type must be one of chat, private_note, private_prompt, edit; got %q", p.Type)
@@ -273,7 +304,7 @@ func validateButtons(t Type, bs []Button) error {
 func (p *Post) NewMessage(c *Conversation, author Author, now int64) *Message {
 	m := &Message{OrgID: c.OrgID, ConversationID: c.ID, Body: p.Body, Author: author, Type: p.Type,
 		CreatedAt: now, Buttons: p.Buttons, Attributes: p.Attributes,
-		EditedMessageID: p.EditedMessageID, EditType: p.EditType}
+		EditedMessageID: p.EditedMessageID, EditType: p.EditType, Context: p.Context}
 	for _, a := range p.Attachments {
 		m.Attachments = append(m.Attachments, Attachment{FileName: a.FileName, MimeType: a.MimeType})
 	}

@@ -70,13 +70,15 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listAccounts serves GET /accounts?index=&size=: data.accounts, and
-// data.next, the absolute URL of the next page, unless this is the last.
+// data.next, the relative path of the next page (clients both append it to
+// their base URL and parse it), unless this is the last. A size over 65 is
+// capped at 65, as Drift does.
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	index, err := queryInt(r, "index", 0, 0, math.MaxInt32)
 	if err != nil {
 		return err
 	}
-	size, err := queryInt(r, "size", defaultAccountPage, 1, maxAccountPage)
+	size, err := cappedQueryInt(r, "size", defaultAccountPage, maxAccountPage)
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	page := map[string]any{"accounts": as}
 	if more {
 		q := url.Values{"index": {fmt.Sprint(index + size)}, "size": {fmt.Sprint(size)}}
-		page["next"] = s.cfg.PublicURL + "/accounts?" + q.Encode()
+		page["next"] = "/accounts?" + q.Encode()
 	}
 	return writeJSON(w, http.StatusOK, data(page))
 }

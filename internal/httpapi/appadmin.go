@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -12,24 +13,46 @@ import (
 )
 
 // tokenInfo serves POST /app/token_info (reference §8): what a token is, in
-// Drift's flat shape. An unknown, revoked, expired or idle token is a 401,
-// as it would be on any API call.
+// Drift's flat shape. A bearer token in the Authorization header, when there
+// is one, is checked first (401 when it is bad). The token asked about comes
+// in the body (access_token, or accessToken); an unknown, revoked, expired
+// or idle one is a 400, as Drift answers. A body without a token asks about
+// the header's token.
 func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		AccessToken string `json:"access_token"`
-		Camel       string `json:"accessToken"` // Airbyte's spelling
+	var caller string
+	if r.Header.Get("Authorization") != "" {
+		p, err := s.authenticate(r)
+		if p.TokenID != 0 {
+			defer s.auditUse(w, r, p, err)
+		}
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="driftwood"`)
+			return err
+		}
+		_, caller, _ = strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		caller = strings.TrimSpace(caller)
 	}
-	if err := decodeJSON(r, &body); err != nil {
+	var body struct {
+		AccessToken any `json:"access_token"`
+		Camel       any `json:"accessToken"` // Airbyte's spelling
+	}
+	if err := decodeOptionalJSON(r, &body); err != nil {
 		return err
 	}
-	raw := body.AccessToken
+	raw, err := bodyToken(body.AccessToken, body.Camel)
+	if err != nil {
+		return err
+	}
 	if raw == "" {
-		raw = body.Camel
+		raw = caller
 	}
 	if raw == "" {
 		return apperr.Invalidf("access_token", "access_token is required")
 	}
 	t, err := s.cfg.Tokens.Lookup(r.Context(), raw)
+	if errors.Is(err, auth.ErrBadToken) {
+		return apperr.New(apperr.BadRequest, "%s", auth.ErrBadToken.Message)
+	}
 	if err != nil {
 		return err
 	}
@@ -51,6 +74,33 @@ func (s *Server) tokenInfo(w http.ResponseWriter, r *http.Request) error {
 		"scope":                auth.JoinScopes(t.Scopes),
 		"id":                   strconv.FormatInt(t.ID, 10),
 	})
+}
+
+// maxTokenLength bounds a token asked about; no token Driftwood issues is
+// near it.
+const maxTokenLength = 512
+
+// bodyToken is the token of token_info's body: access_token, else
+// accessToken, each a string when present.
+func bodyToken(snake, camel any) (string, error) {
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"access_token", snake}, {"accessToken", camel}} {
+		switch v := f.v.(type) {
+		case nil:
+		case string:
+			if len(v) > maxTokenLength {
+				return "", apperr.Invalidf(f.name, "%s is longer than %d characters", f.name, maxTokenLength)
+			}
+			if v != "" {
+				return v, nil
+			}
+		default:
+			return "", apperr.Invalidf(f.name, "%s must be a string", f.name)
+		}
+	}
+	return "", nil
 }
 
 // uninstallApp serves POST /app/uninstall?clientId=&clientSecret= with the

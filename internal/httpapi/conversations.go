@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
@@ -162,7 +163,8 @@ func (s *Server) conversationStats(w http.ResponseWriter, r *http.Request) error
 	for _, status := range conversation.Statuses {
 		counts[strings.ToUpper(string(status))] = st[status]
 	}
-	return writeJSON(w, http.StatusOK, data(map[string]any{"conversationCount": counts}))
+	// Drift's clients read the counts both under data and at the top level.
+	return writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"conversationCount": counts}, "conversationCount": counts})
 }
 
 // messagesCursor is the position of a messages page: after this message id.
@@ -376,12 +378,14 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// jsonTranscript serves the transcript as {"data": {"messages": […]}}, the
+// shape Drift's clients read.
 func (s *Server) jsonTranscript(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.transcriptOf(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, data(t))
+	return writeJSON(w, http.StatusOK, data(map[string]any{"messages": t}))
 }
 
 // attachmentData serves a file's bytes. It is always a download, sandboxed
@@ -434,8 +438,9 @@ func (s *Server) setConversationStatus(w http.ResponseWriter, r *http.Request) e
 // their email: the widget's code path.
 func (s *Server) simulateConversation(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Email string `json:"email"`
-		Body  string `json:"body"`
+		Email   string                `json:"email"`
+		Body    string                `json:"body"`
+		Context *conversation.Context `json:"context"`
 	}
 	files, err := decodeMessage(r, &body)
 	if err != nil {
@@ -443,6 +448,7 @@ func (s *Server) simulateConversation(w http.ResponseWriter, r *http.Request) er
 	}
 	c, _, err := s.cfg.Store.StartConversation(r.Context(), orgID(r), conversation.Start{
 		Email: body.Email, Body: body.Body, Visitor: true, Attachments: files, PublicURL: s.cfg.PublicURL,
+		Context: visitorContext(r, body.Context),
 	})
 	if err != nil {
 		return err
@@ -463,12 +469,14 @@ func (s *Server) simulateMessage(w http.ResponseWriter, r *http.Request) error {
 			MessageID any    `json:"messageId"`
 			Value     string `json:"value"`
 		} `json:"button"`
+		Context *conversation.Context `json:"context"`
 	}
 	files, err := decodeMessage(r, &body)
 	if err != nil {
 		return err
 	}
-	p := conversation.Post{Type: conversation.Chat, Body: body.Body, FromContact: true, Attachments: files, PublicURL: s.cfg.PublicURL}
+	p := conversation.Post{Type: conversation.Chat, Body: body.Body, FromContact: true, Attachments: files, PublicURL: s.cfg.PublicURL,
+		Context: visitorContext(r, body.Context)}
 	if body.Button != nil {
 		mid, err := parseID("button.messageId", scalarString(body.Button.MessageID))
 		if err != nil {
@@ -477,4 +485,29 @@ func (s *Server) simulateMessage(w http.ResponseWriter, r *http.Request) error {
 		p.Click = &conversation.Click{MessageID: mid, Value: body.Button.Value}
 	}
 	return s.post(w, r, id, p)
+}
+
+// visitorContext is the context of a visitor's message: the one the
+// simulating caller gives, else the request's own address and browser.
+func visitorContext(r *http.Request, given *conversation.Context) conversation.Context {
+	if given != nil {
+		return *given
+	}
+	var c conversation.Context
+	if ip := clientIP(r); ip.IsValid() {
+		c.IP = ip.String()
+	}
+	c.UserAgent = plainPrefix(r.UserAgent(), conversation.MaxUserAgent)
+	return c
+}
+
+// plainPrefix is s as text every store keeps (see plainText), cut to at
+// most n bytes on a character boundary.
+func plainPrefix(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "")
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

@@ -395,7 +395,7 @@ func TestAppAdmin_TokenInfoAndUninstall(t *testing.T) {
 		if info["credential_id"] != "" || info["expires_in"] != json.Number("0") {
 			t.Fatalf("token_info of an org token: %v", info)
 		}
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": "dwat_x"}}), 401, "authentication_error")
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": "dwat_x"}}), 400, "bad_request")
 		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{}}), 400, "validation_error")
 		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: "{"}), 400, "bad_request")
 
@@ -454,7 +454,7 @@ func TestTokenHygiene_IdleTimeoutAndLastUse(t *testing.T) {
 			t.Fatal("a token in use was retired")
 		}
 		// token_info agrees.
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": idle}}), 401, "authentication_error")
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": idle}}), 400, "bad_request")
 		if d := strings.Join(auditDetails(t, e, e.Token, "", 50), "\n"); strings.Contains(d, "idle") {
 			t.Fatal("another org's refusal shows in this org's audit log")
 		}

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
@@ -53,4 +55,22 @@ func requiredQueryInt64(r *http.Request, name string) (int64, error) {
 		return 0, apperr.Invalidf(name, "%s must be a non-negative integer, got %q", name, s)
 	}
 	return n, nil
+}
+
+// cappedQueryInt parses an optional positive integer query parameter: def
+// when absent, and any value over max (however large) read as max, as Drift
+// caps its page sizes rather than refusing them.
+func cappedQueryInt(r *http.Request, name string, def, max int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		return max, nil
+	}
+	if err != nil || n < 1 {
+		return 0, apperr.Invalidf(name, "%s must be a positive integer (at most %d are served), got %q", name, max, s)
+	}
+	return min(n, max), nil
 }

@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/driftwood-chat/driftwood/internal/org"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
 )
 
 // listPlaybooks serves GET /playbooks/list: a bare array of the enabled
@@ -15,11 +18,16 @@ func (s *Server) listPlaybooks(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listLandingPages serves GET /playbooks/clp: the enabled conversational
-// landing pages, a bare array in the playbook shape (design.md).
+// landing pages, a bare array in the playbook shape (design.md), each also
+// with playbookId, playbookName and its landingPageUrl.
 func (s *Server) listLandingPages(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Store.ListPlaybooks(r.Context(), orgID(r), true)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ps)
+	pages := make([]playbook.LandingPage, len(ps))
+	for i, p := range ps {
+		pages[i] = playbook.NewLandingPage(p, s.cfg.PublicURL, org.EmbedID(orgID(r)))
+	}
+	return writeJSON(w, http.StatusOK, pages)
 }

@@ -33,10 +33,12 @@ const (
 )
 
 // MaxWindow is the longest window GET /users/meetings/org answers, and
-// MaxResults the most meetings it lists (Drift: 30 days, 1000).
+// MaxResults the most meetings it lists (Drift: 30 days, 1000);
+// DefaultResults is how many it lists without a limit.
 const (
-	MaxWindow  = 30 * 24 * time.Hour
-	MaxResults = 1000
+	MaxWindow      = 30 * 24 * time.Hour
+	MaxResults     = 1000
+	DefaultResults = 100
 )
 
 // Meeting is Drift's meeting object. SchedulerID is the contact who booked.
@@ -161,8 +163,21 @@ type Payload struct {
 
 // Window is a validated GET /users/meetings/org query: both bounds in epoch
 // ms, Min <= Max, and Max-Min at most MaxWindow. How far back the window
-// lies is not limited, so that tests with fixed times keep working.
-type Window struct{ Min, Max int64 }
+// lies is not limited, so that tests with fixed times keep working. Limit
+// is how many meetings to list, from the earliest (0: DefaultResults).
+type Window struct {
+	Min, Max int64
+	Limit    int
+}
+
+// Size is how many meetings the window lists: Limit, or DefaultResults,
+// capped at MaxResults.
+func (w Window) Size() int {
+	if w.Limit <= 0 {
+		return DefaultResults
+	}
+	return min(w.Limit, MaxResults)
+}
 
 // CheckWindow validates a window.
 func CheckWindow(w Window) error {

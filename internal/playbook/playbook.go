@@ -126,3 +126,21 @@ type Store interface {
 	// included, or only the landing pages when onlyLandingPages is set.
 	ListPlaybooks(ctx context.Context, orgID int64, onlyLandingPages bool) ([]*Playbook, error)
 }
+
+// LandingPage is a conversational landing page as GET /playbooks/clp lists
+// it: the playbook, named again as its clients read it, and the absolute URL
+// where the page is served.
+type LandingPage struct {
+	*Playbook
+	PlaybookID     int64  `json:"playbookId"`
+	PlaybookName   string `json:"playbookName"`
+	LandingPageURL string `json:"landingPageUrl"`
+}
+
+// NewLandingPage describes p, a landing page of the org whose widget embedId
+// is embedID, on Driftwood's public address publicURL: the full-page chat
+// GET /chat/{embedId} opened on the playbook.
+func NewLandingPage(p *Playbook, publicURL, embedID string) LandingPage {
+	return LandingPage{Playbook: p, PlaybookID: p.ID, PlaybookName: p.Name,
+		LandingPageURL: fmt.Sprintf("%s/chat/%s?playbookId=%d", publicURL, embedID, p.ID)}
+}

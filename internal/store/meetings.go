@@ -101,7 +101,7 @@ func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType
 // ListMeetings implements meeting.Store.
 func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) ([]*meeting.Meeting, error) {
 	return queryMeetings(ctx, db.read, `WHERE org_id = $1 AND slot_start >= $2 AND slot_start <= $3 ORDER BY slot_start, id LIMIT $4`,
-		orgID, w.Min, w.Max, meeting.MaxResults)
+		orgID, w.Min, w.Max, w.Size())
 }
 
 func queryMeetings(ctx context.Context, q queryer, where string, args ...any) ([]*meeting.Meeting, error) {

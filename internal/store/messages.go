@@ -12,7 +12,7 @@ import (
 )
 
 const messageColumns = `id, org_id, conversation_id, type, body, author_type, author_id, author_bot,
-	buttons, attributes, edited_message_id, edit_type, attachments, created_at`
+	buttons, attributes, edited_message_id, edit_type, attachments, created_at, context`
 
 // storedAttachment is an entry of messages.attachments: the attachment's
 // metadata, kept on the message so that a page of messages is one query.
@@ -127,11 +127,17 @@ func (tx *Tx) insertMessage(ctx context.Context, m *conversation.Message) error 
 	if err != nil {
 		return err
 	}
+	var msgContext any // NULL when nothing is known
+	if m.Context != (conversation.Context{}) {
+		if msgContext, err = jsonText(m.Context); err != nil {
+			return err
+		}
+	}
 	return tx.q.QueryRowContext(ctx, `INSERT INTO messages (org_id, conversation_id, type, body, author_type, author_id, author_bot,
-		buttons, attributes, edited_message_id, edit_type, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		buttons, attributes, edited_message_id, edit_type, created_at, context)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		m.OrgID, m.ConversationID, m.Type, m.Body, m.Author.Type, m.Author.ID, m.Author.Bot,
-		buttons, attrs, m.EditedMessageID, m.EditType, m.CreatedAt).Scan(&m.ID)
+		buttons, attrs, m.EditedMessageID, m.EditType, m.CreatedAt, msgContext).Scan(&m.ID)
 }
 
 // saveMessage writes what an edit changes in the message it edits.
@@ -220,13 +226,18 @@ func queryMessages(ctx context.Context, q queryer, where string, args ...any) ([
 	out := []*conversation.Message{}
 	for rows.Next() {
 		m := &conversation.Message{}
-		var buttons, attrs, atts sql.NullString
+		var buttons, attrs, atts, msgContext sql.NullString
 		if err := rows.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.Type, &m.Body, &m.Author.Type, &m.Author.ID, &m.Author.Bot,
-			&buttons, &attrs, &m.EditedMessageID, &m.EditType, &atts, &m.CreatedAt); err != nil {
+			&buttons, &attrs, &m.EditedMessageID, &m.EditType, &atts, &m.CreatedAt, &msgContext); err != nil {
 			return nil, err
 		}
 		if err := decodeMessageJSON(m, buttons, attrs, atts); err != nil {
 			return nil, fmt.Errorf("store: message %d: %w", m.ID, err)
+		}
+		if msgContext.Valid {
+			if err := json.Unmarshal([]byte(msgContext.String), &m.Context); err != nil {
+				return nil, fmt.Errorf("store: message %d context: %w", m.ID, err)
+			}
 		}
 		out = append(out, m)
 	}

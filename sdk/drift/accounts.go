@@ -56,12 +56,13 @@ func (c *Client) DeleteAccount(ctx context.Context, id string) error {
 // AccountPage is one page of accounts.
 type AccountPage struct {
 	Accounts []Account `json:"accounts"`
-	// Next is the URL of the next page; "" on the last page.
+	// Next is the path of the next page, relative to the base URL
+	// ("/accounts?index=…&size=…"); "" on the last page.
 	Next string `json:"next,omitempty"`
 }
 
 // ListAccounts returns size accounts from index (size 0: the server's
-// default, 10; at most 65).
+// default, 10; a larger size than 65 is served as 65).
 func (c *Client) ListAccounts(ctx context.Context, index, size int) (*AccountPage, error) {
 	q := url.Values{"index": {strconv.Itoa(index)}}
 	if size > 0 {
@@ -75,8 +76,9 @@ func (c *Client) Accounts(ctx context.Context, size int) iter.Seq2[Account, erro
 	return paginate(func(cursor string) ([]Account, string, error) {
 		index := 0
 		if cursor != "" {
-			// The next page's URL is the server's; only its index and size
-			// are taken, so the token never goes to another host.
+			// The next page's path (older servers: an absolute URL); only
+			// its index and size are taken, so the token never goes to
+			// another host.
 			u, err := url.Parse(cursor)
 			if err != nil {
 				return nil, "", fmt.Errorf("drift: accounts next %q: %w", cursor, err)

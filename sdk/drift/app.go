@@ -30,7 +30,9 @@ func (t *TokenInfo) OrgID() int64 {
 func (t *TokenInfo) Scopes() []string { return strings.Fields(t.Scope) }
 
 // TokenInfo describes accessToken. The token travels in the body, and the
-// call needs no other authentication.
+// call needs no other authentication (a client with a token sends it too,
+// and a bad one is a 401). An unknown, expired or revoked accessToken is a
+// 400 (ErrBadRequest).
 func (c *Client) TokenInfo(ctx context.Context, accessToken string) (*TokenInfo, error) {
 	var ti TokenInfo
 	if err := c.Do(ctx, http.MethodPost, "/app/token_info", map[string]string{"access_token": accessToken}, &ti); err != nil {

@@ -354,7 +354,8 @@ var contract = map[string]exercise{
 		x.newConversation("stats@example.com", "Hi")
 		st, err := x.c.GetConversationStats(x.ctx)
 		x.ok(err)
-		x.shape(map[string]string{"data.conversationCount.OPEN": "number", "data.conversationCount.CLOSED": "number", "data.conversationCount.PENDING": "number"})
+		x.shape(map[string]string{"data.conversationCount.OPEN": "number", "data.conversationCount.CLOSED": "number", "data.conversationCount.PENDING": "number",
+			"conversationCount.OPEN": "number", "conversationCount.CLOSED": "number", "conversationCount.PENDING": "number"})
 		if st.ConversationCount["OPEN"] < 1 {
 			x.t.Fatalf("stats %+v", st)
 		}
@@ -400,7 +401,8 @@ var contract = map[string]exercise{
 		}
 		reply, err := x.c.Driftwood().SimulateMessage(x.ctx, conv.ID, "the visitor again")
 		x.ok(err)
-		if reply.Author.Type != drift.AuthorContact || reply.Author.ID != conv.ContactID {
+		if reply.Author.Type != drift.AuthorContact || reply.Author.ID != conv.ContactID || reply.Context == nil ||
+			reply.Context.IP != "127.0.0.1" || reply.Context.UserAgent == "" {
 			x.t.Fatalf("visitor's message %+v", reply)
 		}
 		page, err := x.c.ListMessages(x.ctx, conv.ID, "")
@@ -440,8 +442,8 @@ var contract = map[string]exercise{
 		x.ok(err)
 		entries, err := x.c.JSONTranscript(x.ctx, conv.ID)
 		x.ok(err)
-		x.shape(map[string]string{"data[].author": "object", "data[].author.type": "string", "data[].body": "string",
-			"data[].createdAt": "number", "data[].type": "string"})
+		x.shape(map[string]string{"data.messages[].author": "object", "data.messages[].author.type": "string", "data.messages[].body": "string",
+			"data.messages[].createdAt": "number", "data.messages[].type": "string"})
 		if len(entries) != 2 || entries[0].Author.Type != drift.AuthorContact || entries[1].Body != "Hi!" {
 			x.t.Fatalf("entries %+v", entries)
 		}
@@ -452,9 +454,10 @@ var contract = map[string]exercise{
 			Files: []drift.File{{Name: "notes.txt", Data: []byte("hello attachment\n")}}})
 		x.ok(err)
 		x.shape(map[string]string{"data.messages[].attachments[].fileName": "string", "data.messages[].attachments[].mimeType": "string",
-			"data.messages[].attachments[].url": "string"})
-		if len(m.Attachments) != 1 || m.Attachments[0].DocumentID() == 0 {
-			x.t.Fatalf("attachments %+v", m.Attachments)
+			"data.messages[].attachments[].url": "string", "data.messages[].attachments[].id": "number", "data.messages[].context": "object"})
+		if len(m.Attachments) != 1 || m.Attachments[0].ID == 0 || !strings.HasSuffix(m.Attachments[0].URL, fmt.Sprintf("/attachments/%d/data", m.Attachments[0].ID)) ||
+			m.Context == nil || *m.Context != (drift.MessageContext{}) {
+			x.t.Fatalf("attachments %+v, context %+v", m.Attachments, m.Context)
 		}
 		a, err := x.c.GetAttachment(x.ctx, m.Attachments[0].DocumentID())
 		x.ok(err)
@@ -553,7 +556,10 @@ var contract = map[string]exercise{
 		ps, err := x.c.ListLandingPages(x.ctx)
 		x.ok(err)
 		x.shape(playbookShape)
-		if !slices.ContainsFunc(ps, func(p drift.Playbook) bool { return p.ID == id }) {
+		x.shape(map[string]string{"[].playbookId": "number", "[].playbookName": "string", "[].landingPageUrl": "string"})
+		i := slices.IndexFunc(ps, func(p drift.LandingPage) bool { return p.ID == id })
+		if i < 0 || ps[i].PlaybookID != id || ps[i].PlaybookName != "Landing" ||
+			ps[i].LandingPageURL != fmt.Sprintf("%s/chat/%012x?playbookId=%d", x.e.URL, x.e.OrgID, id) {
 			x.t.Fatalf("landing pages %+v", ps)
 		}
 	}},
@@ -718,7 +724,7 @@ func conversationShape(prefix string) map[string]string {
 
 func messageShape(prefix string) map[string]string {
 	return prefixed(prefix, map[string]string{"id": "number", "orgId": "number", "conversationId": "number", "body": "string",
-		"author.id": "number", "author.type": "string", "author.bot": "bool", "type": "string", "createdAt": "number"})
+		"author.id": "number", "author.type": "string", "author.bot": "bool", "type": "string", "createdAt": "number", "context": "object"})
 }
 
 func accountShape(prefix string) map[string]string {

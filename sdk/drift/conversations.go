@@ -179,9 +179,21 @@ type ConversationStats struct {
 	ConversationCount map[string]int `json:"conversationCount"`
 }
 
-// GetConversationStats counts the org's conversations by status.
+// GetConversationStats counts the org's conversations by status. The
+// counts come under data and, on newer servers, at the top level as well;
+// either is read.
 func (c *Client) GetConversationStats(ctx context.Context) (*ConversationStats, error) {
-	return getData[*ConversationStats](ctx, c, "/conversations/stats", nil)
+	var out struct {
+		Data              *ConversationStats `json:"data"`
+		ConversationCount map[string]int     `json:"conversationCount"`
+	}
+	if err := c.get(ctx, "/conversations/stats", nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Data == nil || out.Data.ConversationCount == nil {
+		return &ConversationStats{ConversationCount: out.ConversationCount}, nil
+	}
+	return out.Data, nil
 }
 
 // Message is a message of a conversation (Drift's message model).
@@ -254,7 +266,8 @@ type Reaction struct {
 	Message string `json:"message,omitempty"`
 }
 
-// MessageContext is where a contact's message came from.
+// MessageContext is where a contact's message came from. Driftwood always
+// sends it, empty when nothing is known, and fills IP and UserAgent.
 type MessageContext struct {
 	IP        string    `json:"ip,omitempty"`
 	UserAgent string    `json:"userAgent,omitempty"`
@@ -278,6 +291,7 @@ type Location struct {
 
 // Attachment is a file attached to a message, served at URL.
 type Attachment struct {
+	ID       int64  `json:"id,omitempty"` // the id GetAttachment takes
 	FileName string `json:"fileName"`
 	MimeType string `json:"mimeType"`
 	URL      string `json:"url"`
@@ -285,9 +299,12 @@ type Attachment struct {
 
 var attachmentPath = regexp.MustCompile(`/attachments/(\d+)/data$`)
 
-// DocumentID returns the attachment's id for GetAttachment, read from its
-// URL, or 0 when the URL does not name one.
+// DocumentID returns the attachment's id for GetAttachment: ID, or (from
+// servers that do not send it) the id its URL names, or 0.
 func (a Attachment) DocumentID() int64 {
+	if a.ID != 0 {
+		return a.ID
+	}
 	m := attachmentPath.FindStringSubmatch(a.URL)
 	if m == nil {
 		return 0
@@ -446,9 +463,28 @@ type TranscriptAuthor struct {
 	Name string `json:"name"`
 }
 
-// JSONTranscript returns conversation id's transcript as entries.
+// JSONTranscript returns conversation id's transcript as entries. It reads
+// Drift's {"data": {"messages": […]}} and the bare data array older
+// Driftwoods served.
 func (c *Client) JSONTranscript(ctx context.Context, id int64) ([]TranscriptEntry, error) {
-	return getData[[]TranscriptEntry](ctx, c, "/conversations/"+pathID(id)+"/json_transcript", nil)
+	raw, err := getData[json.RawMessage](ctx, c, "/conversations/"+pathID(id)+"/json_transcript", nil)
+	if err != nil {
+		return nil, err
+	}
+	var entries []TranscriptEntry
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+		err = json.Unmarshal(raw, &entries)
+	} else {
+		var wrapped struct {
+			Messages []TranscriptEntry `json:"messages"`
+		}
+		err = json.Unmarshal(raw, &wrapped)
+		entries = wrapped.Messages
+	}
+	if err != nil {
+		return nil, fmt.Errorf("drift: json_transcript of %d: %w", id, err)
+	}
+	return entries, nil
 }
 
 // AttachmentData is an attachment's content.

@@ -30,9 +30,17 @@ func (c *Client) ListPlaybooks(ctx context.Context) ([]Playbook, error) {
 	return ps, c.get(ctx, "/playbooks/list", nil, &ps)
 }
 
-// ListLandingPages lists the org's conversational landing pages (CLP), in
-// the playbook shape.
-func (c *Client) ListLandingPages(ctx context.Context) ([]Playbook, error) {
-	var ps []Playbook
+// LandingPage is a conversational landing page (CLP): its playbook, named
+// again, and the page's URL.
+type LandingPage struct {
+	Playbook
+	PlaybookID     int64  `json:"playbookId"`
+	PlaybookName   string `json:"playbookName"`
+	LandingPageURL string `json:"landingPageUrl"` // absolute
+}
+
+// ListLandingPages lists the org's conversational landing pages (CLP).
+func (c *Client) ListLandingPages(ctx context.Context) ([]LandingPage, error) {
+	var ps []LandingPage
 	return ps, c.get(ctx, "/playbooks/clp", nil, &ps)
 }

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,11 +86,45 @@ type Meeting struct {
 	EventType       string `json:"eventType,omitempty"` // in webhooks: canceled, rescheduled
 }
 
-// ListMeetings lists the meetings whose slot starts between from and to
-// (Drift serves at most 1000, within the last 30 days).
+// ListMeetings lists the first 100 meetings whose slot starts between from
+// and to (at most 30 days apart).
 func (c *Client) ListMeetings(ctx context.Context, from, to time.Time) ([]Meeting, error) {
+	return c.ListMeetingsLimit(ctx, from, to, 0)
+}
+
+// ListMeetingsLimit is ListMeetings with the number of meetings to list
+// (0: the server's default, 100; Drift serves at most 1000).
+func (c *Client) ListMeetingsLimit(ctx context.Context, from, to time.Time, limit int) ([]Meeting, error) {
 	q := url.Values{"min_start_time": {strconv.FormatInt(Millis(from), 10)}, "max_start_time": {strconv.FormatInt(Millis(to), 10)}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
 	return getData[[]Meeting](ctx, c, "/users/meetings/org", q)
+}
+
+// UsersByID returns the users of ids that exist in the org, keyed by id
+// (GET /users?userId=…, Drift's documented map); unknown ids are left out.
+func (c *Client) UsersByID(ctx context.Context, ids ...int64) (map[int64]User, error) {
+	if len(ids) == 0 {
+		return map[int64]User{}, nil
+	}
+	q := url.Values{}
+	for _, id := range ids {
+		q.Add("userId", strconv.FormatInt(id, 10))
+	}
+	byKey, err := getData[map[string]User](ctx, c, "/users", q)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]User, len(byKey))
+	for k, u := range byKey {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("drift: users map key %q is not an id", k)
+		}
+		out[id] = u
+	}
+	return out, nil
 }
 
 // Team is a group of users. Drift does not document its shape; this is

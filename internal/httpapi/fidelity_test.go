@@ -1,0 +1,379 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driftwood-chat/driftwood/internal/apitest"
+	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/org"
+)
+
+// The tests of this file cover issue 16's REST shapes, each on both stores
+// through the real server.
+
+// badCase is a request that must fail with status and Drift error type typ.
+type badCase struct {
+	name, method, path, token string
+	body                      any
+	status                    int
+	typ                       string
+}
+
+func checkBad(t *testing.T, e *apitest.Env, cases []badCase) {
+	t.Helper()
+	for _, c := range cases {
+		tok := c.token
+		switch tok {
+		case "":
+			tok = e.Token
+		case "-": // no token
+			tok = ""
+		}
+		r := e.Do(t, apitest.Request{Method: c.method, Path: c.path, Token: tok, Body: c.body})
+		if r.Status != c.status {
+			t.Errorf("%s: status %d, want %d: %s", c.name, r.Status, c.status, r.Body)
+			continue
+		}
+		apitest.WantError(t, r, c.status, c.typ)
+	}
+}
+
+func TestUsersByID(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ada := createAgent(t, e, "Ada Agent", "ada@example.com")
+		bob := createAgent(t, e, "Bob Agent", "bob@example.com")
+		_, otherToken := e.NewOrg(t, "Other")
+		foreign := num(dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken,
+			Body: map[string]any{"name": "Foreign"}}).Object(t))["id"])
+
+		for _, path := range []string{
+			fmt.Sprintf("/users?userId=%d&userId=%d&userId=999999&userId=%d", ada, bob, foreign),
+			fmt.Sprintf("/v1/users?userId=%d,%d", ada, bob),
+		} {
+			m := dataObj(t, e.Call(t, "GET", path, nil, http.StatusOK))
+			if len(m) != 2 {
+				t.Fatalf("%s: %d users: %v", path, len(m), m)
+			}
+			a, _ := m[fmt.Sprint(ada)].(map[string]any)
+			b, _ := m[fmt.Sprint(bob)].(map[string]any)
+			if a == nil || b == nil || a["name"] != "Ada Agent" || num(b["id"]) != bob {
+				t.Fatalf("%s: %v", path, m)
+			}
+		}
+		// Only unknown ids: an empty map, not a list.
+		if m := dataObj(t, e.Call(t, "GET", "/users?userId=999999", nil, http.StatusOK)); len(m) != 0 {
+			t.Fatalf("unknown id: %v", m)
+		}
+		// Without userId, and on /users/list, the list as before.
+		if us := dataList(t, e.Call(t, "GET", "/users", nil, http.StatusOK)); len(us) != 3 {
+			t.Fatalf("list: %v", us)
+		}
+		if us := dataList(t, e.Call(t, "GET", fmt.Sprintf("/users/list?userId=%d", ada), nil, http.StatusOK)); len(us) != 3 {
+			t.Fatalf("/users/list with userId: %v", us)
+		}
+		many := strings.Repeat("userId=1&", 1001) + "userId=1002"
+		for i := range 1002 {
+			many += fmt.Sprintf("&userId=%d", i+1)
+		}
+		checkBad(t, e, []badCase{
+			{"not a number", "GET", "/users?userId=abc", "", nil, 400, "validation_error"},
+			{"empty", "GET", "/users?userId=", "", nil, 400, "validation_error"},
+			{"negative", "GET", "/users?userId=-4", "", nil, 400, "validation_error"},
+			{"too long", "GET", "/users?userId=" + strings.Repeat("9", 40), "", nil, 400, "validation_error"},
+			{"too many", "GET", "/users?" + many, "", nil, 400, "validation_error"},
+		})
+	})
+}
+
+func TestTokenInfoAndUnauthorized(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ctx := context.Background()
+		revokedRaw, revoked, err := e.App.Tokens.Issue(ctx, auth.Token{OrgID: e.OrgID, Scopes: []auth.Scope{auth.ContactRead}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.App.DB.RevokeToken(ctx, e.OrgID, revoked.ID); err != nil {
+			t.Fatal(err)
+		}
+		expiredRaw, _, err := e.App.Tokens.Issue(ctx, auth.Token{OrgID: e.OrgID, Scopes: []auth.Scope{auth.ContactRead},
+			ExpiresAt: time.Now().Add(-time.Minute).UnixMilli()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := e.NewToken(t, e.OrgID, auth.ContactRead)
+		info := func(token string, body any) *apitest.Response {
+			return e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Token: token, Body: body})
+		}
+		// Item 2: both spellings; with or without a (good) header.
+		for _, body := range []any{map[string]any{"access_token": other}, map[string]any{"accessToken": other}} {
+			for _, header := range []string{"", e.Token} {
+				r := info(header, body)
+				if r.Status != 200 || r.Object(t)["access_token"] != other || r.Object(t)["scope"] != "contact_read" {
+					t.Fatalf("token_info %v (header %t): %d %s", body, header != "", r.Status, r.Body)
+				}
+			}
+		}
+		// No token in the body: the header's token is described.
+		if r := info(other, nil); r.Status != 200 || r.Object(t)["access_token"] != other {
+			t.Fatalf("token_info of the header's token: %d %s", r.Status, r.Body)
+		}
+		// A bad header is a 401 before the body is even read.
+		for _, header := range []string{"dwat_unknown", revokedRaw, expiredRaw} {
+			r := info(header, map[string]any{"access_token": other})
+			apitest.WantError(t, r, 401, "authentication_error")
+		}
+		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/app/token_info", Body: map[string]any{"access_token": other},
+			Header: map[string]string{"Authorization": "Basic eDp5"}}), 401, "authentication_error")
+		// A bad token in the body is a 400, with or without a header.
+		for _, raw := range []string{"dwat_unknown", revokedRaw, expiredRaw} {
+			for _, header := range []string{"", e.Token} {
+				apitest.WantError(t, info(header, map[string]any{"access_token": raw}), 400, "bad_request")
+				apitest.WantError(t, info(header, map[string]any{"accessToken": raw}), 400, "bad_request")
+			}
+		}
+		checkBad(t, e, []badCase{
+			{"no token at all", "POST", "/app/token_info", "-", map[string]any{}, 400, "validation_error"},
+			{"number", "POST", "/app/token_info", "-", map[string]any{"access_token": 5}, 400, "validation_error"},
+			{"object", "POST", "/app/token_info", "-", map[string]any{"accessToken": map[string]any{}}, 400, "validation_error"},
+			{"too long", "POST", "/app/token_info", "-", map[string]any{"access_token": strings.Repeat("x", 600)}, 400, "validation_error"},
+			{"malformed", "POST", "/app/token_info", "-", "{", 400, "bad_request"},
+		})
+
+		// Item 3: Drift's wording for every missing, unknown, expired or revoked token.
+		for _, tok := range []string{"", "dwat_unknown", revokedRaw, expiredRaw} {
+			r := e.Do(t, apitest.Request{Method: "GET", Path: "/contacts?email=x@example.com", Token: tok})
+			apitest.WantError(t, r, 401, "authentication_error")
+			if msg := r.Object(t)["error"].(map[string]any)["message"]; msg != "The access token is invalid or has expired" {
+				t.Fatalf("401 message %q", msg)
+			}
+		}
+	})
+}
+
+func TestAccountsSizeAndOwner(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ada := createAgent(t, e, "Ada", "ada@example.com")
+		for i := range 70 {
+			e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": ada, "domain": fmt.Sprintf("s%02d.example", i)}, http.StatusOK)
+		}
+		// Item 4: over 65 is capped (however large); next is relative.
+		for _, size := range []string{"66", "1000", "99999999999999999999999"} {
+			page := dataObj(t, e.Call(t, "GET", "/accounts?size="+size, nil, http.StatusOK))
+			if n := len(page["accounts"].([]any)); n != 65 || page["next"] != "/accounts?index=65&size=65" {
+				t.Fatalf("size=%s: %d accounts, next %v", size, n, page["next"])
+			}
+		}
+		last := dataObj(t, e.Call(t, "GET", "/accounts?index=65&size=65", nil, http.StatusOK))
+		if _, ok := last["next"]; ok || len(last["accounts"].([]any)) != 5 {
+			t.Fatalf("last page %v", last)
+		}
+		// Item 5: any positive ownerId; another org's user is just an
+		// unknown id (isolation: it answers exactly as a missing one).
+		_, otherToken := e.NewOrg(t, "Other")
+		foreign := num(dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken,
+			Body: map[string]any{"name": "Foreign"}}).Object(t))["id"])
+		for i, owner := range []any{987654321, foreign, "42"} {
+			a := dataObj(t, e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": owner, "domain": fmt.Sprintf("o%d.example", i)}, http.StatusOK))
+			if fmt.Sprint(a["ownerId"]) != fmt.Sprint(owner) {
+				t.Fatalf("owner %v: %v", owner, a)
+			}
+		}
+		upd := dataObj(t, e.Call(t, "PATCH", "/accounts/update", map[string]any{"accountId": fmt.Sprintf("%d_o0.example", e.OrgID), "ownerId": 555}, http.StatusOK))
+		if num(upd["ownerId"]) != 555 {
+			t.Fatalf("updated owner: %v", upd)
+		}
+		// Custom properties as sent, spaces and all.
+		props := []map[string]any{
+			{"name": " Tier ", "label": "  Customer tier ", "type": "string", "value": "  gold  "},
+			{"name": "seats", "type": "NUMBER", "value": " 12 "},
+		}
+		a := dataObj(t, e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": ada, "domain": "props.example", "customProperties": props}, http.StatusOK))
+		got := a["customProperties"].([]any)
+		p0, p1 := got[0].(map[string]any), got[1].(map[string]any)
+		if p0["name"] != " Tier " || p0["label"] != "  Customer tier " || p0["value"] != "  gold  " || p0["type"] != "STRING" ||
+			p1["value"] != " 12 " || p1["label"] != "seats" {
+			t.Fatalf("properties %v", got)
+		}
+		read := dataObj(t, e.Call(t, "GET", "/accounts/"+fmt.Sprint(a["accountId"]), nil, http.StatusOK))
+		if fmt.Sprint(read["customProperties"]) != fmt.Sprint(a["customProperties"]) {
+			t.Fatalf("read back %v", read["customProperties"])
+		}
+		checkBad(t, e, []badCase{
+			{"size zero", "GET", "/accounts?size=0", "", nil, 400, "validation_error"},
+			{"size negative", "GET", "/accounts?size=-3", "", nil, 400, "validation_error"},
+			{"size huge negative", "GET", "/accounts?size=-99999999999999999999", "", nil, 400, "validation_error"},
+			{"size text", "GET", "/accounts?size=ten", "", nil, 400, "validation_error"},
+			{"owner zero", "POST", "/accounts/create", "", map[string]any{"ownerId": 0, "domain": "z.example"}, 400, "validation_error"},
+			{"owner negative", "POST", "/accounts/create", "", map[string]any{"ownerId": -1, "domain": "z.example"}, 400, "validation_error"},
+			{"owner object", "POST", "/accounts/create", "", map[string]any{"ownerId": map[string]any{}, "domain": "z.example"}, 400, "validation_error"},
+			{"owner too long", "POST", "/accounts/create", "", map[string]any{"ownerId": strings.Repeat("9", 30), "domain": "z.example"}, 400, "validation_error"},
+			{"blank property name", "POST", "/accounts/create", "", map[string]any{"ownerId": ada, "domain": "z.example",
+				"customProperties": []map[string]any{{"name": "  ", "type": "STRING", "value": "x"}}}, 400, "validation_error"},
+			{"foreign teammember", "POST", "/accounts/create", "", map[string]any{"ownerId": ada, "domain": "z.example",
+				"customProperties": []map[string]any{{"name": "csm", "type": "TEAMMEMBER", "value": foreign}}}, 400, "validation_error"},
+		})
+	})
+}
+
+func TestStatsTranscriptAttachmentsContext(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		// Item 10: the visitor's context, given by the simulating caller or
+		// read from the request; {} on every other message.
+		var started conversationAnswer
+		call(t, e, "POST", "/driftwood/v1/simulate/conversations", map[string]any{"email": "v@x.example", "body": "hi",
+			"context": map[string]any{"ip": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11)"}}, 200, &started)
+		id := started.Data.ID
+		path := fmt.Sprintf("/conversations/%d/messages", id)
+		r := e.Do(t, apitest.Request{Method: "POST", Path: fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", id), Token: e.Token,
+			Body: map[string]any{"body": "again"}, Header: map[string]string{"User-Agent": "TestBrowser/1.0"}})
+		if r.Status != 200 {
+			t.Fatalf("simulate message: %d %s", r.Status, r.Body)
+		}
+		e.Call(t, "POST", path, map[string]any{"type": "chat", "body": "from the bot"}, http.StatusOK)
+		up := upload(t, e, path, `{"type": "chat", "body": "see attached"}`, map[string][]byte{"a.txt": []byte("hello")})
+		if up.Status != 200 {
+			t.Fatalf("upload: %d %s", up.Status, up.Body)
+		}
+		ms := e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)
+		wantContexts := []string{`map[ip:203.0.113.7 userAgent:Mozilla/5.0 (X11)]`, `map[ip:127.0.0.1 userAgent:TestBrowser/1.0]`, `map[]`, `map[]`}
+		for i, m := range ms {
+			ctx, ok := m.(map[string]any)["context"].(map[string]any)
+			if !ok || fmt.Sprint(ctx) != wantContexts[i] {
+				t.Fatalf("message %d context %v, want %s", i, m.(map[string]any)["context"], wantContexts[i])
+			}
+		}
+		// ... and in the webhook payloads.
+		var n int
+		for _, ev := range eventsOf(t, e, e.OrgID, events.NewMessage) {
+			if ctx, ok := ev["context"].(map[string]any); !ok || fmt.Sprint(ctx) != wantContexts[n] {
+				t.Fatalf("new_message %d context %v", n, ev["context"])
+			}
+			n++
+		}
+		if n != 4 {
+			t.Fatalf("%d new_message events", n)
+		}
+
+		// Item 9: attachments carry the id /attachments/{id}/data takes.
+		att := ms[3].(map[string]any)["attachments"].([]any)[0].(map[string]any)
+		attID := num(att["id"])
+		if attID <= 0 || att["url"] != fmt.Sprintf("%s/attachments/%d/data", e.URL, attID) {
+			t.Fatalf("attachment %v", att)
+		}
+		if r := e.Do(t, apitest.Request{Method: "GET", Path: fmt.Sprintf("/attachments/%d/data", attID), Token: e.Token}); r.Status != 200 || string(r.Body) != "hello" {
+			t.Fatalf("attachment data: %d %s", r.Status, r.Body)
+		}
+
+		// Item 6: the stats also at the top level.
+		stats := e.Call(t, "GET", "/conversations/stats", nil, http.StatusOK)
+		top, _ := stats["conversationCount"].(map[string]any)
+		if top == nil || fmt.Sprint(top) != fmt.Sprint(dataObj(t, stats)["conversationCount"]) || num(top["OPEN"]) != 1 {
+			t.Fatalf("stats %v", stats)
+		}
+		// Item 7: the JSON transcript under data.messages.
+		jt := dataObj(t, e.Call(t, "GET", fmt.Sprintf("/conversations/%d/json_transcript", id), nil, http.StatusOK))
+		if entries, ok := jt["messages"].([]any); !ok || len(entries) != 4 || entries[1].(map[string]any)["body"] != "again" {
+			t.Fatalf("json transcript %v", jt)
+		}
+
+		_, otherToken := e.NewOrg(t, "Other")
+		sim := "/driftwood/v1/simulate/conversations"
+		checkBad(t, e, []badCase{
+			{"context not an object", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": "here"}, 400, "validation_error"},
+			{"ip not an address", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": map[string]any{"ip": "nowhere"}}, 400, "validation_error"},
+			{"ip a number", "POST", sim, "", map[string]any{"email": "b@x.example", "body": "x", "context": map[string]any{"ip": 7}}, 400, "validation_error"},
+			{"userAgent too long", "POST", fmt.Sprintf("%s/%d/messages", sim, id), "", map[string]any{"body": "x",
+				"context": map[string]any{"userAgent": strings.Repeat("u", 2000)}}, 400, "validation_error"},
+			{"foreign transcript", "GET", fmt.Sprintf("/conversations/%d/json_transcript", id), otherToken, nil, 404, "not_found"},
+			{"foreign attachment", "GET", fmt.Sprintf("/attachments/%d/data", attID), otherToken, nil, 404, "not_found"},
+		})
+		if got := len(e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)); got != 4 {
+			t.Fatalf("a refused post wrote a message: %d", got)
+		}
+	})
+}
+
+func TestLandingPages(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		lp := num(dataObj(t, e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "Webinar", "landingPage": true}, http.StatusCreated))["id"])
+		e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "Not a page"}, http.StatusCreated)
+		otherID, otherToken := e.NewOrg(t, "Other")
+		e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/playbooks", Token: otherToken, Body: map[string]any{"name": "Theirs", "landingPage": true}})
+
+		r := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: e.Token})
+		pages, ok := r.JSON(t).([]any)
+		if r.Status != 200 || !ok || len(pages) != 1 {
+			t.Fatalf("clp: %d %s", r.Status, r.Body)
+		}
+		p := pages[0].(map[string]any)
+		want := fmt.Sprintf("%s/chat/%s?playbookId=%d", e.URL, org.EmbedID(e.OrgID), lp)
+		if num(p["playbookId"]) != lp || num(p["id"]) != lp || p["playbookName"] != "Webinar" || p["name"] != "Webinar" || p["landingPageUrl"] != want {
+			t.Fatalf("clp entry %v, want url %s", p, want)
+		}
+		if id, ok := org.ParseEmbedID(org.EmbedID(e.OrgID)); !ok || id != e.OrgID {
+			t.Fatalf("embedId %s does not name org %d", org.EmbedID(e.OrgID), e.OrgID)
+		}
+		// The other org's page is on its own embedId.
+		theirs := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: otherToken}).JSON(t).([]any)
+		if len(theirs) != 1 || !strings.Contains(theirs[0].(map[string]any)["landingPageUrl"].(string), "/chat/"+org.EmbedID(otherID)+"?") {
+			t.Fatalf("other org's clp %v", theirs)
+		}
+	})
+}
+
+func TestMeetingsLimit(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		agent := createAgent(t, e, "Ada", "ada@example.com")
+		ct := num(dataObj(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "m@x.example"}}, http.StatusOK))["id"])
+		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC).UnixMilli()
+		const n = 101
+		for i := range n {
+			slot := start + int64(i)*60_000
+			e.Call(t, "POST", "/driftwood/v1/meetings", map[string]any{"agentId": agent, "schedulerId": ct,
+				"slotStart": slot, "slotEnd": slot + 30*60_000, "eventId": fmt.Sprintf("evt-%03d", i)}, http.StatusCreated)
+		}
+		list := func(limit string) []any {
+			path := fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d", start, start+24*3600_000)
+			if limit != "" {
+				path += "&limit=" + limit
+			}
+			return dataList(t, e.Call(t, "GET", path, nil, http.StatusOK))
+		}
+		if got := list(""); len(got) != 100 || got[0].(map[string]any)["eventId"] != "evt-000" {
+			t.Fatalf("default: %d meetings", len(got))
+		}
+		if got := list("3"); len(got) != 3 || got[2].(map[string]any)["eventId"] != "evt-002" {
+			t.Fatalf("limit 3: %v", got)
+		}
+		for _, big := range []string{"1000", "1001", "99999999999999999999999"} {
+			if got := list(big); len(got) != n {
+				t.Fatalf("limit %s: %d meetings", big, len(got))
+			}
+		}
+		base := fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d&limit=", start, start+1000)
+		checkBad(t, e, []badCase{
+			{"zero", "GET", base + "0", "", nil, 400, "validation_error"},
+			{"negative", "GET", base + "-1", "", nil, 400, "validation_error"},
+			{"text", "GET", base + "ten", "", nil, 400, "validation_error"},
+			{"fraction", "GET", base + "2.5", "", nil, 400, "validation_error"},
+		})
+	})
+}
