@@ -33,8 +33,8 @@ var triggers = map[events.Type]trigger{
 		}
 		return c.step(ctx, w, "PATCH", fmt.Sprintf("/contacts/%d", id), map[string]any{"attributes": map[string]any{"name": "Triggered Contact"}}, nil)
 	},
-	events.UserUnsubscribed: unsubscribe,
-	events.UserUnsubscribe:  unsubscribe,
+	events.UserUnsubscribed:  unsubscribe,
+	events.UserUnsubscribe:   unsubscribe,
 	events.NewConversation:   startOnly,
 	events.NewMessage:        startOnly,
 	events.ContactIdentified: startOnly,
