@@ -188,7 +188,7 @@ func (l *listener) post(ctx context.Context, data string) string {
 	if err := json.Unmarshal([]byte(data), &env); err != nil {
 		return "[not forwarded: the stream's data is not an event envelope]"
 	}
-	body, err := webhook.Body(events.Event{Type: env.Type, OrgID: env.OrgID, Data: env.Data}, l.cfg.VerificationToken)
+	body, err := webhook.Body(events.Event{Type: env.Type, OrgID: env.OrgID, Data: env.Data, CreatedAt: env.TimeStamp}, l.cfg.VerificationToken)
 	if err != nil {
 		return "[not forwarded: " + err.Error() + "]"
 	}

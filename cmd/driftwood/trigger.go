@@ -33,12 +33,8 @@ var triggers = map[events.Type]trigger{
 		}
 		return c.step(ctx, w, "PATCH", fmt.Sprintf("/contacts/%d", id), map[string]any{"attributes": map[string]any{"name": "Triggered Contact"}}, nil)
 	},
-	events.UserUnsubscribed: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		if _, err := c.newContact(ctx, w); err != nil {
-			return err
-		}
-		return c.step(ctx, w, "POST", "/emails/unsubscribe", []string{c.email}, nil)
-	},
+	events.UserUnsubscribed:  unsubscribe,
+	events.UserUnsubscribe:   unsubscribe,
 	events.NewConversation:   startOnly,
 	events.NewMessage:        startOnly,
 	events.ContactIdentified: startOnly,
@@ -87,6 +83,15 @@ var triggers = map[events.Type]trigger{
 		return c.step(ctx, w, "POST", "/driftwood/v1/meetings/"+url.PathEscape(eventID)+"/reschedule",
 			map[string]any{"slotStart": start.UnixMilli(), "slotEnd": start.Add(30 * time.Minute).UnixMilli()}, nil)
 	},
+}
+
+// unsubscribe unsubscribes a new contact's email: user_unsubscribed, also
+// delivered as user_unsubscribe to apps subscribed to the older name.
+func unsubscribe(ctx context.Context, c *apiClient, w io.Writer) error {
+	if _, err := c.newContact(ctx, w); err != nil {
+		return err
+	}
+	return c.step(ctx, w, "POST", "/emails/unsubscribe", []string{c.email}, nil)
 }
 
 // startOnly starts a visitor's conversation: contact_identified,

@@ -12,6 +12,13 @@ type StatusPayload struct {
 	ChangedAt      int64  `json:"changedAt"`
 }
 
+// MessagePayload is the data of new_message and new_command_message: the
+// message and, as Drift's deliveries carry it, the conversation's contact.
+type MessagePayload struct {
+	*Message
+	EndUserID int64 `json:"endUserId"`
+}
+
 // ParticipantsPayload is the data of conversation_participant_added.
 type ParticipantsPayload struct {
 	ConversationID    int64   `json:"conversationId"`
@@ -45,9 +52,10 @@ type Clicked struct {
 // command, and the participant, status and button events it implies.
 func (c *Conversation) Add(m *Message, click *Clicked) []events.Event {
 	ch := c.record(m)
-	evs := []events.Event{events.New(c.OrgID, events.NewMessage, m)}
+	payload := MessagePayload{Message: m, EndUserID: c.ContactID}
+	evs := []events.Event{events.New(c.OrgID, events.NewMessage, payload)}
 	if m.IsCommand() {
-		evs = append(evs, events.New(c.OrgID, events.NewCommandMessage, m))
+		evs = append(evs, events.New(c.OrgID, events.NewCommandMessage, payload))
 	}
 	evs = append(evs, c.ChangeEvents(ch)...)
 	if click != nil {

@@ -6,6 +6,7 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Type is a Drift webhook event name.
@@ -31,7 +32,29 @@ const (
 	MeetingUpdated               Type = "meeting_updated"
 	UserAvailabilityUpdated      Type = "user_availability_updated"
 	UserUnsubscribed             Type = "user_unsubscribed"
+	// UserUnsubscribe is Drift's older name of user_unsubscribed: apps may
+	// subscribe to it and receive user_unsubscribed events under it.
+	UserUnsubscribe Type = "user_unsubscribe"
 )
+
+// Aliases maps an older event name apps may subscribe to onto the event
+// Driftwood records.
+var Aliases = map[Type]Type{UserUnsubscribe: UserUnsubscribed}
+
+// SubscribedAs is the name under which a subscriber to names receives an
+// event of type typ: typ itself, or an older name of it subscribed to
+// instead. false when names has neither.
+func SubscribedAs(names []Type, typ Type) (Type, bool) {
+	if slices.Contains(names, typ) {
+		return typ, true
+	}
+	for _, name := range names {
+		if Aliases[name] == typ {
+			return name, true
+		}
+	}
+	return "", false
+}
 
 // Event is one entry of the outbox.
 type Event struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,8 +88,12 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, ev := range evs {
 			after = ev.ID
-			if len(types) > 0 && !slices.Contains(types, ev.Type) {
-				continue
+			if len(types) > 0 {
+				name, ok := events.SubscribedAs(types, ev.Type)
+				if !ok {
+					continue
+				}
+				ev.Type = name
 			}
 			body, err := webhook.Body(ev, "")
 			if err != nil {

@@ -108,13 +108,26 @@ var EventScope = map[events.Type]auth.Scope{
 	events.MeetingUpdated:               auth.ConversationRead,
 	events.UserAvailabilityUpdated:      auth.UserRead,
 	events.UserUnsubscribed:             auth.UserRead,
+	events.UserUnsubscribe:              auth.UserRead,
 }
 
 // Wants reports whether an app subscribed to subscribed events, installed
 // with scopes, receives an event of type typ.
 func Wants(subscribed []events.Type, scopes []auth.Scope, typ events.Type) bool {
+	_, ok := DeliveredAs(subscribed, scopes, typ)
+	return ok
+}
+
+// DeliveredAs is the name under which an app subscribed to subscribed
+// events, installed with scopes, receives an event of type typ: typ itself,
+// or an older name of it the app subscribed to instead (user_unsubscribe).
+// false when the app does not receive it.
+func DeliveredAs(subscribed []events.Type, scopes []auth.Scope, typ events.Type) (events.Type, bool) {
 	need, ok := EventScope[typ]
-	return ok && slices.Contains(subscribed, typ) && auth.Principal{Scopes: scopes}.Has(need)
+	if !ok || !(auth.Principal{Scopes: scopes}).Has(need) {
+		return "", false
+	}
+	return events.SubscribedAs(subscribed, typ)
 }
 
 // Spec is the body of app create and update requests: a nil field is left

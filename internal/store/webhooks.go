@@ -71,8 +71,8 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 				subs[ev.OrgID] = list
 			}
 			for _, s := range list {
-				if integration.Wants(s.events, s.scopes, ev.Type) {
-					deliveries = append(deliveries, s.appID, ev.OrgID, ev.ID, string(ev.Type), webhook.NewWebhookID(),
+				if name, ok := integration.DeliveredAs(s.events, s.scopes, ev.Type); ok {
+					deliveries = append(deliveries, s.appID, ev.OrgID, ev.ID, string(name), webhook.NewWebhookID(),
 						string(webhook.Pending), tx.now, tx.now, tx.now)
 				}
 			}
@@ -152,7 +152,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 			return err
 		}
 		rows, err = tx.tx.QueryContext(ctx, `SELECT d.id, d.app_id, d.webhook_id, d.step,
-			e.id, e.org_id, e.type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret,
+			e.id, e.org_id, d.event_type, e.data, e.created_at, a.webhook_url, a.verification_token, a.signing_secret,
 			a.previous_signing_secret, a.signing_rotated_at
 			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN apps a ON a.id = d.app_id
 			WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, args[2:]...)
@@ -168,6 +168,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 				&j.Sealed.PreviousSigningSecret, &j.Sealed.SigningRotatedAt); err != nil {
 				return err
 			}
+			// The delivery's type: the name the app subscribed to.
 			j.Event.Type, j.Event.Data = events.Type(typ), []byte(data)
 			jobs = append(jobs, j)
 		}

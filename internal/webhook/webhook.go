@@ -145,16 +145,19 @@ type Store interface {
 }
 
 // Envelope is Drift's webhook body. Event streams send it without a token.
+// TimeStamp is when the event happened (epoch ms), as Drift's own
+// deliveries carry it.
 type Envelope struct {
-	Type  events.Type     `json:"type"`
-	OrgID int64           `json:"orgId"`
-	Token string          `json:"token,omitempty"`
-	Data  json.RawMessage `json:"data"`
+	Type      events.Type     `json:"type"`
+	OrgID     int64           `json:"orgId"`
+	Token     string          `json:"token,omitempty"`
+	TimeStamp int64           `json:"timeStamp"`
+	Data      json.RawMessage `json:"data"`
 }
 
 // Body renders the body Drift posts for ev, carrying token.
 func Body(ev events.Event, token string) ([]byte, error) {
-	return json.Marshal(Envelope{Type: ev.Type, OrgID: ev.OrgID, Token: token, Data: ev.Data})
+	return json.Marshal(Envelope{Type: ev.Type, OrgID: ev.OrgID, Token: token, TimeStamp: ev.CreatedAt, Data: ev.Data})
 }
 
 // Sign returns the Standard Webhooks webhook-signature header value: for

@@ -150,8 +150,11 @@ func envelope(t *testing.T, got received) map[string]any {
 			}
 		}
 	})
-	if !slices.Equal(keys, []string{"data", "orgId", "token", "type"}) {
-		t.Fatalf("envelope keys %v, want data, orgId, token, type: %s", keys, got.Body)
+	if !slices.Equal(keys, []string{"data", "orgId", "timeStamp", "token", "type"}) {
+		t.Fatalf("envelope keys %v, want data, orgId, timeStamp, token, type: %s", keys, got.Body)
+	}
+	if ts, err := m["timeStamp"].(json.Number).Int64(); err != nil || ts < 1e12 {
+		t.Fatalf("timeStamp %v is not epoch milliseconds: %s", m["timeStamp"], got.Body)
 	}
 	return m
 }
