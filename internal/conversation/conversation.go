@@ -126,6 +126,8 @@ type Start struct {
 	Attachments []NewAttachment
 	// PublicURL is the base of the attachment URLs in the message's events.
 	PublicURL string
+	// Context is the visitor's browser (the widget, the simulate endpoint).
+	Context *Context
 }
 
 // Validate checks a start request before anything is written.
@@ -144,7 +146,7 @@ func (s *Start) Validate() error {
 // FirstPost is the first message of the conversation, as the contact.
 func (s *Start) FirstPost() Post {
 	return Post{Type: Chat, Body: s.Body, FromContact: true, Attributes: s.Attributes,
-		Attachments: s.Attachments, PublicURL: s.PublicURL}
+		Attachments: s.Attachments, PublicURL: s.PublicURL, Context: s.Context}
 }
 
 // ListQuery selects a page of an org's conversations, newest update first.

@@ -115,6 +115,15 @@ type Message struct {
 	EditedMessageID int64          `json:"editedMessageId,omitempty"`
 	EditType        EditType       `json:"editType,omitempty"`
 	Attachments     []Attachment   `json:"attachments,omitempty"`
+	// Context is where a website visitor wrote from (their messages only).
+	Context *Context `json:"context,omitempty"`
+}
+
+// Context is the visitor's browser when they wrote a message, as Drift
+// reports it in new_message.
+type Context struct {
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
 }
 
 // SetURLs points the message's attachments at base.
@@ -141,6 +150,8 @@ type Post struct {
 	Click *Click
 	// PublicURL is the base of the attachment URLs in the message's events.
 	PublicURL string
+	// Context is the visitor's browser, for a visitor's message.
+	Context *Context
 }
 
 // Click names the reply button a visitor clicked.
@@ -273,7 +284,7 @@ func validateButtons(t Type, bs []Button) error {
 func (p *Post) NewMessage(c *Conversation, author Author, now int64) *Message {
 	m := &Message{OrgID: c.OrgID, ConversationID: c.ID, Body: p.Body, Author: author, Type: p.Type,
 		CreatedAt: now, Buttons: p.Buttons, Attributes: p.Attributes,
-		EditedMessageID: p.EditedMessageID, EditType: p.EditType}
+		EditedMessageID: p.EditedMessageID, EditType: p.EditType, Context: p.Context}
 	for _, a := range p.Attachments {
 		m.Attachments = append(m.Attachments, Attachment{FileName: a.FileName, MimeType: a.MimeType})
 	}

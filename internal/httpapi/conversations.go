@@ -441,8 +441,9 @@ func (s *Server) simulateConversation(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	c, _, err := s.cfg.Store.StartConversation(r.Context(), orgID(r), conversation.Start{
+	c, _, err := s.startVisitorConversation(r.Context(), orgID(r), nil, conversation.Start{
 		Email: body.Email, Body: body.Body, Visitor: true, Attachments: files, PublicURL: s.cfg.PublicURL,
+		Context: &conversation.Context{IP: clientIP(r).String(), UserAgent: r.UserAgent()},
 	})
 	if err != nil {
 		return err
