@@ -446,7 +446,7 @@ func (s *Server) simulateConversation(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	c, _, err := s.cfg.Store.StartConversation(r.Context(), orgID(r), conversation.Start{
+	c, _, err := s.startVisitorConversation(r.Context(), orgID(r), nil, conversation.Start{
 		Email: body.Email, Body: body.Body, Visitor: true, Attachments: files, PublicURL: s.cfg.PublicURL,
 		Context: visitorContext(r, body.Context),
 	})

@@ -144,6 +144,33 @@ func (s *Server) routes() {
 	noToken("POST /oauth2/token", s.public(s.token))
 	noToken("POST /oauth2/revoke", s.public(s.revoke))
 	handle("GET /driftwood/v1/audit", auth.Admin, s.listAudit)
+
+	s.widgetRoutes(handle, noToken)
+}
+
+// widgetRoutes are the website widget's (design.md, "The live-chat
+// product"): its settings, with an admin token; the loader, the chat
+// pages and assets, and the visitor endpoints, with no API token (the
+// visitor endpoints take a visitor session).
+func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
+	handle("GET /driftwood/v1/widget", auth.Admin, s.getWidget)
+	handle("PATCH /driftwood/v1/widget", auth.Admin, s.patchWidget)
+
+	noToken("GET /include/{bucket}/{file}", s.public(s.widgetLoader))
+	noToken("GET /widget.js", s.public(s.widgetScript))
+	noToken("GET /widget/assets/{file}", s.public(s.widgetAsset))
+	noToken("GET /widget/frame/{embedId}", s.public(s.widgetFrame))
+	noToken("GET /widget/demo/{embedId}", s.public(s.widgetDemo))
+	noToken("GET /chat/{embedId}", s.public(s.widgetChat))
+
+	noToken("POST /widget/v1/{embedId}/sessions", s.widgetRoute(false, s.createVisitorSession))
+	noToken("GET /widget/v1/{embedId}/conversation", s.widgetRoute(true, s.visitorState))
+	noToken("POST /widget/v1/{embedId}/messages", s.widgetRoute(true, s.visitorPost))
+	noToken("POST /widget/v1/{embedId}/identify", s.widgetRoute(true, s.visitorIdentify))
+	noToken("POST /widget/v1/{embedId}/email", s.widgetRoute(true, s.visitorEmail))
+	noToken("POST /widget/v1/{embedId}/read", s.widgetRoute(true, s.visitorRead))
+	noToken("GET /widget/v1/{embedId}/attachments/{id}", s.widgetRoute(true, s.visitorAttachment))
+	noToken("GET /widget/v1/{embedId}/stream", s.widgetRoute(true, s.visitorStream))
 }
 
 // Route is one registered pattern and the scope it needs ("" for none).

@@ -30,7 +30,9 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
+	"github.com/driftwood-chat/driftwood/internal/visitor"
 	"github.com/driftwood-chat/driftwood/internal/webhook"
+	"github.com/driftwood-chat/driftwood/internal/widget"
 )
 
 // Store is every persistence interface the API uses.
@@ -53,6 +55,12 @@ type Store interface {
 	// SettledOrgEvents and LastEventID read the outbox for event streams.
 	SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
 	LastEventID(ctx context.Context, orgID int64) (int64, error)
+	// The website widget: its settings, visitor sessions and what a
+	// visitor posts and reads (widget.go, widget_visitor.go).
+	widget.Store
+	visitor.Store
+	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
+	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
 }
 
 // Config is what the API needs from the outside.
@@ -95,6 +103,8 @@ type Server struct {
 
 	streams    context.Context // ended by EndStreams
 	endStreams context.CancelFunc
+
+	visitors visitorLimits // the widget endpoints' rate limits
 }
 
 // New builds the API handler. metrics may be shared with other servers'

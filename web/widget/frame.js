@@ -1,0 +1,408 @@
+// Driftwood's chat frame: the conversation a visitor sees, in an iframe of
+// Driftwood's origin (or full page at /chat/{embedId}). It holds the
+// visitor's session token, posts with fetch and follows the visitor's event
+// stream (server-sent events read with fetch, so the token travels in a
+// header), resuming after any drop from the last event id it handled.
+// Every text from the server or the visitor is rendered with textContent.
+"use strict";
+(() => {
+  const cfg = JSON.parse(document.getElementById("dw-config").textContent);
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const host = params.get("origin"); // the embedding page; frame-ancestors made sure it may
+  const embedded = host && window.parent !== window;
+  const key = (k) => "driftwood:" + cfg.embedId + ":" + k;
+  const store = (k, v) => {
+    try {
+      if (v === undefined) return localStorage.getItem(key(k));
+      if (v === null) localStorage.removeItem(key(k)); else localStorage.setItem(key(k), v);
+    } catch (e) { return null; }
+  };
+  if (params.get("reset")) { store("session", null); store("email", null); }
+
+  let token = store("session");
+  let conv = null;
+  let lastEventId = null;
+  let online = cfg.isOnline;
+  let email = store("email") || "";
+  let streamCtl = null;
+  let isOpen = !embedded;
+  let awayShown = false;
+  const rows = new Map(); // message id -> row
+
+  const log = $("dw-log"), input = $("dw-input"), compose = $("dw-compose"), emailForm = $("dw-email"), file = $("dw-file");
+  document.documentElement.style.setProperty("--dw-accent", cfg.settings.themeColor);
+
+  const toHost = (msg) => { if (embedded) window.parent.postMessage(msg, host); };
+  const emit = (name, payload) => toHost({ type: "dw:event", name, payload });
+
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  async function call(method, path, body) {
+    const headers = {};
+    if (token) headers.Authorization = "Bearer " + token;
+    let payload = body;
+    if (body && !(body instanceof FormData)) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+    const r = await fetch(cfg.base + "/widget/v1/" + cfg.embedId + path, { method, headers, body: payload, cache: "no-store" });
+    const j = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      const err = new Error((j.error && j.error.message) || "request failed: " + r.status);
+      err.status = r.status;
+      throw err;
+    }
+    return j;
+  }
+
+  async function session() {
+    if (token) return;
+    const j = await call("POST", "/sessions", {});
+    token = j.data.token;
+    store("session", token);
+  }
+
+  // Loading: the session, the latest conversation, then the stream.
+  let loading = null;
+  function load() {
+    loading = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await session();
+          const s = (await call("GET", "/conversation")).data;
+          render(s);
+          lastEventId = s.lastEventId;
+          follow();
+          return;
+        } catch (e) {
+          if (e.status === 401) { token = null; store("session", null); continue; }
+          if (e.status === 403 || e.status === 404 || attempt > 20) { notice("The chat is not available here."); throw e; }
+          await sleep(Math.min(500 * 2 ** attempt, 5000));
+        }
+      }
+    })();
+    return loading;
+  }
+
+  function render(s) {
+    online = s.isOnline;
+    $("dw-status-text").textContent = online ? "We typically reply in a few minutes" : "We're away right now";
+    $("dw-status").classList.toggle("dw-away", !online);
+    const agents = $("dw-agents");
+    agents.replaceChildren(...(s.agents || []).map(avatar));
+    log.replaceChildren();
+    rows.clear();
+    conv = s.conversation;
+    greet();
+    (s.messages || []).forEach(add);
+    if (conv && conv.status === "closed") closedNote();
+    toHost({ type: "dw:conversation", open: !!conv && conv.status !== "closed" });
+    updateEmailForm();
+  }
+
+  function greet() {
+    const text = online ? cfg.settings.onlineGreeting : cfg.settings.offlineGreeting;
+    if (!text) return;
+    const row = el("div", "dw-msg dw-them dw-greeting");
+    row.append(el("div", "dw-bubble", text));
+    log.append(row);
+    emit(online ? "welcomeMessage:open" : "awayMessage:open", {});
+  }
+
+  function avatar(a) {
+    if (a.avatarUrl && /^https?:/.test(a.avatarUrl)) {
+      const img = el("img", "dw-avatar");
+      img.src = a.avatarUrl;
+      img.alt = "";
+      return img;
+    }
+    const initials = (a.name || "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+    return el("span", "dw-avatar", initials);
+  }
+
+  function notice(text) {
+    const p = el("p", "dw-note", text);
+    log.append(p);
+    scroll();
+  }
+  function closedNote() { notice("This conversation was closed. Write to start a new one."); }
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  // add shows a message once, in id order.
+  function add(m) {
+    if (m.type === "edit") return edit(m);
+    if (rows.has(m.id)) return;
+    const mine = m.author.type === "contact";
+    const row = el("div", "dw-msg " + (mine ? "dw-me" : "dw-them"));
+    row.dataset.id = m.id;
+    const body = el("div", "dw-body");
+    if (!mine) {
+      row.append(avatar(m.author));
+      body.append(el("span", "dw-name", m.author.name || (m.author.bot ? "Bot" : "Agent")));
+    }
+    const bubble = el("div", "dw-bubble", m.text);
+    if (m.text) body.append(bubble);
+    (m.attachments || []).forEach((a) => body.append(attachment(a)));
+    if (m.buttons && m.buttons.length && !mine) body.append(buttons(m));
+    const time = el("time", "dw-time", new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    body.append(time);
+    row.append(body);
+    let before = null;
+    for (const [id, r] of rows) if (id > m.id && (!before || id < Number(before.dataset.id))) before = r;
+    log.insertBefore(row, before);
+    rows.set(m.id, row);
+    scroll();
+    if (!mine) {
+      $("dw-typing").hidden = true;
+      emit("message", { conversationId: m.conversationId, messageId: m.id, author: m.author, createdAt: m.createdAt });
+      if (isOpen && document.visibilityState === "visible") read(m); else toHost({ type: "dw:unread" });
+    }
+  }
+
+  function edit(m) {
+    const row = rows.get(m.editedMessageId);
+    if (!row) return;
+    const bubble = row.querySelector(".dw-bubble");
+    if (m.editType === "delete") { row.remove(); rows.delete(m.editedMessageId); return; }
+    if ((m.editType === "replace" || m.editType === "replace_body") && bubble) bubble.textContent = m.text;
+    if (m.editType === "replace" || m.editType === "replace_buttons") {
+      const old = row.querySelector(".dw-buttons");
+      if (old) old.remove();
+      if (m.buttons && m.buttons.length) row.querySelector(".dw-body").insertBefore(buttons({ ...m, id: m.editedMessageId }), row.querySelector(".dw-time"));
+    }
+  }
+
+  function buttons(m) {
+    const box = el("div", "dw-buttons");
+    m.buttons.forEach((b) => {
+      const btn = el("button", "dw-choice", b.label);
+      btn.type = "button";
+      btn.addEventListener("click", async () => {
+        box.querySelectorAll("button").forEach((x) => (x.disabled = true));
+        try {
+          const j = await call("POST", "/messages", { conversationId: m.conversationId, button: { messageId: m.id, value: b.value } });
+          add(j.data.message);
+          emit("message:sent", { conversationId: m.conversationId, messageId: j.data.message.id });
+        } catch (e) {
+          box.querySelectorAll("button").forEach((x) => (x.disabled = false));
+          notice(e.message);
+        }
+      });
+      box.append(btn);
+    });
+    return box;
+  }
+
+  // attachment shows a file; its bytes need the session, so they are
+  // fetched with it and shown from a blob.
+  function attachment(a) {
+    const link = el("button", "dw-file", a.fileName);
+    link.type = "button";
+    const fetchBlob = async () => {
+      const r = await fetch(cfg.base + "/widget/v1/" + cfg.embedId + "/attachments/" + a.id, { headers: { Authorization: "Bearer " + token } });
+      if (!r.ok) throw new Error("download failed");
+      return URL.createObjectURL(await r.blob());
+    };
+    if (/^image\//.test(a.mimeType) && a.id) {
+      const img = el("img", "dw-image");
+      img.alt = a.fileName;
+      fetchBlob().then((u) => (img.src = u)).catch(() => img.replaceWith(link));
+      return img;
+    }
+    link.addEventListener("click", async () => {
+      const u = await fetchBlob();
+      const dl = el("a");
+      dl.href = u;
+      dl.download = a.fileName;
+      dl.click();
+    });
+    return link;
+  }
+
+  let readTimer = 0;
+  function read(m) {
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => call("POST", "/read", { conversationId: m.conversationId, messageId: m.id }).catch(() => {}), 300);
+  }
+
+  // follow reads the visitor's stream for as long as the frame lives,
+  // reconnecting after any drop with the last event id it handled.
+  async function follow() {
+    if (streamCtl) streamCtl.abort();
+    const ctl = (streamCtl = new AbortController());
+    let delay = 250;
+    while (!ctl.signal.aborted) {
+      try {
+        const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
+        if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+        const r = await fetch(cfg.base + "/widget/v1/" + cfg.embedId + "/stream", { headers, signal: ctl.signal, cache: "no-store" });
+        if (!r.ok || !r.body) throw new Error("stream: " + r.status);
+        delay = 250;
+        const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value.replace(/\r\n?/g, "\n");
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            handle(buf.slice(0, i));
+            buf = buf.slice(i + 2);
+          }
+        }
+      } catch (e) {
+        if (ctl.signal.aborted) return;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  function handle(block) {
+    let id = null, event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (!line || line[0] === ":") continue;
+      const i = line.indexOf(":");
+      const field = i < 0 ? line : line.slice(0, i);
+      let value = i < 0 ? "" : line.slice(i + 1);
+      if (value[0] === " ") value = value.slice(1);
+      if (field === "id") id = value;
+      else if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    }
+    if (data.length) {
+      const d = JSON.parse(data.join("\n"));
+      if (event === "message") {
+        if (!conv || d.conversationId === conv.id) add(d);
+      } else if (event === "conversation" && conv && d.id === conv.id && conv.status !== d.status) {
+        conv.status = d.status;
+        if (d.status === "closed") closedNote();
+        toHost({ type: "dw:conversation", open: d.status !== "closed" });
+      }
+    }
+    if (id !== null) lastEventId = id;
+  }
+
+  function updateEmailForm() {
+    const askFirst = cfg.settings.askForEmail && !email && (!conv || conv.status === "closed");
+    const askAway = !online && awayShown && !email;
+    emailForm.hidden = !(askFirst || askAway);
+    compose.hidden = askFirst;
+    $("dw-email-label").textContent = askFirst ? "Your email, to start the chat" : "Your email, so we can reply";
+  }
+
+  emailForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = $("dw-email-input").value.trim();
+    if (!value) return;
+    const wasFirst = compose.hidden;
+    try {
+      if (!wasFirst) await call("POST", "/email", { email: value });
+      email = value;
+      store("email", value);
+      emit("emailCapture", { data: { email: value }, email: value });
+      updateEmailForm();
+      if (!wasFirst) notice("Thanks! We'll reply to " + value + ".");
+      input.focus();
+    } catch (err) {
+      notice(err.message);
+    }
+  });
+
+  async function send(text, files) {
+    await loading;
+    const startNew = !conv || conv.status === "closed";
+    const body = { body: text };
+    if (!startNew) body.conversationId = conv.id;
+    else if (email) body.email = email;
+    let payload = body;
+    if (files && files.length) {
+      payload = new FormData();
+      payload.append("message", JSON.stringify(body));
+      for (const f of files) payload.append("file", f, f.name);
+    }
+    const j = await call("POST", "/messages", payload);
+    if (j.data.conversation) {
+      const first = !conv;
+      if (conv) { rows.forEach((r) => r.remove()); rows.clear(); }
+      conv = j.data.conversation;
+      emit("startConversation", { conversationId: conv.id, inboxId: conv.inboxId });
+      if (first) emit("conversation:firstInteraction", { conversationId: conv.id });
+      toHost({ type: "dw:conversation", open: true });
+    }
+    add(j.data.message);
+    emit("message:sent", { conversationId: conv.id, messageId: j.data.message.id });
+    if (!online && !awayShown) {
+      awayShown = true;
+      const row = el("div", "dw-msg dw-them dw-greeting");
+      row.append(el("div", "dw-bubble", cfg.settings.awayMessage));
+      log.append(row);
+      scroll();
+      emit("awayMessage:open", {});
+      updateEmailForm();
+    }
+  }
+
+  compose.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    const files = file.files;
+    if (!text && !files.length) return;
+    $("dw-send").disabled = true;
+    try {
+      await send(text, files);
+      input.value = "";
+      file.value = "";
+      resize();
+    } catch (err) {
+      notice(err.message);
+    } finally {
+      $("dw-send").disabled = false;
+      input.focus();
+    }
+  });
+  file.addEventListener("change", () => { if (file.files.length) compose.requestSubmit(); });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); compose.requestSubmit(); }
+  });
+  const resize = () => { input.style.height = "auto"; input.style.height = Math.min(input.scrollHeight, 120) + "px"; };
+  input.addEventListener("input", resize);
+
+  const close = () => { toHost({ type: "dw:close" }); };
+  if ($("dw-close")) $("dw-close").addEventListener("click", close);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && embedded) close(); });
+
+  async function identify(m) {
+    await loading;
+    const j = await call("POST", "/identify", { externalId: m.externalId || "", attributes: m.attributes || {}, userJwt: m.userJwt || "" });
+    if (j.data.verified) await load(); // the visitor now sees their contact's conversations
+  }
+
+  window.addEventListener("message", (e) => {
+    if (!embedded || e.source !== window.parent || e.origin !== host) return;
+    const m = e.data || {};
+    if (m.type === "dw:open") {
+      isOpen = true;
+      setTimeout(() => input.focus(), 0);
+      const last = [...rows.keys()].pop();
+      if (last) read({ conversationId: conv && conv.id, id: last });
+    } else if (m.type === "dw:closed") isOpen = false;
+    else if (m.type === "dw:identify") identify(m).catch(() => {});
+    else if (m.type === "dw:reset") {
+      store("session", null);
+      store("email", null);
+      token = null;
+      email = "";
+      load().catch(() => {});
+    }
+  });
+
+  load().catch(() => {});
+  toHost({ type: "dw:ready" });
+  if (!embedded) input.focus();
+})();
