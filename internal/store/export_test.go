@@ -13,3 +13,7 @@ func (db *DB) CachedWriteStatements() int64 {
 	}
 	return db.writes.count.Load()
 }
+
+// SetBeforeCommit makes fn run in every write transaction right before its
+// commit, after its events are written: a test holds a transaction there.
+func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }
