@@ -36,9 +36,8 @@ func (s *Server) EndStreams() { s.endStreams() }
 // back as Last-Event-ID resumes after it; without one the stream starts with
 // the next event. The data is the webhook envelope without an app's token.
 //
-// On PostgreSQL ids are taken before commit, so the store lists only events
-// no running transaction can still precede (store.Dialect.SettledEvents):
-// going on from the last id sent passes none over.
+// An org's events commit in id order (store.Dialect.LockEvents), so going
+// on from the last id sent passes none over.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	types, err := parseEventTypes(r.URL.Query().Get("types"))
 	if err != nil {

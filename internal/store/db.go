@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,11 +47,13 @@ type Dialect interface {
 	// SnapshotTx are the options of a read transaction whose statements all
 	// see one snapshot (nil where a plain transaction already does).
 	SnapshotTx() *sql.TxOptions
-	// SettledEvents is a condition on the events table that holds for the
-	// events no transaction still running can precede in id order, so that
-	// a reader going by id never passes one over ("" where writers commit
-	// in id order, as SQLite's one writer does).
-	SettledEvents() string
+	// LockEvents is run in tx just before it writes its events to the
+	// outbox, once per org in increasing org id order: it makes the
+	// transactions that write an org's events take their ids and commit
+	// one after another, so that a reader going on from the last id it read
+	// passes none over. It does nothing where writers already commit in id
+	// order, as SQLite's one writer does.
+	LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error
 	// CacheWriteStatements asks the store to keep the statements of write
 	// transactions prepared, where the driver parses every call (SQLite's)
 	// rather than caching per connection (pgx).
@@ -73,6 +76,9 @@ type DB struct {
 
 	hooksMu    sync.Mutex
 	eventHooks []func()
+	// beforeCommit, when set (by tests), runs in every write transaction
+	// between its last statement and its commit.
+	beforeCommit func()
 }
 
 // OnEvents registers fn to run after each commit of a transaction that
@@ -127,10 +133,11 @@ type Tx struct {
 	// q runs the transaction's statements whose text is fixed, prepared
 	// once (see writeStatements); text built per call (IN lists of any
 	// length) runs on tx directly, so as not to fill the cache.
-	q        txQueryer
-	db       *DB
-	now      int64 // epoch ms
-	appended bool  // events were appended
+	q   txQueryer
+	db  *DB
+	now int64 // epoch ms
+	// events are the outbox events appended, written just before commit.
+	events []events.Event
 	// unprepared are the statements run while not yet in db.writes.
 	unprepared []string
 }
@@ -179,7 +186,14 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 	// rolls back before the panic goes on, so that the writer connection is
 	// never left inside a transaction.
 	defer sqlTx.Rollback()
-	if err = fn(ctx, tx); err != nil {
+	err = fn(ctx, tx)
+	if err == nil {
+		err = tx.writeEvents(ctx)
+	}
+	if err == nil && db.beforeCommit != nil {
+		db.beforeCommit()
+	}
+	if err != nil {
 		sqlTx.Rollback() // now: prepareAfter needs the writer connection
 	} else if err = sqlTx.Commit(); err != nil {
 		err = fmt.Errorf("store: commit: %w", err)
@@ -190,7 +204,7 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 	if err != nil {
 		return err
 	}
-	if tx.appended {
+	if len(tx.events) > 0 {
 		db.hooksMu.Lock()
 		hooks := db.eventHooks
 		db.hooksMu.Unlock()
@@ -202,13 +216,37 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 }
 
 // AppendEvent records ev in the outbox as part of tx: it becomes visible to
-// consumers exactly when tx commits.
+// consumers exactly when tx commits. The row is written at the end of the
+// transaction (see writeEvents), so ev has no id before then.
 func (tx *Tx) AppendEvent(ctx context.Context, ev events.Event) error {
-	_, err := tx.q.ExecContext(ctx,
-		`INSERT INTO events (org_id, type, data, created_at) VALUES ($1, $2, $3, $4)`,
-		ev.OrgID, string(ev.Type), string(ev.Data), tx.now)
-	tx.appended = true
-	return err
+	tx.events = append(tx.events, ev)
+	return nil
+}
+
+// writeEvents inserts the transaction's events, in the order they were
+// appended, right before the commit: Dialect.LockEvents, which makes event
+// ids commit in order, then holds its lock only for these inserts and the
+// commit, not for the rest of the transaction's work.
+func (tx *Tx) writeEvents(ctx context.Context) error {
+	orgs := make([]int64, 0, 1)
+	for _, ev := range tx.events {
+		if !slices.Contains(orgs, ev.OrgID) {
+			orgs = append(orgs, ev.OrgID)
+		}
+	}
+	slices.Sort(orgs) // one order for every transaction: no deadlock
+	for _, org := range orgs {
+		if err := tx.db.dialect.LockEvents(ctx, tx.tx, org); err != nil {
+			return err
+		}
+	}
+	for _, ev := range tx.events {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO events (org_id, type, data, created_at) VALUES ($1, $2, $3, $4)`,
+			ev.OrgID, string(ev.Type), string(ev.Data), tx.now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mapErr turns driver errors the caller can act on into apperr sentinels.

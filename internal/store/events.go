@@ -9,19 +9,8 @@ import (
 // OrgEvents lists the org's committed outbox events with an id above
 // afterID, oldest first, at most limit of them.
 func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
-	return db.orgEvents(ctx, orgID, afterID, limit, "")
-}
-
-// SettledOrgEvents is OrgEvents for a reader that goes on from the last id
-// it read, as an event stream does: it lists only settled events
-// (Dialect.SettledEvents), so that such a reader passes none over.
-func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
-	return db.orgEvents(ctx, orgID, afterID, limit, db.dialect.SettledEvents())
-}
-
-func (db *DB) orgEvents(ctx context.Context, orgID, afterID int64, limit int, settled string) ([]events.Event, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, type, data, created_at FROM events
-		WHERE org_id = $1 AND id > $2`+settled+` ORDER BY id LIMIT $3`, orgID, afterID, limit)
+		WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, orgID, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +28,17 @@ func (db *DB) orgEvents(ctx context.Context, orgID, afterID int64, limit int, se
 	return out, rows.Err()
 }
 
-// LastEventID returns the id of the org's newest settled outbox event, or 0.
+// SettledOrgEvents is OrgEvents for a reader that goes on from the last id
+// it read, as an event stream does. Every committed event is settled: an
+// org's events commit in id order (Dialect.LockEvents), so no event can
+// still commit below one already read, and such a reader passes none over.
+func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+	return db.OrgEvents(ctx, orgID, afterID, limit)
+}
+
+// LastEventID returns the id of the org's newest outbox event, or 0.
 func (db *DB) LastEventID(ctx context.Context, orgID int64) (int64, error) {
 	var id int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`+db.dialect.SettledEvents(), orgID).Scan(&id)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`, orgID).Scan(&id)
 	return id, err
 }

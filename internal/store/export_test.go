@@ -25,3 +25,7 @@ func GDPRTables() []string {
 	}
 	return out
 }
+
+// SetBeforeCommit makes fn run in every write transaction right before its
+// commit, after its events are written: a test holds a transaction there.
+func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }

@@ -102,12 +102,18 @@ func (dialect) SnapshotTx() *sql.TxOptions {
 func (dialect) LockRows() string   { return " FOR UPDATE" }
 func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
-// SettledEvents: ids are taken before commit, so only events of
-// transactions older than every one still running are sure to have no
-// lower id still to come. A long-open write transaction anywhere in the
-// database holds streams back until it ends.
-func (dialect) SettledEvents() string {
-	return " AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+// LockEvents takes a transaction-scoped advisory lock on the org's events:
+// sequence ids are taken before commit, and without it a transaction could
+// commit id 11 while the one holding id 10 is still open, and a stream
+// reading on from 11 would pass 10 over. PostgreSQL releases the lock only
+// after the commit is visible, so the next writer of the org's events takes
+// a higher id and commits later. The key is the events table's oid (one per
+// schema, as advisory locks are per database) and the org id; two orgs that
+// share a key (ids 2³² apart) only wait for each other. Unrelated
+// transactions, in this database or another, hold nothing back.
+func (dialect) LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock('events'::regclass::oid::int4, $1)`, int32(orgID))
+	return err
 }
 func (dialect) CacheWriteStatements() bool { return false }
 func (dialect) Migrations() fs.FS {

@@ -71,12 +71,14 @@ func (dialect) Name() string { return "sqlite" }
 func (dialect) SnapshotTx() *sql.TxOptions { return nil }
 func (dialect) LockRows() string           { return "" }
 func (dialect) SkipLocked() string         { return "" }
-func (dialect) SettledEvents() string      { return "" }
 func (dialect) CacheWriteStatements() bool { return true }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sub
 }
+
+// LockEvents needs nothing: the one writer commits events in id order.
+func (dialect) LockEvents(context.Context, *sql.Tx, int64) error { return nil }
 
 // LockMigrations needs nothing: the IMMEDIATE transaction holds the write lock.
 func (dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
