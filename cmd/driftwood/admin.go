@@ -84,6 +84,7 @@ func runOrg(ctx context.Context, args []string, getenv func(string) string, stdo
 
 const tokenHelp = `Usage:
   driftwood token create --org N --scopes a,b [--name NAME] [--expires-in DURATION]
+  driftwood token create --org N --all-scopes  an admin-equivalent token (also --scopes all)
   driftwood token list --org N
   driftwood token revoke --org N ID        revoke one token
   driftwood token revoke --app ID [--org N] revoke every token and OAuth grant of an app (in one org)
@@ -101,11 +102,13 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.StoreFlags(fs, getenv)
 	orgID := fs.Int64("org", 0, "the org's id (required)")
 	var scopes, name *string
+	allScopes := new(bool)
 	var expiresIn *time.Duration
 	appID := new(int64)
 	switch verb {
 	case "create":
-		scopes = fs.String("scopes", "", "comma-separated scopes (required)")
+		scopes = fs.String("scopes", "", "comma-separated scopes, or all (required unless --all-scopes)")
+		allScopes = fs.Bool("all-scopes", false, "every scope: a token equivalent to the org's admin token")
 		name = fs.String("name", "", "a name to tell the token apart")
 		expiresIn = fs.Duration("expires-in", 0, "lifetime, e.g. 720h; 0 means until revoked")
 	case "revoke":
@@ -133,12 +136,19 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var parsed []auth.Scope
 	if verb == "create" {
-		var unknown string
-		if parsed, unknown = auth.ParseScopes(*scopes); unknown != "" {
-			return usagef("token create: unknown scope %q", unknown)
+		switch {
+		case *allScopes && *scopes != "" && *scopes != "all":
+			return usagef("token create: give --scopes or --all-scopes, not both")
+		case *allScopes || *scopes == "all":
+			parsed = auth.AllScopes
+		default:
+			var unknown string
+			if parsed, unknown = auth.ParseScopes(*scopes); unknown != "" {
+				return usagef("token create: unknown scope %q", unknown)
+			}
 		}
 		if len(parsed) == 0 {
-			return usagef("token create: --scopes is required")
+			return usagef("token create: --scopes (or --all-scopes) is required")
 		}
 	}
 	db, tokens, err := openAdmin(ctx, cfg)
@@ -147,6 +157,16 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 	if verb == "revoke" && revokeID == 0 {
+		if *appID > 0 {
+			if _, err := db.AppOrg(ctx, *appID); err != nil {
+				return fmt.Errorf("token revoke --app %d: %w", *appID, err)
+			}
+		}
+		if *orgID > 0 {
+			if _, err := db.GetOrg(ctx, *orgID); err != nil {
+				return fmt.Errorf("token revoke --org %d: %w", *orgID, err)
+			}
+		}
 		n, err := db.RevokeAll(ctx, *appID, *orgID)
 		if err != nil {
 			return err

@@ -45,9 +45,10 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	fs := newFlagSet("listen", listenSummary, stderr)
 	forward := fs.String("forward-to", "", "the local URL that receives the events (required)")
 	types := fs.String("events", "", "comma-separated event types to forward (default: all)")
-	base := fs.String("url", envDefault(getenv, "DRIFTWOOD_URL", "http://127.0.0.1:7070"), "the running Driftwood (env DRIFTWOOD_URL)")
-	token := fs.String("token", getenv("DRIFTWOOD_TOKEN"), "an API token with the driftwood_admin scope (env DRIFTWOOD_TOKEN)")
-	secret := fs.String("signing-secret", getenv("DRIFTWOOD_SIGNING_SECRET"), "the whsec_ secret to sign with (env DRIFTWOOD_SIGNING_SECRET; default: a new one, printed)")
+	base := serverURLFlag(fs, getenv)
+	token := secretFlag(fs, "token", "DRIFTWOOD_TOKEN", "an API `token` with the driftwood_admin scope (env DRIFTWOOD_TOKEN)", getenv)
+	secret := secretFlag(fs, "signing-secret", "DRIFTWOOD_SIGNING_SECRET",
+		"the whsec_ `secret` to sign with (env DRIFTWOOD_SIGNING_SECRET; when neither is given: a new one, printed)", getenv)
 	verification := fs.String("verification-token", "", "the X-Verification-Token and envelope token to send (default: a new one, printed)")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -8,6 +8,7 @@
 //	driftwood seed --org N          fill an org with fixtures
 //	driftwood trigger EVENT
 //	driftwood listen --forward-to URL
+//	driftwood healthcheck         ask a running Driftwood's /readyz (for containers)
 //	driftwood version
 package main
 
@@ -19,11 +20,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, when set at build time with -ldflags "-X main.version=…",
+// overrides the module version read from the build info.
+var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,20 +58,21 @@ Usage:
   driftwood [serve] [flags]            run the server (default)
   driftwood migrate [flags]            apply database migrations and exit
   driftwood org create --name NAME     create an org; prints {"orgId", "token"}
-  driftwood token create --org N --scopes a,b
+  driftwood token create --org N --scopes a,b|--all-scopes
   driftwood token list --org N
-  driftwood token revoke --org N ID
+  driftwood token revoke --org N ID | --org N | --app N
   driftwood seed --org N [--file fixtures.json] [--reset]
   driftwood trigger EVENT              cause EVENT through a running Driftwood's API
   driftwood listen --forward-to URL    forward a running Driftwood's events to a local URL
-  driftwood version
+  driftwood healthcheck [--url URL]    exit 0 if a running Driftwood is ready (for containers)
+  driftwood version                    print the version and the VCS revision built from
 
 Run 'driftwood COMMAND --help' for a command's flags.
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	if len(args) > 0 && (isHelp(args[0]) || len(args[0]) > 0 && args[0][0] != '-') {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -84,10 +90,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTrigger(ctx, args, getenv, stdout, stderr)
 	case "listen":
 		return runListen(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "driftwood", version)
+		fs := newFlagSet("version", "version", stderr)
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, versionString())
 		return nil
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -115,4 +127,85 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usageError{err.Error()}
 	}
 	return nil
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// moduleVersion is the version to log and print: -ldflags' main.version,
+// else the module version the go command stamped into the build.
+func moduleVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// versionString describes the build: the module version, the VCS revision
+// and time it was built from (and whether the tree had changes), and Go's
+// version.
+func versionString() string {
+	var b strings.Builder
+	b.WriteString("driftwood " + moduleVersion())
+	var revision, at, modified string
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+	}
+	if revision == "" {
+		b.WriteString("\nrevision unknown (built without VCS information)")
+	} else {
+		fmt.Fprintf(&b, "\nrevision %s", revision)
+		if at != "" {
+			fmt.Fprintf(&b, " (%s)", at)
+		}
+		if modified == "true" {
+			b.WriteString(" with uncommitted changes")
+		}
+	}
+	fmt.Fprintf(&b, "\n%s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return b.String()
+}
+
+// secretFlag registers a string flag whose default is the environment
+// variable env. --help never prints that value (it may be a token or a
+// secret) but says it is "(from ENV)".
+func secretFlag(fs *flag.FlagSet, name, env, usage string, getenv func(string) string) *string {
+	v := &secretValue{s: getenv(env)}
+	if v.s != "" {
+		usage += " (default: from " + env + ")"
+	}
+	fs.Var(v, name, usage)
+	return &v.s
+}
+
+// secretValue is a flag.Value that shows nothing of itself in --help.
+type secretValue struct{ s string }
+
+func (v *secretValue) Set(s string) error { v.s = s; return nil }
+func (v *secretValue) String() string     { return "" }
+
+// serverURLFlag registers --url, the running Driftwood that listen and
+// trigger call; --api-url, trigger's old name for it, is still accepted.
+func serverURLFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	u := fs.String("url", envDefault(getenv, "DRIFTWOOD_URL", "http://127.0.0.1:7070"), "the running Driftwood (env DRIFTWOOD_URL)")
+	fs.Func("api-url", "the old name of --url", func(s string) error { *u = s; return nil })
+	return u
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +28,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "driftwood")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	// Stamp the revision (for driftwood version) whenever the go command can.
+	buildvcs := "-buildvcs=false"
+	if gitRevision() != "" {
+		buildvcs = "-buildvcs=true"
+	}
+	build := exec.Command("go", "build", buildvcs, "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // the binary needs no cgo
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building driftwood: %v\n%s", err, out)
@@ -38,12 +44,55 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// gitRevision is the commit the go command stamps into a build of this
+// checkout, or "" when it stamps none: outside git, or in a git worktree
+// (whose .git is a file, which the go command does not recognise).
+func gitRevision() string {
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return ""
+	}
+	if fi, err := os.Stat(filepath.Join(strings.TrimSpace(string(top)), ".git")); err != nil || !fi.IsDir() {
+		return ""
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(head))
+}
+
 // server is a driftwood serve process.
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *bytes.Buffer
-	stderr *bytes.Buffer
+	stdout *syncBuffer
+	stderr *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer that the goroutine copying a process's
+// output writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
 }
 
 func freeAddr(t *testing.T) string {
@@ -62,7 +111,7 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	s := &server{cmd: cmd, url: "http://" + addr, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	s := &server{cmd: cmd, url: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	cmd.Stdout = s.stdout
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
@@ -79,7 +128,7 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("server did not become ready; stderr:\n%s", cmd.Stderr)
+	t.Fatalf("server did not become ready; stderr:\n%s", s.stderr)
 	return nil
 }
 
@@ -88,7 +137,7 @@ func (s *server) stop(t *testing.T) {
 	t.Helper()
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	if err := s.cmd.Wait(); err != nil {
-		t.Fatalf("serve exited with %v; stderr:\n%s", err, s.cmd.Stderr)
+		t.Fatalf("serve exited with %v; stderr:\n%s", err, s.stderr)
 	}
 }
 
@@ -125,7 +174,15 @@ func TestCLI_DemoOrgAndTokens(t *testing.T) {
 			env = env[:1] // SQLite makes its own key file beside the database
 		}
 		s := startServer(t, env)
-		demo := s.stdout.String()
+		// The token is printed before the server answers, but its copy from
+		// the pipe may lag behind.
+		var demo string
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			demo = s.stdout.String()
+			if strings.Contains(demo, "\n\n") || time.Now().After(deadline) {
+				break
+			}
+		}
 		if !strings.Contains(demo, "Admin token (shown once, keep it): dwat_") {
 			t.Fatalf("first start did not print the demo token:\n%s", demo)
 		}

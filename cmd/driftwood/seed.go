@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/seed"
 )
@@ -51,6 +53,10 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 	if err := seed.Load(ctx, db, *orgID, f, time.Now()); err != nil {
+		if !*reset && errors.Is(err, apperr.ErrConflict) {
+			return fmt.Errorf("%w\n(org %d already holds some of this data; add --reset to empty it first: "+
+				"its tokens, apps and bot user are kept)", err, *orgID)
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded org %d: %d users, %d teams, %d contacts, %d accounts, %d playbooks, %d meetings\n", *orgID,

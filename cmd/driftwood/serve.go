@@ -31,6 +31,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Bind first: a taken port must fail before a first start creates the
+	// demo org and prints its token, which would otherwise be lost.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	defer ln.Close()
 	a, err := app.New(ctx, cfg, log, stdout)
 	if err != nil {
 		return err
@@ -38,11 +45,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer a.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the background workers before Close waits for them
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", a.DB.Dialect().Name(), "version", version)
+	log.Info("listening", "addr", ln.Addr().String(), "db", a.DB.Dialect().Name(), "version", moduleVersion())
 	if cfg.PprofAddr != "" {
 		stop, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,10 +13,11 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
+	"github.com/driftwood-chat/driftwood/sdk/drift"
 )
 
 // trigger causes one event through the API, printing each call it makes.
-type trigger func(ctx context.Context, c *apiClient, w io.Writer) error
+type trigger func(ctx context.Context, c *triggerClient) error
 
 // triggers are the events trigger can cause, each by the API calls that
 // cause it in earnest, so that everything it creates is consistent. Each
@@ -26,119 +25,132 @@ type trigger func(ctx context.Context, c *apiClient, w io.Writer) error
 // contact_identified and new_message); the other Drift events have no
 // source in Driftwood yet.
 var triggers = map[events.Type]trigger{
-	events.ContactUpdated: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		id, err := c.newContact(ctx, w)
+	events.ContactUpdated: func(ctx context.Context, c *triggerClient) error {
+		id, err := c.newContact(ctx)
 		if err != nil {
 			return err
 		}
-		return c.step(ctx, w, "PATCH", fmt.Sprintf("/contacts/%d", id), map[string]any{"attributes": map[string]any{"name": "Triggered Contact"}}, nil)
+		_, err = c.api.UpdateContact(ctx, id, drift.Attributes{"name": "Triggered Contact"})
+		return c.did("PATCH", fmt.Sprintf("/contacts/%d", id), err)
 	},
 	events.UserUnsubscribed:  unsubscribe,
 	events.UserUnsubscribe:   unsubscribe,
 	events.NewConversation:   startOnly,
 	events.NewMessage:        startOnly,
 	events.ContactIdentified: startOnly,
-	events.NewCommandMessage: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		conv, agent, err := c.conversationWithAgent(ctx, w)
+	events.NewCommandMessage: func(ctx context.Context, c *triggerClient) error {
+		conv, agent, err := c.conversationWithAgent(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = c.reply(ctx, w, conv, map[string]any{"type": "private_note", "body": "/remind me tomorrow", "userId": agent})
+		_, err = c.reply(ctx, conv, drift.NewMessage{Type: "private_note", Body: "/remind me tomorrow", UserID: agent})
 		return err
 	},
-	events.ConversationStatusUpdated: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		conv, err := c.startConversation(ctx, w)
+	events.ConversationStatusUpdated: func(ctx context.Context, c *triggerClient) error {
+		conv, err := c.startConversation(ctx)
 		if err != nil {
 			return err
 		}
-		return c.step(ctx, w, "PATCH", fmt.Sprintf("/driftwood/v1/conversations/%d", conv), map[string]any{"status": "closed"}, nil)
+		_, err = c.api.Driftwood().SetConversationStatus(ctx, conv, "closed")
+		return c.did("PATCH", fmt.Sprintf("/driftwood/v1/conversations/%d", conv), err)
 	},
-	events.ConversationParticipantAdded: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		conv, agent, err := c.conversationWithAgent(ctx, w)
+	events.ConversationParticipantAdded: func(ctx context.Context, c *triggerClient) error {
+		conv, agent, err := c.conversationWithAgent(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = c.reply(ctx, w, conv, map[string]any{"type": "chat", "body": "Hi, how can I help?", "userId": agent})
+		_, err = c.reply(ctx, conv, drift.NewMessage{Type: "chat", Body: "Hi, how can I help?", UserID: agent})
 		return err
 	},
 	events.ButtonClicked: clickButton,
 	events.ButtonAction:  clickButton,
-	events.UserAvailabilityUpdated: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		agent, err := c.newAgent(ctx, w)
+	events.UserAvailabilityUpdated: func(ctx context.Context, c *triggerClient) error {
+		agent, err := c.newAgent(ctx)
 		if err != nil {
 			return err
 		}
-		return c.step(ctx, w, "PATCH", fmt.Sprintf("/users/update?userId=%d", agent), map[string]any{"availability": "OFFLINE"}, nil)
+		_, err = c.api.UpdateUser(ctx, agent, drift.UserUpdate{Availability: "OFFLINE"})
+		return c.did("PATCH", fmt.Sprintf("/users/update?userId=%d", agent), err)
 	},
-	events.NewMeeting: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		_, err := c.bookMeeting(ctx, w)
+	events.NewMeeting: func(ctx context.Context, c *triggerClient) error {
+		_, err := c.bookMeeting(ctx)
 		return err
 	},
-	events.MeetingUpdated: func(ctx context.Context, c *apiClient, w io.Writer) error {
-		eventID, err := c.bookMeeting(ctx, w)
+	events.MeetingUpdated: func(ctx context.Context, c *triggerClient) error {
+		eventID, err := c.bookMeeting(ctx)
 		if err != nil {
 			return err
 		}
 		start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
-		return c.step(ctx, w, "POST", "/driftwood/v1/meetings/"+url.PathEscape(eventID)+"/reschedule",
-			map[string]any{"slotStart": start.UnixMilli(), "slotEnd": start.Add(30 * time.Minute).UnixMilli()}, nil)
+		path := "/driftwood/v1/meetings/" + url.PathEscape(eventID) + "/reschedule"
+		return c.did("POST", path, c.api.Do(ctx, "POST", path,
+			map[string]any{"slotStart": start.UnixMilli(), "slotEnd": start.Add(30 * time.Minute).UnixMilli()}, nil))
 	},
 }
 
 // unsubscribe unsubscribes a new contact's email: user_unsubscribed, also
 // delivered as user_unsubscribe to apps subscribed to the older name.
-func unsubscribe(ctx context.Context, c *apiClient, w io.Writer) error {
-	if _, err := c.newContact(ctx, w); err != nil {
+func unsubscribe(ctx context.Context, c *triggerClient) error {
+	if _, err := c.newContact(ctx); err != nil {
 		return err
 	}
-	return c.step(ctx, w, "POST", "/emails/unsubscribe", []string{c.email}, nil)
+	return c.did("POST", "/emails/unsubscribe", c.api.Unsubscribe(ctx, c.email))
 }
 
 // startOnly starts a visitor's conversation: contact_identified,
 // new_conversation and new_message.
-func startOnly(ctx context.Context, c *apiClient, w io.Writer) error {
-	_, err := c.startConversation(ctx, w)
+func startOnly(ctx context.Context, c *triggerClient) error {
+	_, err := c.startConversation(ctx)
 	return err
 }
 
 // clickButton has an agent offer reply buttons and the visitor click one:
 // button_clicked and its older name button_action.
-func clickButton(ctx context.Context, c *apiClient, w io.Writer) error {
-	conv, agent, err := c.conversationWithAgent(ctx, w)
+func clickButton(ctx context.Context, c *triggerClient) error {
+	conv, agent, err := c.conversationWithAgent(ctx)
 	if err != nil {
 		return err
 	}
-	msg, err := c.reply(ctx, w, conv, map[string]any{"type": "chat", "body": "Would you like a demo?", "userId": agent,
-		"buttons": []map[string]any{{"label": "Yes", "value": "Yes", "type": "reply"}, {"label": "No", "value": "No", "type": "reply"}}})
+	msg, err := c.reply(ctx, conv, drift.NewMessage{Type: "chat", Body: "Would you like a demo?", UserID: agent,
+		Buttons: []drift.Button{{Label: "Yes", Value: "Yes", Type: "reply"}, {Label: "No", Value: "No", Type: "reply"}}})
 	if err != nil {
 		return err
 	}
-	return c.step(ctx, w, "POST", fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", conv),
-		map[string]any{"button": map[string]any{"messageId": msg, "value": "Yes"}}, nil)
+	path := fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", conv)
+	return c.did("POST", path, c.api.Do(ctx, "POST", path, map[string]any{"button": map[string]any{"messageId": msg, "value": "Yes"}}, nil))
 }
 
-const triggerHelp = `Usage: driftwood trigger EVENT [--api-url URL] [--token TOKEN]
+const triggerHelp = `Usage: driftwood trigger EVENT [--url URL] [--token TOKEN]
 
 Creates, through the API of a running Driftwood, the objects that cause EVENT
 (contacts, a visitor's conversation, an agent, a meeting), so that the apps
 subscribed to it receive a real webhook (like stripe trigger). The calls may
 cause other events too. The token needs the driftwood_admin scope.
+
+Flags:
+  --url URL      the running Driftwood (env DRIFTWOOD_URL; default http://127.0.0.1:7070;
+                 --api-url is its old name)
+  --token TOKEN  an API token with driftwood_admin (env DRIFTWOOD_TOKEN)
+
 Events: %s.`
 
 func runTrigger(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("trigger", "trigger EVENT [flags]", stderr)
-	apiURL := fs.String("api-url", envDefault(getenv, "DRIFTWOOD_URL", "http://127.0.0.1:7070"), "the running Driftwood (env DRIFTWOOD_URL)")
-	token := fs.String("token", getenv("DRIFTWOOD_TOKEN"), "an API token with driftwood_admin (env DRIFTWOOD_TOKEN)")
+	apiURL := serverURLFlag(fs, getenv)
+	token := secretFlag(fs, "token", "DRIFTWOOD_TOKEN", "an API `token` with driftwood_admin (env DRIFTWOOD_TOKEN)", getenv)
 	if len(args) == 0 {
 		return usagef(triggerHelp, strings.Join(triggerNames(), ", "))
 	}
 	typ, args := events.Type(args[0]), args[1:]
-	if typ == "-h" || typ == "--help" || typ == "help" {
+	if isHelp(string(typ)) {
 		fmt.Fprintf(stdout, triggerHelp+"\n", strings.Join(triggerNames(), ", "))
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("trigger: one event at a time; got %q after %s", fs.Args(), typ)
 	}
 	fire, ok := triggers[typ]
 	switch {
@@ -151,9 +163,16 @@ func runTrigger(ctx context.Context, args []string, getenv func(string) string, 
 	if *token == "" {
 		return usagef("trigger: give --token or DRIFTWOOD_TOKEN")
 	}
-	c := &apiClient{base: strings.TrimRight(*apiURL, "/"), token: *token,
-		email: "trigger+" + secrets.RandomToken("")[:8] + "@example.com", http: &http.Client{Timeout: 30 * time.Second}}
-	if err := fire(ctx, c, stdout); err != nil {
+	if err := integration.CheckURL(*apiURL); err != nil {
+		return usagef("trigger: --url %s", err.Message)
+	}
+	c := &triggerClient{
+		api: drift.NewClient(*apiURL, drift.StaticToken(*token),
+			drift.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}), drift.WithUserAgent("driftwood-trigger")),
+		email: "trigger+" + secrets.RandomToken("")[:8] + "@example.com",
+		out:   stdout,
+	}
+	if err := fire(ctx, c); err != nil {
 		return fmt.Errorf("trigger %s: %w", typ, err)
 	}
 	fmt.Fprintf(stdout, "%s triggered\n", typ)
@@ -167,10 +186,12 @@ func envDefault(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// apiClient calls a running Driftwood's API.
-type apiClient struct {
-	base, token, email string
-	http               *http.Client
+// triggerClient makes trigger's calls through the SDK, with a contact email
+// of its own, and prints each call that succeeded.
+type triggerClient struct {
+	api   *drift.Client
+	email string
+	out   io.Writer
 }
 
 // triggerNames lists the events trigger can cause, sorted.
@@ -183,72 +204,72 @@ func triggerNames() []string {
 	return out
 }
 
-// idAnswer is an answer carrying the created object's id under data.
-type idAnswer struct {
-	Data struct {
-		ID int64 `json:"id"`
-	} `json:"data"`
+// did prints a call that succeeded, or names the call that failed.
+func (c *triggerClient) did(method, path string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	fmt.Fprintf(c.out, "%s %s\n", method, path)
+	return nil
 }
 
-func (c *apiClient) newContact(ctx context.Context, w io.Writer) (int64, error) {
-	var out idAnswer
-	err := c.step(ctx, w, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": c.email}}, &out)
-	return out.Data.ID, err
+func (c *triggerClient) newContact(ctx context.Context) (int64, error) {
+	ct, err := c.api.CreateContact(ctx, drift.Attributes{"email": c.email})
+	if err := c.did("POST", "/contacts", err); err != nil {
+		return 0, err
+	}
+	return ct.ID, nil
 }
 
 // startConversation starts a conversation as a website visitor who gives
 // c.email, and returns its id.
-func (c *apiClient) startConversation(ctx context.Context, w io.Writer) (int64, error) {
-	var out idAnswer
-	err := c.step(ctx, w, "POST", "/driftwood/v1/simulate/conversations",
-		map[string]any{"email": c.email, "body": "Hello, I have a question about pricing."}, &out)
-	return out.Data.ID, err
+func (c *triggerClient) startConversation(ctx context.Context) (int64, error) {
+	conv, err := c.api.Driftwood().SimulateConversation(ctx, c.email, "Hello, I have a question about pricing.")
+	if err := c.did("POST", "/driftwood/v1/simulate/conversations", err); err != nil {
+		return 0, err
+	}
+	return conv.ID, nil
 }
 
 // newAgent creates an agent and returns their user id.
-func (c *apiClient) newAgent(ctx context.Context, w io.Writer) (int64, error) {
-	var out idAnswer
-	err := c.step(ctx, w, "POST", "/driftwood/v1/users", map[string]any{"name": "Triggered Agent",
+func (c *triggerClient) newAgent(ctx context.Context) (int64, error) {
+	var out struct {
+		Data struct {
+			ID int64 `json:"id"`
+		} `json:"data"`
+	}
+	err := c.api.Do(ctx, "POST", "/driftwood/v1/users", map[string]any{"name": "Triggered Agent",
 		"email": strings.Replace(c.email, "trigger+", "agent+", 1), "role": "agent"}, &out)
-	return out.Data.ID, err
+	return out.Data.ID, c.did("POST", "/driftwood/v1/users", err)
 }
 
 // conversationWithAgent starts a visitor's conversation and creates an
 // agent to answer it.
-func (c *apiClient) conversationWithAgent(ctx context.Context, w io.Writer) (conv, agent int64, err error) {
-	if conv, err = c.startConversation(ctx, w); err != nil {
+func (c *triggerClient) conversationWithAgent(ctx context.Context) (conv, agent int64, err error) {
+	if conv, err = c.startConversation(ctx); err != nil {
 		return 0, 0, err
 	}
-	agent, err = c.newAgent(ctx, w)
+	agent, err = c.newAgent(ctx)
 	return conv, agent, err
 }
 
 // reply posts msg in conversation conv and returns the message's id.
-func (c *apiClient) reply(ctx context.Context, w io.Writer, conv int64, msg map[string]any) (int64, error) {
-	var out struct {
-		Data struct {
-			Messages []struct {
-				ID int64 `json:"id"`
-			} `json:"messages"`
-		} `json:"data"`
-	}
-	if err := c.step(ctx, w, "POST", fmt.Sprintf("/conversations/%d/messages", conv), msg, &out); err != nil {
+func (c *triggerClient) reply(ctx context.Context, conv int64, msg drift.NewMessage) (int64, error) {
+	m, err := c.api.PostMessage(ctx, conv, msg)
+	if err := c.did("POST", fmt.Sprintf("/conversations/%d/messages", conv), err); err != nil {
 		return 0, err
 	}
-	if len(out.Data.Messages) != 1 {
-		return 0, fmt.Errorf("POST /conversations/%d/messages answered %d messages", conv, len(out.Data.Messages))
-	}
-	return out.Data.Messages[0].ID, nil
+	return m.ID, nil
 }
 
 // bookMeeting books a meeting of a new agent with a new contact tomorrow,
 // and returns its eventId.
-func (c *apiClient) bookMeeting(ctx context.Context, w io.Writer) (string, error) {
-	contactID, err := c.newContact(ctx, w)
+func (c *triggerClient) bookMeeting(ctx context.Context) (string, error) {
+	contactID, err := c.newContact(ctx)
 	if err != nil {
 		return "", err
 	}
-	agent, err := c.newAgent(ctx, w)
+	agent, err := c.newAgent(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -258,43 +279,7 @@ func (c *apiClient) bookMeeting(ctx context.Context, w io.Writer) (string, error
 			EventID string `json:"eventId"`
 		} `json:"data"`
 	}
-	err = c.step(ctx, w, "POST", "/driftwood/v1/meetings", map[string]any{"agentId": agent, "schedulerId": contactID,
+	err = c.api.Do(ctx, "POST", "/driftwood/v1/meetings", map[string]any{"agentId": agent, "schedulerId": contactID,
 		"slotStart": start.UnixMilli(), "slotEnd": start.Add(30 * time.Minute).UnixMilli()}, &out)
-	return out.Data.EventID, err
-}
-
-// step makes one call and prints it.
-func (c *apiClient) step(ctx context.Context, w io.Writer, method, path string, body, out any) error {
-	if err := c.do(ctx, method, path, body, out); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%s %s\n", method, path)
-	return nil
-}
-
-// do sends body as JSON and decodes a 2xx answer into out (when not nil).
-func (c *apiClient) do(ctx context.Context, method, path string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(raw))
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
+	return out.Data.EventID, c.did("POST", "/driftwood/v1/meetings", err)
 }

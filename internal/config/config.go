@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,8 @@ type Getenv func(string) string
 // StoreFlags registers the flags of every subcommand that opens the
 // database: --db and --secret-key-file.
 func (c *Config) StoreFlags(fs *flag.FlagSet, getenv Getenv) {
-	fs.StringVar(&c.DB, "db", envOr(getenv, "DRIFTWOOD_DB", "sqlite:driftwood.db"),
-		"database: sqlite:PATH or postgres://… (env DRIFTWOOD_DB)")
+	c.DB = envOr(getenv, "DRIFTWOOD_DB", "sqlite:driftwood.db")
+	fs.Var(dsnValue{&c.DB}, "db", "database: `sqlite:PATH or postgres://…` (env DRIFTWOOD_DB)")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", getenv("DRIFTWOOD_SECRET_KEY_FILE"),
 		"file holding the base64 secret key (env DRIFTWOOD_SECRET_KEY holds the key itself);\nwith SQLite and no key, PATH.key beside the database is used, created on first start")
 	c.SecretKey = getenv("DRIFTWOOD_SECRET_KEY")
@@ -152,4 +153,34 @@ func envOr(getenv Getenv, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// dsnValue is the --db flag. Its default, shown by --help, may come from
+// DRIFTWOOD_DB: a PostgreSQL password in it is shown as xxxxx.
+type dsnValue struct{ p *string }
+
+func (v dsnValue) Set(s string) error { *v.p = s; return nil }
+
+func (v dsnValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return RedactDSN(*v.p)
+}
+
+// RedactDSN hides the password of a database URL (in its user part or its
+// query) so that it can be shown.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "sqlite" {
+		if i := strings.LastIndex(dsn, "@"); i >= 0 && err != nil {
+			return "xxxxx" + dsn[i:] // unparsable, and may hold a password
+		}
+		return dsn
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
