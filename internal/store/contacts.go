@@ -11,7 +11,6 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
-	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 var _ contact.Store = (*DB)(nil)
@@ -141,16 +140,14 @@ func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func
 		if err != nil {
 			return err
 		}
-		changes, err := c.Update(attrs, tx.now)
-		if err != nil || len(changes) == 0 {
+		evs, err := c.Update(attrs, tx.now)
+		if err != nil || len(evs) == 0 {
 			return err
 		}
 		if err := tx.saveContact(ctx, c); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, contact.UpdatedPayload{
-			EndUserID: c.ID, Timestamp: tx.now, OrgID: orgID, Diff: changes,
-		}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return c, err
 }
@@ -297,10 +294,6 @@ func (db *DB) ListContactAttributes(ctx context.Context, orgID int64) ([]contact
 	return out, rows.Err()
 }
 
-// unsubscribedAttr marks a contact that opted out of email. Drift's docs do
-// not name the attribute; Driftwood's choice.
-const unsubscribedAttr = "unsubscribed"
-
 // Unsubscribe implements contact.Store.
 func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (int, error) {
 	n := 0
@@ -317,13 +310,14 @@ func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (in
 				return err
 			}
 			for _, c := range cs {
-				if _, err := c.Update(map[string]any{unsubscribedAttr: true}, tx.now); err != nil {
+				evs, err := c.Unsubscribe(tx.now)
+				if err != nil {
 					return err
 				}
 				if err := tx.saveContact(ctx, c); err != nil {
 					return err
 				}
-				if err := tx.AppendEvent(ctx, events.New(orgID, events.UserUnsubscribed, c)); err != nil {
+				if err := tx.appendEvents(ctx, evs); err != nil {
 					return err
 				}
 				n++

@@ -10,6 +10,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 var _ conversation.Store = (*DB)(nil)
@@ -33,12 +34,13 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
-		if err := tx.appendEvents(ctx, c.StartEvents(ct, s.Visitor)); err != nil {
+		evs := c.StartEvents(ct, s.Visitor)
+		p := s.FirstPost()
+		var postEvs []events.Event
+		if m, postEvs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		p := s.FirstPost()
-		m, err = tx.post(ctx, c, &p)
-		return err
+		return tx.appendEvents(ctx, append(evs, postEvs...))
 	}
 	err := db.Transact(ctx, start)
 	if errors.Is(err, apperr.ErrConflict) {
@@ -171,14 +173,14 @@ func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conv
 		if c, err = getConversation(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
-		ch, err := c.SetStatus(s, tx.now)
-		if err != nil || !ch.StatusChanged {
+		evs, err := c.SetStatus(s, tx.now)
+		if err != nil || len(evs) == 0 {
 			return err
 		}
 		if err := tx.saveConversation(ctx, c); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, c.ChangeEvents(ch))
+		return tx.appendEvents(ctx, evs)
 	})
 	return c, err
 }

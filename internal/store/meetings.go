@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -20,6 +18,8 @@ const meetingColumns = `agent_id, org_id, status, meeting_source, scheduler_id, 
 func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
 	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		var evs []events.Event
+		var err error
 		var agentName string
 		if b.AgentID > 0 {
 			agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
@@ -28,8 +28,8 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 			}
 			agentName = agent.Name
 		}
-		var err error
-		if m, err = meeting.New(orgID, b, agentName, newEventID, tx.now); err != nil {
+		m, evs, err = meeting.New(orgID, b, agentName, tx.now)
+		if err != nil {
 			return err
 		}
 		if _, err := getContact(ctx, tx.q, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
@@ -49,33 +49,25 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 		if err != nil {
 			return db.mapErr(err, "a meeting with this eventId already exists")
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.NewMeeting, meeting.Payload{Meeting: m}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
 
-// newEventID names a meeting as a calendar event id would: random hex.
-func newEventID() string {
-	b := make([]byte, 13)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // RescheduleMeeting implements meeting.Store.
 func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (*meeting.Meeting, error) {
-	return db.changeMeeting(ctx, orgID, eventID, meeting.EventRescheduled, func(m *meeting.Meeting, now int64) error {
+	return db.changeMeeting(ctx, orgID, eventID, func(m *meeting.Meeting, now int64) ([]events.Event, error) {
 		return m.Reschedule(slotStart, slotEnd, now)
 	})
 }
 
 // CancelMeeting implements meeting.Store.
 func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*meeting.Meeting, error) {
-	return db.changeMeeting(ctx, orgID, eventID, meeting.EventCanceled, (*meeting.Meeting).Cancel)
+	return db.changeMeeting(ctx, orgID, eventID, (*meeting.Meeting).Cancel)
 }
 
-// changeMeeting applies change to a meeting and records meeting_updated
-// with eventType.
-func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType string, change func(*meeting.Meeting, int64) error) (*meeting.Meeting, error) {
+// changeMeeting applies change to a meeting and records the events it returns.
+func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID string, change func(*meeting.Meeting, int64) ([]events.Event, error)) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
 	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ms, err := queryMeetings(ctx, tx.q, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
@@ -86,14 +78,15 @@ func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType
 			return apperr.NotFoundf("no meeting with eventId %q", eventID)
 		}
 		m = ms[0]
-		if err := change(m, tx.now); err != nil {
+		evs, err := change(m, tx.now)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE meetings SET status = $1, slot_start = $2, slot_end = $3, updated_at = $4
 			WHERE org_id = $5 AND event_id = $6`, m.Status, m.SlotStart, m.SlotEnd, m.UpdatedAt, orgID, eventID); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.MeetingUpdated, meeting.Payload{Meeting: m, EventType: eventType}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }

@@ -33,59 +33,63 @@ func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p co
 		if err != nil {
 			return err
 		}
-		m, err = tx.post(ctx, c, &p)
-		return err
+		var evs []events.Event
+		if m, evs, err = tx.post(ctx, c, &p); err != nil {
+			return err
+		}
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
 
-// post is the one way a message is written: it resolves the author, applies
-// a click or an edit, inserts the message and its files, updates the
-// conversation and records the events, all in tx. c must be locked by tx.
-func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (*conversation.Message, error) {
-	author, err := tx.author(ctx, c, p)
+// post is the one way a message is written: it loads what p refers to,
+// has the conversation decide the post, and writes the message, its files,
+// the message an edit changed and the conversation, all in tx; it returns
+// the message and its events, for the caller to append. c must be locked
+// by tx.
+func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (*conversation.Message, []events.Event, error) {
+	refs, err := tx.postRefs(ctx, c, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var click *conversation.Clicked
-	if p.Click != nil {
-		src, err := tx.messageIn(ctx, c, p.Click.MessageID, "button.messageId")
-		if err != nil {
-			return nil, err
-		}
-		b, err := p.Click.ClickedButton(src)
-		if err != nil {
-			return nil, err
-		}
-		p.Body, click = b.Label, &conversation.Clicked{SourceMessageID: src.ID, Button: b}
+	x, err := c.Post(p, refs, tx.now)
+	if err != nil {
+		return nil, nil, err
 	}
-	if p.Type == conversation.Edit {
-		target, err := tx.messageIn(ctx, c, p.EditedMessageID, "editedMessageId")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.ApplyEdit(target); err != nil {
-			return nil, err
-		}
-		if err := tx.saveMessage(ctx, target); err != nil {
-			return nil, err
+	if x.Edited != nil {
+		if err := tx.saveMessage(ctx, x.Edited); err != nil {
+			return nil, nil, err
 		}
 	}
-	m := p.NewMessage(c, author, tx.now)
-	if err := tx.insertMessage(ctx, m); err != nil {
-		return nil, err
+	if err := tx.insertMessage(ctx, x.Message); err != nil {
+		return nil, nil, err
 	}
 	if len(p.Attachments) > 0 {
-		if err := tx.insertAttachments(ctx, m, p.Attachments); err != nil {
-			return nil, err
+		if err := tx.insertAttachments(ctx, x.Message, p.Attachments); err != nil {
+			return nil, nil, err
 		}
 	}
-	m.SetURLs(p.PublicURL)
-	evs := c.Add(m, click)
 	if err := tx.saveConversation(ctx, c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, tx.appendEvents(ctx, evs)
+	return x.Message, x.Events(), nil
+}
+
+// postRefs loads what p refers to: its author, and the message of c that a
+// click or an edit names.
+func (tx *Tx) postRefs(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (refs conversation.Refs, err error) {
+	if refs.Author, err = tx.author(ctx, c, p); err != nil {
+		return refs, err
+	}
+	if p.Click != nil {
+		if refs.Source, err = tx.messageIn(ctx, c, p.Click.MessageID, "button.messageId"); err != nil {
+			return refs, err
+		}
+	}
+	if p.Type == conversation.Edit {
+		refs.Target, err = tx.messageIn(ctx, c, p.EditedMessageID, "editedMessageId")
+	}
+	return refs, err
 }
 
 // author resolves who posts p: the conversation's contact, the user

@@ -29,9 +29,7 @@ func (tx *Tx) InsertOrg(ctx context.Context, name string) (*org.Org, error) {
 		name, tx.now).Scan(&o.ID); err != nil {
 		return nil, err
 	}
-	bot := &user.User{OrgID: o.ID, Name: name + " Bot", Alias: "Bot", Availability: user.Available,
-		Role: user.RoleAgent, Bot: true, Verified: true}
-	return o, tx.InsertUser(ctx, bot)
+	return o, tx.InsertUser(ctx, user.NewBot(o.ID, name))
 }
 
 // ClaimOnce reports whether this transaction is the first ever to claim

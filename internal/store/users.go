@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
-	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -64,7 +63,7 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*u
 		if u, err = getUser(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
-		changed, availabilityChanged, err := u.Apply(p, tx.now)
+		changed, evs, err := u.Apply(p, tx.now)
 		if err != nil || !changed {
 			return err
 		}
@@ -73,11 +72,7 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*u
 			u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.AvatarURL, u.Availability, u.UpdatedAt, u.ID, orgID); err != nil {
 			return err
 		}
-		if !availabilityChanged {
-			return nil
-		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.UserAvailabilityUpdated,
-			user.AvailabilityPayload{UserID: u.ID, UpdatedAt: u.UpdatedAt, Availability: u.Availability}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return u, err
 }
