@@ -102,8 +102,13 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 }
 
 // Install implements integration.Store.
-func (db *DB) Install(ctx context.Context, inst *integration.Installation) error {
-	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.install(ctx, inst) })
+func (db *DB) Install(ctx context.Context, inst *integration.Installation, tok *auth.Token, hash string) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := tx.install(ctx, inst); err != nil {
+			return err
+		}
+		return tx.InsertToken(ctx, tok, hash)
+	})
 }
 
 // install is Install inside tx.
