@@ -3,19 +3,22 @@ package store
 import (
 	"context"
 
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // OrgEvents lists the org's committed outbox events with an id above
 // afterID, oldest first, at most limit of them.
-func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) (_ []events.Event, err error) {
+	defer derrors.Wrap(&err, "store.OrgEvents(%d, %d)", orgID, afterID)
 	return db.orgEvents(ctx, orgID, afterID, limit, "")
 }
 
 // SettledOrgEvents is OrgEvents for a reader that goes on from the last id
 // it read, as an event stream does: it lists only settled events
 // (Dialect.SettledEvents), so that such a reader passes none over.
-func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) (_ []events.Event, err error) {
+	defer derrors.Wrap(&err, "store.SettledOrgEvents(%d, %d)", orgID, afterID)
 	return db.orgEvents(ctx, orgID, afterID, limit, db.dialect.SettledEvents())
 }
 
@@ -40,8 +43,9 @@ func (db *DB) orgEvents(ctx context.Context, orgID, afterID int64, limit int, se
 }
 
 // LastEventID returns the id of the org's newest settled outbox event, or 0.
-func (db *DB) LastEventID(ctx context.Context, orgID int64) (int64, error) {
+func (db *DB) LastEventID(ctx context.Context, orgID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "store.LastEventID(%d)", orgID)
 	var id int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`+db.dialect.SettledEvents(), orgID).Scan(&id)
+	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`+db.dialect.SettledEvents(), orgID).Scan(&id)
 	return id, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 )
@@ -15,9 +16,10 @@ const meetingColumns = `agent_id, org_id, status, meeting_source, scheduler_id, 
 	updated_at, scheduled_at, meeting_type, conversation_id, end_user_time_zone, meeting_notes, booked_by`
 
 // BookMeeting implements meeting.Store.
-func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
+func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.BookMeeting(%d)", orgID)
 	var m *meeting.Meeting
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var evs []events.Event
 		var err error
 		var agentName string
@@ -55,14 +57,16 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 }
 
 // RescheduleMeeting implements meeting.Store.
-func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (*meeting.Meeting, error) {
+func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.RescheduleMeeting(%d, %q)", orgID, eventID)
 	return db.changeMeeting(ctx, orgID, eventID, func(m *meeting.Meeting, now int64) ([]events.Event, error) {
 		return m.Reschedule(slotStart, slotEnd, now)
 	})
 }
 
 // CancelMeeting implements meeting.Store.
-func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*meeting.Meeting, error) {
+func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.CancelMeeting(%d, %q)", orgID, eventID)
 	return db.changeMeeting(ctx, orgID, eventID, (*meeting.Meeting).Cancel)
 }
 
@@ -92,7 +96,8 @@ func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID string, ch
 }
 
 // ListMeetings implements meeting.Store.
-func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) ([]*meeting.Meeting, error) {
+func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) (_ []*meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.ListMeetings(%d)", orgID)
 	return queryMeetings(ctx, db.read, `WHERE org_id = $1 AND slot_start >= $2 AND slot_start <= $3 ORDER BY slot_start, id LIMIT $4`,
 		orgID, w.Min, w.Max, meeting.MaxResults)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
@@ -23,12 +25,13 @@ type storedAttachment struct {
 }
 
 // PostMessage implements conversation.Store.
-func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p conversation.Post) (*conversation.Message, error) {
+func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p conversation.Post) (_ *conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.PostMessage(%d, %d)", orgID, conversationID)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	var m *conversation.Message
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c, err := getConversation(ctx, tx.q, orgID, conversationID, db.dialect.LockRows())
 		if err != nil {
 			return err
@@ -105,9 +108,9 @@ func (tx *Tx) author(ctx context.Context, c *conversation.Conversation, p *conve
 	a := conversation.Author{Type: conversation.AuthorUser}
 	err := tx.q.QueryRowContext(ctx, `SELECT id, bot FROM users `+where, args...).Scan(&a.ID, &a.Bot)
 	switch {
-	case err == sql.ErrNoRows && p.UserID != 0:
+	case errors.Is(err, sql.ErrNoRows) && p.UserID != 0:
 		return a, apperr.Invalidf("userId", "userId %d is not a user of this org", p.UserID)
-	case err == sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
 		return a, fmt.Errorf("store: org %d has no bot user", c.OrgID)
 	}
 	return a, err
@@ -202,14 +205,15 @@ func jsonText(v any) (any, error) {
 }
 
 // ListMessages implements conversation.Store.
-func (db *DB) ListMessages(ctx context.Context, orgID, conversationID, afterID int64, limit int) ([]*conversation.Message, error) {
+func (db *DB) ListMessages(ctx context.Context, orgID, conversationID, afterID int64, limit int) (_ []*conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.ListMessages(%d, %d)", orgID, conversationID)
 	ms, err := queryMessages(ctx, db.reads, `WHERE conversation_id = $1 AND org_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		conversationID, orgID, afterID, limit)
 	if err != nil || len(ms) > 0 {
 		return ms, err
 	}
 	// An empty page: tell a missing conversation from a read past the end.
-	if _, err := db.GetConversation(ctx, orgID, conversationID); err != nil {
+	if _, err := getConversation(ctx, db.reads, orgID, conversationID, ""); err != nil {
 		return nil, err
 	}
 	return ms, nil
@@ -263,11 +267,12 @@ func decodeMessageJSON(m *conversation.Message, buttons, attrs, atts sql.NullStr
 }
 
 // GetAttachment implements conversation.Store.
-func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*conversation.AttachmentData, error) {
+func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (_ *conversation.AttachmentData, err error) {
+	defer derrors.Wrap(&err, "store.GetAttachment(%d, %d)", orgID, id)
 	a := &conversation.AttachmentData{}
-	err := db.read.QueryRowContext(ctx, `SELECT id, file_name, mime_type, data FROM attachments WHERE id = $1 AND org_id = $2`,
+	err = db.read.QueryRowContext(ctx, `SELECT id, file_name, mime_type, data FROM attachments WHERE id = $1 AND org_id = $2`,
 		id, orgID).Scan(&a.ID, &a.FileName, &a.MimeType, &a.Data)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("no attachment with id %d", id)
 	}
 	return a, err
