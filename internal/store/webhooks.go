@@ -236,7 +236,6 @@ func insertAttempts(values string) string {
 		outcome) VALUES ` + values
 }
 
-
 // recordDisabled records an attempt answered 410 Gone: the delivery fails,
 // and if the lease was still this dispatcher's, the app's webhook is
 // disabled and its other pending deliveries fail with it.
