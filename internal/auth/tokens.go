@@ -36,14 +36,31 @@ func (ts *Tokens) Issue(ctx context.Context, t Token) (raw string, _ *Token, err
 // IssueValue stores a token whose raw value the operator chose (the bootstrap
 // token). The value is hashed like any other.
 func (ts *Tokens) IssueValue(ctx context.Context, raw string, t Token) (*Token, error) {
-	if len(t.Scopes) == 0 {
-		return nil, apperr.Invalidf("scopes", "a token needs at least one scope")
-	}
-	t.Hint = HintOf(raw)
-	if err := ts.Store.InsertToken(ctx, &t, ts.Key.Hash(raw)); err != nil {
+	tok, hash, err := ts.prepare(raw, t)
+	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	if err := ts.Store.InsertToken(ctx, tok, hash); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// Prepare makes a new token described by t for a store write that inserts
+// it together with what it belongs to (an installation): it returns the
+// raw value, shown once, the token and the keyed hash to store it under.
+func (ts *Tokens) Prepare(t Token) (raw, hash string, _ *Token, err error) {
+	raw = secrets.RandomToken(AccessTokenPrefix)
+	tok, hash, err := ts.prepare(raw, t)
+	return raw, hash, tok, err
+}
+
+func (ts *Tokens) prepare(raw string, t Token) (*Token, string, error) {
+	if len(t.Scopes) == 0 {
+		return nil, "", apperr.Invalidf("scopes", "a token needs at least one scope")
+	}
+	t.Hint = HintOf(raw)
+	return &t, ts.Key.Hash(raw), nil
 }
 
 // ErrBadToken is the one answer for a token that is missing, unknown,

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Contact is Drift's contact object.
@@ -85,8 +86,19 @@ type Change struct {
 }
 
 // Update applies the attributes of an update request to c: keys are added or
-// overwritten, a null value removes the key. It returns what changed.
-func (c *Contact) Update(patch map[string]any, now int64) ([]Change, error) {
+// overwritten, a null value removes the key. It returns the contact_updated
+// event with what changed, or no event when nothing did.
+func (c *Contact) Update(patch map[string]any, now int64) ([]events.Event, error) {
+	changes, err := c.update(patch, now)
+	if err != nil || len(changes) == 0 {
+		return nil, err
+	}
+	return []events.Event{events.New(c.OrgID, events.ContactUpdated, UpdatedPayload{
+		EndUserID: c.ID, Timestamp: now, OrgID: c.OrgID, Diff: changes,
+	})}, nil
+}
+
+func (c *Contact) update(patch map[string]any, now int64) ([]Change, error) {
 	if patch == nil {
 		return nil, apperr.Invalidf("attributes", "attributes is required")
 	}
@@ -98,6 +110,19 @@ func (c *Contact) Update(patch map[string]any, now int64) ([]Change, error) {
 	v, _ := c.Attributes[versionAttrs[0]].(json.Number).Int64()
 	c.setVersion(v + 1)
 	return changes, nil
+}
+
+// unsubscribedAttr marks a contact that opted out of email. Drift's docs do
+// not name the attribute; Driftwood's choice.
+const unsubscribedAttr = "unsubscribed"
+
+// Unsubscribe marks c as opted out of email and returns user_unsubscribed
+// (even when c already was: the request is announced, not the change).
+func (c *Contact) Unsubscribe(now int64) ([]events.Event, error) {
+	if _, err := c.update(map[string]any{unsubscribedAttr: true}, now); err != nil {
+		return nil, err
+	}
+	return []events.Event{events.New(c.OrgID, events.UserUnsubscribed, c)}, nil
 }
 
 func (c *Contact) setVersion(v int64) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Status is a conversation's status, lowercase as Drift writes it in objects.
@@ -101,17 +102,18 @@ func (c *Conversation) record(m *Message) Change {
 	return ch
 }
 
-// SetStatus changes c's status at now. Setting the status it already has
-// changes nothing.
-func (c *Conversation) SetStatus(s Status, now int64) (Change, error) {
+// SetStatus changes c's status at now and returns the
+// conversation_status_updated event. Setting the status it already has
+// changes nothing and causes no event.
+func (c *Conversation) SetStatus(s Status, now int64) ([]events.Event, error) {
 	if !slices.Contains(Statuses, s) {
-		return Change{}, apperr.Invalidf("status", "status must be one of open, closed, pending; got %q", s)
+		return nil, apperr.Invalidf("status", "status must be one of open, closed, pending; got %q", s)
 	}
 	if c.Status == s {
-		return Change{}, nil
+		return nil, nil
 	}
 	c.Status, c.UpdatedAt = s, now
-	return Change{StatusChanged: true}, nil
+	return c.ChangeEvents(Change{StatusChanged: true}), nil
 }
 
 // Start is a conversation started by a contact: through POST

@@ -48,10 +48,15 @@ type Clicked struct {
 }
 
 // Add records m, just posted, in c (see record) and returns the events the
-// post causes: new_message for every message, new_command_message for a
-// command, and the participant, status and button events it implies.
+// post causes (see messageEvents).
 func (c *Conversation) Add(m *Message, click *Clicked) []events.Event {
-	ch := c.record(m)
+	return c.messageEvents(m, c.record(m), click)
+}
+
+// messageEvents are the events of m, posted in c with change ch: new_message
+// for every message, new_command_message for a command, and the
+// participant, status and button events it implies.
+func (c *Conversation) messageEvents(m *Message, ch Change, click *Clicked) []events.Event {
 	payload := MessagePayload{Message: m, EndUserID: c.ContactID}
 	evs := []events.Event{events.New(c.OrgID, events.NewMessage, payload)}
 	if m.IsCommand() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Type is a message type.
@@ -150,8 +151,9 @@ func (m *Message) SetURLs(base string) {
 	}
 }
 
-// Post is a message to post. The store resolves its author: the contact when
-// FromContact, else the user UserID, else the org's bot user.
+// Post is a message to post. The store loads what it refers to (Refs): its
+// author (the contact when FromContact, else the user UserID, else the
+// org's bot user) and the message a click or an edit names.
 type Post struct {
 	Type            Type
 	Body            string
@@ -298,6 +300,56 @@ func validateButtons(t Type, bs []Button) error {
 		}
 	}
 	return nil
+}
+
+// Refs are what a post refers to, loaded by the store before the post is
+// decided.
+type Refs struct {
+	Author Author
+	Source *Message // the message whose button Post.Click names
+	Target *Message // the message an edit changes
+}
+
+// Posting is a decided post: what the store writes, then the events.
+type Posting struct {
+	Message *Message // to insert; the store sets its id and its attachments'
+	Edited  *Message // the earlier message an edit changed, to save; or nil
+
+	conv      *Conversation
+	change    Change
+	click     *Clicked
+	publicURL string
+}
+
+// Post decides p in c: it applies a click or an edit to the message it
+// names, builds the message and records it in c (status, participants,
+// update time). c is changed in place, for the store to save with the
+// Posting's messages.
+func (c *Conversation) Post(p *Post, refs Refs, now int64) (*Posting, error) {
+	x := &Posting{conv: c, publicURL: p.PublicURL}
+	if p.Click != nil {
+		b, err := p.Click.ClickedButton(refs.Source)
+		if err != nil {
+			return nil, err
+		}
+		p.Body, x.click = b.Label, &Clicked{SourceMessageID: refs.Source.ID, Button: b}
+	}
+	if p.Type == Edit {
+		if err := p.ApplyEdit(refs.Target); err != nil {
+			return nil, err
+		}
+		x.Edited = refs.Target
+	}
+	x.Message = p.NewMessage(c, refs.Author, now)
+	x.change = c.record(x.Message)
+	return x, nil
+}
+
+// Events returns the events of the post, once the store has inserted the
+// message: they carry its id and its attachments' URLs, set here.
+func (x *Posting) Events() []events.Event {
+	x.Message.SetURLs(x.publicURL)
+	return x.conv.messageEvents(x.Message, x.change, x.click)
 }
 
 // NewMessage builds the message p posts in c, by author, at now.

@@ -126,14 +126,18 @@ func (as *Apps) InstallOwn(ctx context.Context, orgID, id int64, scopes []string
 	if len(granted) == 0 {
 		return "", nil, apperr.Invalidf("scopes", "the app has no scopes to grant")
 	}
-	if err := as.Store.Install(ctx, &Installation{AppID: a.ID, OrgID: orgID, Scopes: granted}); err != nil {
-		return "", nil, err
-	}
 	t := auth.Token{OrgID: orgID, AppID: a.ID, Name: a.Name, Scopes: granted}
 	if ttl > 0 {
 		t.ExpiresAt = as.Now() + ttl.Milliseconds()
 	}
-	return as.Tokens.Issue(ctx, t)
+	raw, hash, tok, err := as.Tokens.Prepare(t)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := as.Store.Install(ctx, &Installation{AppID: a.ID, OrgID: orgID, Scopes: granted}, tok, hash); err != nil {
+		return "", nil, err
+	}
+	return raw, tok, nil
 }
 
 // Open decrypts a's sealed secrets into its plaintext fields.

@@ -282,8 +282,9 @@ type Store interface {
 	// revokes the tokens issued to it.
 	DeleteApp(ctx context.Context, orgID, id int64) error
 	// Install installs the app in inst.OrgID with inst.Scopes, or updates
-	// the scopes of (and reinstates) an existing installation.
-	Install(ctx context.Context, inst *Installation) error
+	// the scopes of (and reinstates) an existing installation, and stores
+	// tok, the installation's access token, under hash: one transaction.
+	Install(ctx context.Context, inst *Installation, tok *auth.Token, hash string) error
 	// Uninstall marks the app's installation in org uninstalled (its
 	// webhooks stop) and revokes every token and grant of it, at once.
 	Uninstall(ctx context.Context, appID, orgID int64) error

@@ -6,12 +6,15 @@ package meeting
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Statuses of a meeting.
@@ -76,9 +79,25 @@ type Booking struct {
 	BookedBy        int64  `json:"bookedBy"` // a user; defaults to the agent
 }
 
-// New validates b and builds the meeting it books. agentName gives the
-// scheduling slug; newEventID is called when b names no eventId.
-func New(orgID int64, b Booking, agentName string, newEventID func() string, now int64) (*Meeting, error) {
+// New validates b and builds the meeting it books, with its new_meeting
+// event. agentName gives the scheduling slug; a meeting booked with no
+// eventId gets a random one.
+func New(orgID int64, b Booking, agentName string, now int64) (*Meeting, []events.Event, error) {
+	m, err := newMeeting(orgID, b, agentName, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, []events.Event{events.New(orgID, events.NewMeeting, Payload{Meeting: m})}, nil
+}
+
+// newEventID names a meeting as a calendar event id would: random hex.
+func newEventID() string {
+	b := make([]byte, 13)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newMeeting(orgID int64, b Booking, agentName string, now int64) (*Meeting, error) {
 	if b.AgentID <= 0 {
 		return nil, apperr.Invalidf("agentId", "agentId is required")
 	}
@@ -126,25 +145,30 @@ func checkSlot(start, end int64) error {
 	return nil
 }
 
-// Reschedule moves an active meeting to a new slot.
-func (m *Meeting) Reschedule(start, end, now int64) error {
+// Reschedule moves an active meeting to a new slot and returns its
+// meeting_updated event.
+func (m *Meeting) Reschedule(start, end, now int64) ([]events.Event, error) {
 	if m.Status == StatusCanceled {
-		return apperr.New(apperr.BadRequest, "meeting %s is canceled and cannot be rescheduled", m.EventID)
+		return nil, apperr.New(apperr.BadRequest, "meeting %s is canceled and cannot be rescheduled", m.EventID)
 	}
 	if err := checkSlot(start, end); err != nil {
-		return err
+		return nil, err
 	}
 	m.SlotStart, m.SlotEnd, m.UpdatedAt = start, end, now
-	return nil
+	return m.updated(EventRescheduled), nil
 }
 
-// Cancel cancels an active meeting.
-func (m *Meeting) Cancel(now int64) error {
+// Cancel cancels an active meeting and returns its meeting_updated event.
+func (m *Meeting) Cancel(now int64) ([]events.Event, error) {
 	if m.Status == StatusCanceled {
-		return apperr.New(apperr.BadRequest, "meeting %s is already canceled", m.EventID)
+		return nil, apperr.New(apperr.BadRequest, "meeting %s is already canceled", m.EventID)
 	}
 	m.Status, m.UpdatedAt = StatusCanceled, now
-	return nil
+	return m.updated(EventCanceled), nil
+}
+
+func (m *Meeting) updated(eventType string) []events.Event {
+	return []events.Event{events.New(m.OrgID, events.MeetingUpdated, Payload{Meeting: m, EventType: eventType})}
 }
 
 // Slug is the agent's scheduling-page slug Drift shows on meetings:

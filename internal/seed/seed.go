@@ -289,7 +289,7 @@ func (l *loader) check(ctx context.Context) error {
 		if err := l.knownContact(ctx, m.Contact, p+".contact"); err != nil {
 			return err
 		}
-		if _, err := meeting.New(l.orgID, l.booking(m, 1, 1), "", func() string { return "x" }, 0); err != nil {
+		if _, _, err := meeting.New(l.orgID, l.booking(m, 1, 1), "", 0); err != nil {
 			return at(p, err)
 		}
 	}

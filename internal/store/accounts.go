@@ -8,6 +8,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/account"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 var _ account.Store = (*DB)(nil)
@@ -17,9 +18,10 @@ const accountColumns = `account_id, org_id, owner_id, name, domain, custom_prope
 const conflictDomain = "an account with this domain already exists"
 
 // CreateAccount implements account.Store.
-func (db *DB) CreateAccount(ctx context.Context, orgID int64, f account.Fields) (*account.Account, error) {
+func (db *DB) CreateAccount(ctx context.Context, orgID int64, f account.Fields) (_ *account.Account, err error) {
+	defer derrors.Wrap(&err, "store.CreateAccount(%d)", orgID)
 	var a *account.Account
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = account.New(orgID, f, tx.now); err != nil {
 			return err
@@ -48,7 +50,8 @@ func (tx *Tx) checkAccountUsers(ctx context.Context, a *account.Account) error {
 }
 
 // GetAccount implements account.Store.
-func (db *DB) GetAccount(ctx context.Context, orgID int64, accountID string) (*account.Account, error) {
+func (db *DB) GetAccount(ctx context.Context, orgID int64, accountID string) (_ *account.Account, err error) {
+	defer derrors.Wrap(&err, "store.GetAccount(%d, %q)", orgID, accountID)
 	return getAccount(ctx, db.read, orgID, accountID, "")
 }
 
@@ -64,7 +67,8 @@ func getAccount(ctx context.Context, q queryer, orgID int64, accountID, lock str
 }
 
 // ListAccounts implements account.Store.
-func (db *DB) ListAccounts(ctx context.Context, orgID int64, index, size int) ([]*account.Account, bool, error) {
+func (db *DB) ListAccounts(ctx context.Context, orgID int64, index, size int) (_ []*account.Account, _ bool, err error) {
+	defer derrors.Wrap(&err, "store.ListAccounts(%d)", orgID)
 	as, err := queryAccounts(ctx, db.read, `WHERE org_id = $1 AND deleted = $2 ORDER BY id LIMIT $3 OFFSET $4`,
 		orgID, false, size+1, index)
 	if err != nil || len(as) <= size {
@@ -74,9 +78,10 @@ func (db *DB) ListAccounts(ctx context.Context, orgID int64, index, size int) ([
 }
 
 // UpdateAccount implements account.Store.
-func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, f account.Fields) (*account.Account, error) {
+func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, f account.Fields) (_ *account.Account, err error) {
+	defer derrors.Wrap(&err, "store.UpdateAccount(%d, %q)", orgID, accountID)
 	var a *account.Account
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = getAccount(ctx, tx.q, orgID, accountID, db.dialect.LockRows()); err != nil {
 			return err
@@ -99,7 +104,8 @@ func (db *DB) UpdateAccount(ctx context.Context, orgID int64, accountID string, 
 }
 
 // DeleteAccount implements account.Store. Deleting a deleted account is not found.
-func (db *DB) DeleteAccount(ctx context.Context, orgID int64, accountID string) error {
+func (db *DB) DeleteAccount(ctx context.Context, orgID int64, accountID string) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteAccount(%d, %q)", orgID, accountID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET deleted = $1, updated_at = $2 WHERE org_id = $3 AND account_id = $4 AND deleted = $5`,
 			true, tx.now, orgID, accountID, false)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 )
@@ -18,7 +19,8 @@ const appColumns = `id, org_id, name, client_id, client_secret_hash, verificatio
 	previous_signing_secret, signing_rotated_at, allowed_ips`
 
 // InsertApp implements integration.Store.
-func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
+func (db *DB) InsertApp(ctx context.Context, a *integration.App) (err error) {
+	defer derrors.Wrap(&err, "store.InsertApp(%d)", a.OrgID)
 	uris, err := json.Marshal(a.RedirectURIs)
 	if err != nil {
 		return err
@@ -37,7 +39,8 @@ func (db *DB) InsertApp(ctx context.Context, a *integration.App) error {
 }
 
 // GetApp implements integration.Store.
-func (db *DB) GetApp(ctx context.Context, orgID, id int64) (*integration.App, error) {
+func (db *DB) GetApp(ctx context.Context, orgID, id int64) (_ *integration.App, err error) {
+	defer derrors.Wrap(&err, "store.GetApp(%d, %d)", orgID, id)
 	return getApp(ctx, db.read, orgID, id, "")
 }
 
@@ -53,14 +56,16 @@ func getApp(ctx context.Context, q queryer, orgID, id int64, lock string) (*inte
 }
 
 // ListApps implements integration.Store.
-func (db *DB) ListApps(ctx context.Context, orgID int64) ([]*integration.App, error) {
+func (db *DB) ListApps(ctx context.Context, orgID int64) (_ []*integration.App, err error) {
+	defer derrors.Wrap(&err, "store.ListApps(%d)", orgID)
 	return queryApps(ctx, db.read, `WHERE org_id = $1 ORDER BY id`, orgID)
 }
 
 // UpdateApp implements integration.Store.
-func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integration.App) error) (*integration.App, error) {
+func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integration.App) error) (_ *integration.App, err error) {
+	defer derrors.Wrap(&err, "store.UpdateApp(%d, %d)", orgID, id)
 	var a *integration.App
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if a, err = getApp(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -84,7 +89,8 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 }
 
 // DeleteApp implements integration.Store.
-func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteApp(%d, %d)", orgID, id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM apps WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
@@ -102,8 +108,14 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) error {
 }
 
 // Install implements integration.Store.
-func (db *DB) Install(ctx context.Context, inst *integration.Installation) error {
-	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.install(ctx, inst) })
+func (db *DB) Install(ctx context.Context, inst *integration.Installation, tok *auth.Token, hash string) (err error) {
+	defer derrors.Wrap(&err, "store.Install(%d, %d)", inst.AppID, inst.OrgID)
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := tx.install(ctx, inst); err != nil {
+			return err
+		}
+		return tx.insertToken(ctx, tok, hash)
+	})
 }
 
 // install is Install inside tx.
@@ -117,7 +129,8 @@ func (tx *Tx) install(ctx context.Context, inst *integration.Installation) error
 }
 
 // Uninstall implements integration.Store.
-func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) error {
+func (db *DB) Uninstall(ctx context.Context, appID, orgID int64) (err error) {
+	defer derrors.Wrap(&err, "store.Uninstall(%d, %d)", appID, orgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if _, err := tx.q.ExecContext(ctx, `UPDATE installations SET uninstalled_at = $1
 			WHERE app_id = $2 AND org_id = $3 AND uninstalled_at = 0`, tx.now, appID, orgID); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/audit"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 var _ audit.Store = (*DB)(nil)
@@ -14,7 +15,8 @@ const auditColumns = `org_id, token_id, app_id, kind, at, client_ip, method, rou
 var auditTypes = untyped(11)
 
 // AppendAudit implements audit.Store: one transaction, multi-row INSERTs.
-func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
+func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) (err error) {
+	defer derrors.Wrap(&err, "store.AppendAudit(%d entries)", len(entries))
 	args := make([]any, 0, len(entries)*len(auditTypes))
 	for _, e := range entries {
 		args = append(args, e.OrgID, e.TokenID, e.AppID, string(e.Kind), e.At, e.ClientIP, e.Method, e.Route,
@@ -28,7 +30,8 @@ func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
 }
 
 // ListAudit implements audit.Store.
-func (db *DB) ListAudit(ctx context.Context, orgID int64, f audit.Filter) ([]audit.Entry, error) {
+func (db *DB) ListAudit(ctx context.Context, orgID int64, f audit.Filter) (_ []audit.Entry, err error) {
+	defer derrors.Wrap(&err, "store.ListAudit(%d)", orgID)
 	where, args := `WHERE org_id = $1`, []any{orgID}
 	add := func(cond string, v any) {
 		args = append(args, v)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
-	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 var _ contact.Store = (*DB)(nil)
@@ -24,9 +24,10 @@ const (
 )
 
 // CreateContact implements contact.Store.
-func (db *DB) CreateContact(ctx context.Context, orgID int64, attrs map[string]any) (*contact.Contact, error) {
+func (db *DB) CreateContact(ctx context.Context, orgID int64, attrs map[string]any) (_ *contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.CreateContact(%d)", orgID)
 	var c *contact.Contact
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = contact.New(attrs, tx.now); err != nil {
 			return err
@@ -59,7 +60,8 @@ func contactConflictMessage(c *contact.Contact) string {
 }
 
 // GetContact implements contact.Store.
-func (db *DB) GetContact(ctx context.Context, orgID, id int64) (*contact.Contact, error) {
+func (db *DB) GetContact(ctx context.Context, orgID, id int64) (_ *contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.GetContact(%d, %d)", orgID, id)
 	return getContact(ctx, db.reads, orgID, id, "")
 }
 
@@ -79,7 +81,8 @@ func getContact(ctx context.Context, q queryer, orgID, id int64, lock string) (*
 }
 
 // ContactsByEmail implements contact.Store.
-func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, limit int) ([]*contact.Contact, error) {
+func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, limit int) (_ []*contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.ContactsByEmail(%d)", orgID)
 	rows, err := db.reads.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT $3`, orgID, strings.ToLower(strings.TrimSpace(email)), limit)
 	if err != nil {
@@ -89,7 +92,8 @@ func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, li
 }
 
 // ContactsByExternalID implements contact.Store.
-func (db *DB) ContactsByExternalID(ctx context.Context, orgID int64, externalIDs []string) ([]*contact.Contact, error) {
+func (db *DB) ContactsByExternalID(ctx context.Context, orgID int64, externalIDs []string) (_ []*contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.ContactsByExternalID(%d)", orgID)
 	if len(externalIDs) == 0 {
 		return nil, nil
 	}
@@ -125,12 +129,18 @@ func scanContacts(rows *sql.Rows) ([]*contact.Contact, error) {
 }
 
 // UpdateContact implements contact.Store.
-func (db *DB) UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (*contact.Contact, error) {
-	return db.UpdateContactWith(ctx, orgID, id, func(*contact.Contact) (map[string]any, error) { return attrs, nil })
+func (db *DB) UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (_ *contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.UpdateContact(%d, %d)", orgID, id)
+	return db.updateContactWith(ctx, orgID, id, func(*contact.Contact) (map[string]any, error) { return attrs, nil })
 }
 
 // UpdateContactWith implements contact.Store.
-func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func(*contact.Contact) (map[string]any, error)) (*contact.Contact, error) {
+func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func(*contact.Contact) (map[string]any, error)) (_ *contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.UpdateContactWith(%d, %d)", orgID, id)
+	return db.updateContactWith(ctx, orgID, id, patch)
+}
+
+func (db *DB) updateContactWith(ctx context.Context, orgID, id int64, patch func(*contact.Contact) (map[string]any, error)) (*contact.Contact, error) {
 	var c *contact.Contact
 	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
@@ -141,16 +151,14 @@ func (db *DB) UpdateContactWith(ctx context.Context, orgID, id int64, patch func
 		if err != nil {
 			return err
 		}
-		changes, err := c.Update(attrs, tx.now)
-		if err != nil || len(changes) == 0 {
+		evs, err := c.Update(attrs, tx.now)
+		if err != nil || len(evs) == 0 {
 			return err
 		}
 		if err := tx.saveContact(ctx, c); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.ContactUpdated, contact.UpdatedPayload{
-			EndUserID: c.ID, Timestamp: tx.now, OrgID: orgID, Diff: changes,
-		}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return c, err
 }
@@ -219,7 +227,8 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 }
 
 // DeleteContact implements contact.Store.
-func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteContact(%d, %d)", orgID, id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
@@ -233,8 +242,9 @@ func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) error {
 }
 
 // AddTimelineEvent implements contact.Store.
-func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.TimelineRef, ev contact.TimelineEvent) (*contact.TimelineEvent, error) {
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+func (db *DB) AddTimelineEvent(ctx context.Context, orgID int64, ref contact.TimelineRef, ev contact.TimelineEvent) (_ *contact.TimelineEvent, err error) {
+	defer derrors.Wrap(&err, "store.AddTimelineEvent(%d, %d)", orgID, ref.ContactID)
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c, err := tx.contactByRef(ctx, orgID, ref)
 		if err != nil {
 			return err
@@ -279,7 +289,8 @@ func (tx *Tx) contactByRef(ctx context.Context, orgID int64, ref contact.Timelin
 }
 
 // ListContactAttributes implements contact.Store.
-func (db *DB) ListContactAttributes(ctx context.Context, orgID int64) ([]contact.AttributeDef, error) {
+func (db *DB) ListContactAttributes(ctx context.Context, orgID int64) (_ []contact.AttributeDef, err error) {
+	defer derrors.Wrap(&err, "store.ListContactAttributes(%d)", orgID)
 	rows, err := db.read.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 ORDER BY name`, orgID)
 	if err != nil {
 		return nil, err
@@ -297,14 +308,11 @@ func (db *DB) ListContactAttributes(ctx context.Context, orgID int64) ([]contact
 	return out, rows.Err()
 }
 
-// unsubscribedAttr marks a contact that opted out of email. Drift's docs do
-// not name the attribute; Driftwood's choice.
-const unsubscribedAttr = "unsubscribed"
-
 // Unsubscribe implements contact.Store.
-func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (int, error) {
+func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (_ int, err error) {
+	defer derrors.Wrap(&err, "store.Unsubscribe(%d)", orgID)
 	n := 0
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		n = 0
 		for _, email := range emails {
 			rows, err := tx.q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE org_id = $1 AND email_norm = $2 ORDER BY id`+db.dialect.LockRows(),
@@ -317,13 +325,14 @@ func (db *DB) Unsubscribe(ctx context.Context, orgID int64, emails []string) (in
 				return err
 			}
 			for _, c := range cs {
-				if _, err := c.Update(map[string]any{unsubscribedAttr: true}, tx.now); err != nil {
+				evs, err := c.Unsubscribe(tx.now)
+				if err != nil {
 					return err
 				}
 				if err := tx.saveContact(ctx, c); err != nil {
 					return err
 				}
-				if err := tx.AppendEvent(ctx, events.New(orgID, events.UserUnsubscribed, c)); err != nil {
+				if err := tx.appendEvents(ctx, evs); err != nil {
 					return err
 				}
 				n++

@@ -10,6 +10,8 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 var _ conversation.Store = (*DB)(nil)
@@ -17,7 +19,8 @@ var _ conversation.Store = (*DB)(nil)
 const conversationColumns = `id, org_id, contact_id, inbox_id, status, participants, tags, created_at, updated_at`
 
 // StartConversation implements conversation.Store.
-func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation.Start) (*conversation.Conversation, *conversation.Message, error) {
+func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation.Start) (_ *conversation.Conversation, _ *conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.StartConversation(%d)", orgID)
 	if err := s.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -33,14 +36,15 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
-		if err := tx.appendEvents(ctx, c.StartEvents(ct, s.Visitor)); err != nil {
+		evs := c.StartEvents(ct, s.Visitor)
+		p := s.FirstPost()
+		var postEvs []events.Event
+		if m, postEvs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		p := s.FirstPost()
-		m, err = tx.post(ctx, c, &p)
-		return err
+		return tx.appendEvents(ctx, append(evs, postEvs...))
 	}
-	err := db.Transact(ctx, start)
+	err = db.Transact(ctx, start)
 	if errors.Is(err, apperr.ErrConflict) {
 		// A concurrent start created the contact first; now it is found.
 		err = db.Transact(ctx, start)
@@ -75,7 +79,8 @@ func (tx *Tx) contactForEmail(ctx context.Context, orgID int64, email string) (*
 }
 
 // GetConversation implements conversation.Store.
-func (db *DB) GetConversation(ctx context.Context, orgID, id int64) (*conversation.Conversation, error) {
+func (db *DB) GetConversation(ctx context.Context, orgID, id int64) (_ *conversation.Conversation, err error) {
+	defer derrors.Wrap(&err, "store.GetConversation(%d, %d)", orgID, id)
 	return getConversation(ctx, db.reads, orgID, id, "")
 }
 
@@ -91,7 +96,8 @@ func getConversation(ctx context.Context, q queryer, orgID, id int64, lock strin
 }
 
 // ListConversations implements conversation.Store.
-func (db *DB) ListConversations(ctx context.Context, orgID int64, q conversation.ListQuery) ([]*conversation.Conversation, error) {
+func (db *DB) ListConversations(ctx context.Context, orgID int64, q conversation.ListQuery) (_ []*conversation.Conversation, err error) {
+	defer derrors.Wrap(&err, "store.ListConversations(%d)", orgID)
 	args := []any{orgID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := `WHERE org_id = $1`
@@ -145,7 +151,8 @@ func (tx *Tx) saveConversation(ctx context.Context, c *conversation.Conversation
 }
 
 // ConversationStats implements conversation.Store.
-func (db *DB) ConversationStats(ctx context.Context, orgID int64) (conversation.Stats, error) {
+func (db *DB) ConversationStats(ctx context.Context, orgID int64) (_ conversation.Stats, err error) {
+	defer derrors.Wrap(&err, "store.ConversationStats(%d)", orgID)
 	rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations WHERE org_id = $1 GROUP BY status`, orgID)
 	if err != nil {
 		return nil, err
@@ -164,21 +171,22 @@ func (db *DB) ConversationStats(ctx context.Context, orgID int64) (conversation.
 }
 
 // SetConversationStatus implements conversation.Store.
-func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conversation.Status) (*conversation.Conversation, error) {
+func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conversation.Status) (_ *conversation.Conversation, err error) {
+	defer derrors.Wrap(&err, "store.SetConversationStatus(%d, %d)", orgID, id)
 	var c *conversation.Conversation
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = getConversation(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
-		ch, err := c.SetStatus(s, tx.now)
-		if err != nil || !ch.StatusChanged {
+		evs, err := c.SetStatus(s, tx.now)
+		if err != nil || len(evs) == 0 {
 			return err
 		}
 		if err := tx.saveConversation(ctx, c); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, c.ChangeEvents(ch))
+		return tx.appendEvents(ctx, evs)
 	})
 	return c, err
 }

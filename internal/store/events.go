@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // OrgEvents lists the org's committed outbox events with an id above
 // afterID, oldest first, at most limit of them.
-func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) (_ []events.Event, err error) {
+	defer derrors.Wrap(&err, "store.OrgEvents(%d, %d)", orgID, afterID)
 	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, type, data, created_at FROM events
 		WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, orgID, afterID, limit)
 	if err != nil {
@@ -37,8 +39,9 @@ func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit 
 }
 
 // LastEventID returns the id of the org's newest outbox event, or 0.
-func (db *DB) LastEventID(ctx context.Context, orgID int64) (int64, error) {
+func (db *DB) LastEventID(ctx context.Context, orgID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "store.LastEventID(%d)", orgID)
 	var id int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`, orgID).Scan(&id)
+	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE org_id = $1`, orgID).Scan(&id)
 	return id, err
 }

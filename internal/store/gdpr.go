@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 )
 
@@ -96,7 +97,8 @@ func likePattern(s string) string {
 const gdprColumns = `id, org_id, kind, email, status, export, created_at, updated_at`
 
 // CreateGDPRRequest implements gdpr.Store.
-func (db *DB) CreateGDPRRequest(ctx context.Context, r *gdpr.Request) error {
+func (db *DB) CreateGDPRRequest(ctx context.Context, r *gdpr.Request) (err error) {
+	defer derrors.Wrap(&err, "store.CreateGDPRRequest(%d)", r.OrgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 		return tx.q.QueryRowContext(ctx, `INSERT INTO gdpr_requests (org_id, kind, email, status, created_at, updated_at)
@@ -106,7 +108,8 @@ func (db *DB) CreateGDPRRequest(ctx context.Context, r *gdpr.Request) error {
 }
 
 // GDPRRequest implements gdpr.Store.
-func (db *DB) GDPRRequest(ctx context.Context, orgID, id int64) (*gdpr.Request, error) {
+func (db *DB) GDPRRequest(ctx context.Context, orgID, id int64) (_ *gdpr.Request, err error) {
+	defer derrors.Wrap(&err, "store.GDPRRequest(%d, %d)", orgID, id)
 	rs, err := queryGDPR(ctx, db.read, `WHERE id = $1 AND org_id = $2`, id, orgID)
 	if err != nil {
 		return nil, err
@@ -118,7 +121,8 @@ func (db *DB) GDPRRequest(ctx context.Context, orgID, id int64) (*gdpr.Request, 
 }
 
 // GDPRRequests implements gdpr.Store.
-func (db *DB) GDPRRequests(ctx context.Context, orgID int64) ([]*gdpr.Request, error) {
+func (db *DB) GDPRRequests(ctx context.Context, orgID int64) (_ []*gdpr.Request, err error) {
+	defer derrors.Wrap(&err, "store.GDPRRequests(%d)", orgID)
 	rs, err := queryGDPR(ctx, db.read, `WHERE org_id = $1 ORDER BY id DESC`, orgID)
 	for _, r := range rs {
 		r.Export = nil
@@ -127,7 +131,8 @@ func (db *DB) GDPRRequests(ctx context.Context, orgID int64) ([]*gdpr.Request, e
 }
 
 // PendingGDPRRequests implements gdpr.Store.
-func (db *DB) PendingGDPRRequests(ctx context.Context) ([]int64, error) {
+func (db *DB) PendingGDPRRequests(ctx context.Context) (_ []int64, err error) {
+	defer derrors.Wrap(&err, "store.PendingGDPRRequests()")
 	rows, err := db.read.QueryContext(ctx, `SELECT id FROM gdpr_requests WHERE status = $1 ORDER BY id`, gdpr.Pending)
 	if err != nil {
 		return nil, err
@@ -157,7 +162,8 @@ func queryGDPR(ctx context.Context, q queryer, where string, args ...any) ([]*gd
 }
 
 // ProcessGDPRRequest implements gdpr.Store.
-func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) error {
+func (db *DB) ProcessGDPRRequest(ctx context.Context, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.ProcessGDPRRequest(%d)", id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		rs, err := queryGDPR(ctx, tx.q, `WHERE id = $1 AND status = $2`+db.dialect.SkipLocked(), id, gdpr.Pending)
 		if err != nil || len(rs) == 0 {

@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 )
@@ -17,9 +16,12 @@ const meetingColumns = `agent_id, org_id, status, meeting_source, scheduler_id, 
 	updated_at, scheduled_at, meeting_type, conversation_id, end_user_time_zone, meeting_notes, booked_by`
 
 // BookMeeting implements meeting.Store.
-func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
+func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.BookMeeting(%d)", orgID)
 	var m *meeting.Meeting
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		var evs []events.Event
+		var err error
 		var agentName string
 		if b.AgentID > 0 {
 			agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
@@ -28,8 +30,8 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 			}
 			agentName = agent.Name
 		}
-		var err error
-		if m, err = meeting.New(orgID, b, agentName, newEventID, tx.now); err != nil {
+		m, evs, err = meeting.New(orgID, b, agentName, tx.now)
+		if err != nil {
 			return err
 		}
 		if _, err := getContact(ctx, tx.q, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
@@ -49,33 +51,27 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 		if err != nil {
 			return db.mapErr(err, "a meeting with this eventId already exists")
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.NewMeeting, meeting.Payload{Meeting: m}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
 
-// newEventID names a meeting as a calendar event id would: random hex.
-func newEventID() string {
-	b := make([]byte, 13)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // RescheduleMeeting implements meeting.Store.
-func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (*meeting.Meeting, error) {
-	return db.changeMeeting(ctx, orgID, eventID, meeting.EventRescheduled, func(m *meeting.Meeting, now int64) error {
+func (db *DB) RescheduleMeeting(ctx context.Context, orgID int64, eventID string, slotStart, slotEnd int64) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.RescheduleMeeting(%d, %q)", orgID, eventID)
+	return db.changeMeeting(ctx, orgID, eventID, func(m *meeting.Meeting, now int64) ([]events.Event, error) {
 		return m.Reschedule(slotStart, slotEnd, now)
 	})
 }
 
 // CancelMeeting implements meeting.Store.
-func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (*meeting.Meeting, error) {
-	return db.changeMeeting(ctx, orgID, eventID, meeting.EventCanceled, (*meeting.Meeting).Cancel)
+func (db *DB) CancelMeeting(ctx context.Context, orgID int64, eventID string) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.CancelMeeting(%d, %q)", orgID, eventID)
+	return db.changeMeeting(ctx, orgID, eventID, (*meeting.Meeting).Cancel)
 }
 
-// changeMeeting applies change to a meeting and records meeting_updated
-// with eventType.
-func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType string, change func(*meeting.Meeting, int64) error) (*meeting.Meeting, error) {
+// changeMeeting applies change to a meeting and records the events it returns.
+func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID string, change func(*meeting.Meeting, int64) ([]events.Event, error)) (*meeting.Meeting, error) {
 	var m *meeting.Meeting
 	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ms, err := queryMeetings(ctx, tx.q, `WHERE org_id = $1 AND event_id = $2`+db.dialect.LockRows(), orgID, eventID)
@@ -86,20 +82,22 @@ func (db *DB) changeMeeting(ctx context.Context, orgID int64, eventID, eventType
 			return apperr.NotFoundf("no meeting with eventId %q", eventID)
 		}
 		m = ms[0]
-		if err := change(m, tx.now); err != nil {
+		evs, err := change(m, tx.now)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE meetings SET status = $1, slot_start = $2, slot_end = $3, updated_at = $4
 			WHERE org_id = $5 AND event_id = $6`, m.Status, m.SlotStart, m.SlotEnd, m.UpdatedAt, orgID, eventID); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.MeetingUpdated, meeting.Payload{Meeting: m, EventType: eventType}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
 
 // ListMeetings implements meeting.Store.
-func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) ([]*meeting.Meeting, error) {
+func (db *DB) ListMeetings(ctx context.Context, orgID int64, w meeting.Window) (_ []*meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.ListMeetings(%d)", orgID)
 	return queryMeetings(ctx, db.read, `WHERE org_id = $1 AND slot_start >= $2 AND slot_start <= $3 ORDER BY slot_start, id LIMIT $4`,
 		orgID, w.Min, w.Max, w.Size())
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
@@ -23,69 +25,74 @@ type storedAttachment struct {
 }
 
 // PostMessage implements conversation.Store.
-func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p conversation.Post) (*conversation.Message, error) {
+func (db *DB) PostMessage(ctx context.Context, orgID, conversationID int64, p conversation.Post) (_ *conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.PostMessage(%d, %d)", orgID, conversationID)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	var m *conversation.Message
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c, err := getConversation(ctx, tx.q, orgID, conversationID, db.dialect.LockRows())
 		if err != nil {
 			return err
 		}
-		m, err = tx.post(ctx, c, &p)
-		return err
+		var evs []events.Event
+		if m, evs, err = tx.post(ctx, c, &p); err != nil {
+			return err
+		}
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
 
-// post is the one way a message is written: it resolves the author, applies
-// a click or an edit, inserts the message and its files, updates the
-// conversation and records the events, all in tx. c must be locked by tx.
-func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (*conversation.Message, error) {
-	author, err := tx.author(ctx, c, p)
+// post is the one way a message is written: it loads what p refers to,
+// has the conversation decide the post, and writes the message, its files,
+// the message an edit changed and the conversation, all in tx; it returns
+// the message and its events, for the caller to append. c must be locked
+// by tx.
+func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (*conversation.Message, []events.Event, error) {
+	refs, err := tx.postRefs(ctx, c, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var click *conversation.Clicked
-	if p.Click != nil {
-		src, err := tx.messageIn(ctx, c, p.Click.MessageID, "button.messageId")
-		if err != nil {
-			return nil, err
-		}
-		b, err := p.Click.ClickedButton(src)
-		if err != nil {
-			return nil, err
-		}
-		p.Body, click = b.Label, &conversation.Clicked{SourceMessageID: src.ID, Button: b}
+	x, err := c.Post(p, refs, tx.now)
+	if err != nil {
+		return nil, nil, err
 	}
-	if p.Type == conversation.Edit {
-		target, err := tx.messageIn(ctx, c, p.EditedMessageID, "editedMessageId")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.ApplyEdit(target); err != nil {
-			return nil, err
-		}
-		if err := tx.saveMessage(ctx, target); err != nil {
-			return nil, err
+	if x.Edited != nil {
+		if err := tx.saveMessage(ctx, x.Edited); err != nil {
+			return nil, nil, err
 		}
 	}
-	m := p.NewMessage(c, author, tx.now)
-	if err := tx.insertMessage(ctx, m); err != nil {
-		return nil, err
+	if err := tx.insertMessage(ctx, x.Message); err != nil {
+		return nil, nil, err
 	}
 	if len(p.Attachments) > 0 {
-		if err := tx.insertAttachments(ctx, m, p.Attachments); err != nil {
-			return nil, err
+		if err := tx.insertAttachments(ctx, x.Message, p.Attachments); err != nil {
+			return nil, nil, err
 		}
 	}
-	m.SetURLs(p.PublicURL)
-	evs := c.Add(m, click)
 	if err := tx.saveConversation(ctx, c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, tx.appendEvents(ctx, evs)
+	return x.Message, x.Events(), nil
+}
+
+// postRefs loads what p refers to: its author, and the message of c that a
+// click or an edit names.
+func (tx *Tx) postRefs(ctx context.Context, c *conversation.Conversation, p *conversation.Post) (refs conversation.Refs, err error) {
+	if refs.Author, err = tx.author(ctx, c, p); err != nil {
+		return refs, err
+	}
+	if p.Click != nil {
+		if refs.Source, err = tx.messageIn(ctx, c, p.Click.MessageID, "button.messageId"); err != nil {
+			return refs, err
+		}
+	}
+	if p.Type == conversation.Edit {
+		refs.Target, err = tx.messageIn(ctx, c, p.EditedMessageID, "editedMessageId")
+	}
+	return refs, err
 }
 
 // author resolves who posts p: the conversation's contact, the user
@@ -101,9 +108,9 @@ func (tx *Tx) author(ctx context.Context, c *conversation.Conversation, p *conve
 	a := conversation.Author{Type: conversation.AuthorUser}
 	err := tx.q.QueryRowContext(ctx, `SELECT id, bot FROM users `+where, args...).Scan(&a.ID, &a.Bot)
 	switch {
-	case err == sql.ErrNoRows && p.UserID != 0:
+	case errors.Is(err, sql.ErrNoRows) && p.UserID != 0:
 		return a, apperr.Invalidf("userId", "userId %d is not a user of this org", p.UserID)
-	case err == sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
 		return a, fmt.Errorf("store: org %d has no bot user", c.OrgID)
 	}
 	return a, err
@@ -204,14 +211,15 @@ func jsonText(v any) (any, error) {
 }
 
 // ListMessages implements conversation.Store.
-func (db *DB) ListMessages(ctx context.Context, orgID, conversationID, afterID int64, limit int) ([]*conversation.Message, error) {
+func (db *DB) ListMessages(ctx context.Context, orgID, conversationID, afterID int64, limit int) (_ []*conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.ListMessages(%d, %d)", orgID, conversationID)
 	ms, err := queryMessages(ctx, db.reads, `WHERE conversation_id = $1 AND org_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		conversationID, orgID, afterID, limit)
 	if err != nil || len(ms) > 0 {
 		return ms, err
 	}
 	// An empty page: tell a missing conversation from a read past the end.
-	if _, err := db.GetConversation(ctx, orgID, conversationID); err != nil {
+	if _, err := getConversation(ctx, db.reads, orgID, conversationID, ""); err != nil {
 		return nil, err
 	}
 	return ms, nil
@@ -270,11 +278,12 @@ func decodeMessageJSON(m *conversation.Message, buttons, attrs, atts sql.NullStr
 }
 
 // GetAttachment implements conversation.Store.
-func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*conversation.AttachmentData, error) {
+func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (_ *conversation.AttachmentData, err error) {
+	defer derrors.Wrap(&err, "store.GetAttachment(%d, %d)", orgID, id)
 	a := &conversation.AttachmentData{}
-	err := db.read.QueryRowContext(ctx, `SELECT id, file_name, mime_type, data FROM attachments WHERE id = $1 AND org_id = $2`,
+	err = db.read.QueryRowContext(ctx, `SELECT id, file_name, mime_type, data FROM attachments WHERE id = $1 AND org_id = $2`,
 		id, orgID).Scan(&a.ID, &a.FileName, &a.MimeType, &a.Data)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("no attachment with id %d", id)
 	}
 	return a, err

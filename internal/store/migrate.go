@@ -6,12 +6,15 @@ import (
 	"io/fs"
 	"slices"
 	"time"
+
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 // Migrate applies, in name order, every migration of the dialect not yet
 // recorded in schema_migrations, each in its own transaction. Concurrent
 // migrators (several replicas starting at once) are serialized by the dialect.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	defer derrors.Wrap(&err, "store.Migrate()")
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("store: creating schema_migrations: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 )
@@ -14,7 +15,8 @@ import (
 var _ oauth.Store = (*DB)(nil)
 
 // AppByClientID implements oauth.Store.
-func (db *DB) AppByClientID(ctx context.Context, clientID string) (*integration.App, error) {
+func (db *DB) AppByClientID(ctx context.Context, clientID string) (_ *integration.App, err error) {
+	defer derrors.Wrap(&err, "store.AppByClientID()")
 	apps, err := queryApps(ctx, db.read, `WHERE client_id = $1`, clientID)
 	if err != nil {
 		return nil, err
@@ -26,7 +28,8 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*integration.
 }
 
 // InsertCode implements oauth.Store.
-func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) error {
+func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) (err error) {
+	defer derrors.Wrap(&err, "store.InsertCode(%d, %d)", c.AppID, c.OrgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		c.CreatedAt = tx.now
 		return tx.q.QueryRowContext(ctx, `INSERT INTO oauth_codes (hash, app_id, org_id, redirect_uri, scopes,
@@ -37,10 +40,11 @@ func (db *DB) InsertCode(ctx context.Context, c *oauth.Code, hash string) error 
 }
 
 // RedeemCode implements oauth.Store.
-func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.Code) error, pair func(g *oauth.Grant) *oauth.Pair) (*oauth.Grant, error) {
+func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.Code) error, pair func(g *oauth.Grant) *oauth.Pair) (_ *oauth.Grant, err error) {
+	defer derrors.Wrap(&err, "store.RedeemCode()")
 	var g *oauth.Grant
 	var refused error // committed with the revocation it caused, then returned
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		refused = nil
 		c := &oauth.Code{}
 		var scopes string
@@ -82,10 +86,11 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(c *oauth.C
 }
 
 // RotateRefresh implements oauth.Store.
-func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oauth.Refresh, g *oauth.Grant) error, pair func(g *oauth.Grant) *oauth.Pair) (*oauth.Grant, error) {
+func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oauth.Refresh, g *oauth.Grant) error, pair func(g *oauth.Grant) *oauth.Pair) (_ *oauth.Grant, err error) {
+	defer derrors.Wrap(&err, "store.RotateRefresh()")
 	var g *oauth.Grant
 	var refused error
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		refused = nil
 		r, gr := &oauth.Refresh{}, &oauth.Grant{}
 		var scopes string
@@ -125,7 +130,8 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 }
 
 // RevokeHash implements oauth.Store.
-func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) error {
+func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) (err error) {
+	defer derrors.Wrap(&err, "store.RevokeHash(%d)", appID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var id, grantID int64
 		err := tx.q.QueryRowContext(ctx, `SELECT id, grant_id FROM tokens WHERE hash = $1 AND app_id = $2`, hash, appID).Scan(&id, &grantID)
@@ -159,7 +165,7 @@ func (tx *Tx) revokeGrant(ctx context.Context, id int64) error {
 // insertPair stores an access and a refresh token under grant g.
 func (tx *Tx) insertPair(ctx context.Context, g *oauth.Grant, p *oauth.Pair) error {
 	p.Access.GrantID = g.ID
-	if err := tx.InsertToken(ctx, &p.Access, p.AccessHash); err != nil {
+	if err := tx.insertToken(ctx, &p.Access, p.AccessHash); err != nil {
 		return err
 	}
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO oauth_refresh_tokens (grant_id, hash, created_at, expires_at)

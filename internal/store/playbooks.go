@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 )
 
@@ -16,9 +17,10 @@ const playbookColumns = `id, org_id, name, meta, goals, report_type, interaction
 	created_author_id, updated_author_id, created_at, updated_at`
 
 // CreatePlaybook implements playbook.Store.
-func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields) (*playbook.Playbook, error) {
+func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields) (_ *playbook.Playbook, err error) {
+	defer derrors.Wrap(&err, "store.CreatePlaybook(%d)", orgID)
 	p := &playbook.Playbook{OrgID: orgID, Enabled: true}
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		author, err := tx.playbookAuthor(ctx, orgID, f.AuthorID)
 		if err != nil {
 			return err
@@ -40,9 +42,10 @@ func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields
 }
 
 // UpdatePlaybook implements playbook.Store.
-func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fields) (*playbook.Playbook, error) {
+func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fields) (_ *playbook.Playbook, err error) {
+	defer derrors.Wrap(&err, "store.UpdatePlaybook(%d, %d)", orgID, id)
 	var p *playbook.Playbook
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ps, err := queryPlaybooks(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err
@@ -96,7 +99,8 @@ func playbookJSON(p *playbook.Playbook) (meta, goals string, err error) {
 }
 
 // ListPlaybooks implements playbook.Store.
-func (db *DB) ListPlaybooks(ctx context.Context, orgID int64, onlyLandingPages bool) ([]*playbook.Playbook, error) {
+func (db *DB) ListPlaybooks(ctx context.Context, orgID int64, onlyLandingPages bool) (_ []*playbook.Playbook, err error) {
+	defer derrors.Wrap(&err, "store.ListPlaybooks(%d)", orgID)
 	if onlyLandingPages {
 		return queryPlaybooks(ctx, db.read, `WHERE org_id = $1 AND enabled = $2 AND landing_page = $2 ORDER BY id`, orgID, true)
 	}

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/driftwood-chat/driftwood/internal/derrors"
+)
 
 // resetTables are emptied, in order, for an org by ResetOrg. Tables of
 // other domains join this list as they arrive.
@@ -13,7 +17,8 @@ var resetTables = []string{
 // ResetOrg empties the org's data in one transaction: contacts, teams,
 // meetings, accounts, playbooks and every user but the org's own bot. Tokens, apps,
 // the bot user and the event log (delivery history) are kept.
-func (db *DB) ResetOrg(ctx context.Context, orgID int64) error {
+func (db *DB) ResetOrg(ctx context.Context, orgID int64) (err error) {
+	defer derrors.Wrap(&err, "store.ResetOrg(%d)", orgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, t := range resetTables {
 			if _, err := tx.q.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1`, orgID); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
@@ -14,12 +15,14 @@ var _ scim.Store = (*DB)(nil)
 const scimColumns = userColumns + `, active, user_name, given_name, family_name, formatted_name, external_id`
 
 // SCIMUsers implements scim.Store.
-func (db *DB) SCIMUsers(ctx context.Context, orgID int64) ([]*scim.Record, error) {
+func (db *DB) SCIMUsers(ctx context.Context, orgID int64) (_ []*scim.Record, err error) {
+	defer derrors.Wrap(&err, "store.SCIMUsers(%d)", orgID)
 	return queryRecords(ctx, db.read, `WHERE org_id = $1 AND bot = $2 ORDER BY id`, orgID, false)
 }
 
 // SCIMUser implements scim.Store.
-func (db *DB) SCIMUser(ctx context.Context, orgID, id int64) (*scim.Record, error) {
+func (db *DB) SCIMUser(ctx context.Context, orgID, id int64) (_ *scim.Record, err error) {
+	defer derrors.Wrap(&err, "store.SCIMUser(%d, %d)", orgID, id)
 	return getRecord(ctx, db.read, orgID, id, "")
 }
 
@@ -53,12 +56,13 @@ func queryRecords(ctx context.Context, q queryer, where string, args ...any) ([]
 }
 
 // CreateSCIMUser implements scim.Store.
-func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) error {
+func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) (err error) {
+	defer derrors.Wrap(&err, "store.CreateSCIMUser(%d)", r.OrgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if err := tx.checkUserName(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.InsertUser(ctx, &r.User); err != nil {
+		if err := tx.insertUser(ctx, &r.User); err != nil {
 			return err
 		}
 		return tx.saveRecord(ctx, r)
@@ -66,9 +70,10 @@ func (db *DB) CreateSCIMUser(ctx context.Context, r *scim.Record) error {
 }
 
 // UpdateSCIMUser implements scim.Store.
-func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*scim.Record) error) (*scim.Record, error) {
+func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*scim.Record) error) (_ *scim.Record, err error) {
+	defer derrors.Wrap(&err, "store.UpdateSCIMUser(%d, %d)", orgID, id)
 	var r *scim.Record
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if r, err = getRecord(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -120,7 +125,8 @@ func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
 }
 
 // DeleteSCIMUser implements scim.Store.
-func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteSCIMUser(%d, %d)", orgID, id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND org_id = $2 AND bot = $3`, id, orgID, false)
 		if err != nil {

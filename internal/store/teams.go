@@ -5,15 +5,17 @@ import (
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/team"
 )
 
 var _ team.Store = (*DB)(nil)
 
 // CreateTeam implements team.Store.
-func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team.Team, error) {
+func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (_ *team.Team, err error) {
+	defer derrors.Wrap(&err, "store.CreateTeam(%d)", orgID)
 	t := &team.Team{OrgID: orgID}
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if err := t.Apply(f, tx.now); err != nil {
 			return err
 		}
@@ -27,9 +29,10 @@ func (db *DB) CreateTeam(ctx context.Context, orgID int64, f team.Fields) (*team
 }
 
 // UpdateTeam implements team.Store. Given members replace the old ones.
-func (db *DB) UpdateTeam(ctx context.Context, orgID, id int64, f team.Fields) (*team.Team, error) {
+func (db *DB) UpdateTeam(ctx context.Context, orgID, id int64, f team.Fields) (_ *team.Team, err error) {
+	defer derrors.Wrap(&err, "store.UpdateTeam(%d, %d)", orgID, id)
 	var t *team.Team
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		ts, err := queryTeams(ctx, tx.q, `WHERE org_id = $1 AND id = $2`+db.dialect.LockRows(), orgID, id)
 		if err != nil {
 			return err
@@ -68,7 +71,8 @@ func (tx *Tx) addMembers(ctx context.Context, t *team.Team) error {
 }
 
 // DeleteTeam implements team.Store.
-func (db *DB) DeleteTeam(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteTeam(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteTeam(%d, %d)", orgID, id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `DELETE FROM teams WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
@@ -82,13 +86,15 @@ func (db *DB) DeleteTeam(ctx context.Context, orgID, id int64) error {
 }
 
 // ListTeams implements team.Store.
-func (db *DB) ListTeams(ctx context.Context, orgID int64) ([]*team.Team, error) {
+func (db *DB) ListTeams(ctx context.Context, orgID int64) (_ []*team.Team, err error) {
+	defer derrors.Wrap(&err, "store.ListTeams(%d)", orgID)
 	return queryTeams(ctx, db.read, `WHERE org_id = $1 ORDER BY id`, orgID)
 }
 
 // TeamsOfUser implements team.Store.
-func (db *DB) TeamsOfUser(ctx context.Context, orgID, userID int64) ([]*team.Team, error) {
-	if _, err := db.GetUser(ctx, orgID, userID); err != nil {
+func (db *DB) TeamsOfUser(ctx context.Context, orgID, userID int64) (_ []*team.Team, err error) {
+	defer derrors.Wrap(&err, "store.TeamsOfUser(%d, %d)", orgID, userID)
+	if _, err := getUser(ctx, db.reads, orgID, userID, ""); err != nil {
 		return nil, err
 	}
 	return queryTeams(ctx, db.read, `WHERE org_id = $1 AND id IN (SELECT team_id FROM team_members WHERE user_id = $2) ORDER BY id`, orgID, userID)

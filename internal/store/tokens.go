@@ -6,6 +6,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 var _ auth.TokenStore = (*DB)(nil)
@@ -16,12 +17,18 @@ const tokenColumns = `id, org_id, app_id, grant_id, name, hint, scopes, created_
 	COALESCE((SELECT allowed_ips FROM apps WHERE apps.id = tokens.app_id), '')`
 
 // InsertToken implements auth.TokenStore.
-func (db *DB) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
-	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.InsertToken(ctx, t, hash) })
+func (db *DB) InsertToken(ctx context.Context, t *auth.Token, hash string) (err error) {
+	defer derrors.Wrap(&err, "store.InsertToken(%d)", t.OrgID)
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.insertToken(ctx, t, hash) })
 }
 
 // InsertToken stores t under hash as part of tx, setting its ID and CreatedAt.
-func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
+func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) (err error) {
+	defer derrors.Wrap(&err, "store.Tx.InsertToken(%d)", t.OrgID)
+	return tx.insertToken(ctx, t, hash)
+}
+
+func (tx *Tx) insertToken(ctx context.Context, t *auth.Token, hash string) error {
 	t.CreatedAt = tx.now
 	err := tx.q.QueryRowContext(ctx, `INSERT INTO tokens (org_id, app_id, grant_id, name, hash, hint, scopes, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -30,7 +37,8 @@ func (tx *Tx) InsertToken(ctx context.Context, t *auth.Token, hash string) error
 }
 
 // TokenByHash implements auth.TokenStore.
-func (db *DB) TokenByHash(ctx context.Context, hash string) (*auth.Token, error) {
+func (db *DB) TokenByHash(ctx context.Context, hash string) (_ *auth.Token, err error) {
+	defer derrors.Wrap(&err, "store.TokenByHash()")
 	ts, err := queryTokens(ctx, db.reads, `WHERE hash = $1`, hash) // on every API request
 	if err != nil {
 		return nil, err
@@ -42,12 +50,14 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*auth.Token, error)
 }
 
 // ListTokens implements auth.TokenStore.
-func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]*auth.Token, error) {
+func (db *DB) ListTokens(ctx context.Context, orgID int64) (_ []*auth.Token, err error) {
+	defer derrors.Wrap(&err, "store.ListTokens(%d)", orgID)
 	return queryTokens(ctx, db.read, `WHERE org_id = $1 ORDER BY id`, orgID)
 }
 
 // RevokeToken implements auth.TokenStore.
-func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) error {
+func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.RevokeToken(%d, %d)", orgID, id)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at = 0`,
 			tx.now, id, orgID)
@@ -70,20 +80,22 @@ func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) error {
 
 // TouchToken implements auth.TokenStore. It is a plain write outside
 // Transact's retries: losing one to a busy database only delays the next.
-func (db *DB) TouchToken(ctx context.Context, id, at int64) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, id)
+func (db *DB) TouchToken(ctx context.Context, id, at int64) (err error) {
+	defer derrors.Wrap(&err, "store.TouchToken(%d)", id)
+	_, err = db.write.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, id)
 	return err
 }
 
 // RevokeAll revokes, at once, every live token and OAuth grant of an app
 // (appID > 0), of an org (orgID > 0), or of the app's installation in the
 // org (both). It returns how many tokens it revoked.
-func (db *DB) RevokeAll(ctx context.Context, appID, orgID int64) (int64, error) {
+func (db *DB) RevokeAll(ctx context.Context, appID, orgID int64) (_ int64, err error) {
+	defer derrors.Wrap(&err, "store.RevokeAll(%d, %d)", appID, orgID)
 	if appID <= 0 && orgID <= 0 {
 		return 0, apperr.Invalidf("app", "name an app, an org or both")
 	}
 	var n int64
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		n, err = tx.revokeAll(ctx, appID, orgID)
 		return err

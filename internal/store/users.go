@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
-	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -21,16 +21,22 @@ func userFields(u *user.User) []any {
 }
 
 // CreateUser implements user.Store. It validates u first.
-func (db *DB) CreateUser(ctx context.Context, u *user.User) error {
+func (db *DB) CreateUser(ctx context.Context, u *user.User) (err error) {
+	defer derrors.Wrap(&err, "store.CreateUser(%d)", u.OrgID)
 	u.SetDefaults()
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.InsertUser(ctx, u) })
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error { return tx.insertUser(ctx, u) })
 }
 
 // InsertUser inserts u as part of tx.
-func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
+func (tx *Tx) InsertUser(ctx context.Context, u *user.User) (err error) {
+	defer derrors.Wrap(&err, "store.Tx.InsertUser(%d)", u.OrgID)
+	return tx.insertUser(ctx, u)
+}
+
+func (tx *Tx) insertUser(ctx context.Context, u *user.User) error {
 	u.CreatedAt, u.UpdatedAt = tx.now, tx.now
 	u.SetDefaults()
 	return tx.q.QueryRowContext(ctx, `INSERT INTO users (org_id, name, alias, email, phone, locale, availability, role,
@@ -41,7 +47,8 @@ func (tx *Tx) InsertUser(ctx context.Context, u *user.User) error {
 }
 
 // GetUser implements user.Store.
-func (db *DB) GetUser(ctx context.Context, orgID, id int64) (*user.User, error) {
+func (db *DB) GetUser(ctx context.Context, orgID, id int64) (_ *user.User, err error) {
+	defer derrors.Wrap(&err, "store.GetUser(%d, %d)", orgID, id)
 	return getUser(ctx, db.reads, orgID, id, "")
 }
 
@@ -57,14 +64,15 @@ func getUser(ctx context.Context, q queryer, orgID, id int64, lock string) (*use
 }
 
 // UpdateUser implements user.Store.
-func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*user.User, error) {
+func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (_ *user.User, err error) {
+	defer derrors.Wrap(&err, "store.UpdateUser(%d, %d)", orgID, id)
 	var u *user.User
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if u, err = getUser(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
-		changed, availabilityChanged, err := u.Apply(p, tx.now)
+		changed, evs, err := u.Apply(p, tx.now)
 		if err != nil || !changed {
 			return err
 		}
@@ -73,11 +81,7 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (*u
 			u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.AvatarURL, u.Availability, u.UpdatedAt, u.ID, orgID); err != nil {
 			return err
 		}
-		if !availabilityChanged {
-			return nil
-		}
-		return tx.AppendEvent(ctx, events.New(orgID, events.UserAvailabilityUpdated,
-			user.AvailabilityPayload{UserID: u.ID, UpdatedAt: u.UpdatedAt, Availability: u.Availability}))
+		return tx.appendEvents(ctx, evs)
 	})
 	return u, err
 }
@@ -94,12 +98,14 @@ func (tx *Tx) requireUser(ctx context.Context, orgID, id int64, param string) (*
 }
 
 // ListUsers implements user.Store.
-func (db *DB) ListUsers(ctx context.Context, orgID int64) ([]*user.User, error) {
+func (db *DB) ListUsers(ctx context.Context, orgID int64) (_ []*user.User, err error) {
+	defer derrors.Wrap(&err, "store.ListUsers(%d)", orgID)
 	return queryUsers(ctx, db.reads, `WHERE org_id = $1 ORDER BY id`, orgID)
 }
 
 // BotUser implements user.Store.
-func (db *DB) BotUser(ctx context.Context, orgID int64) (*user.User, error) {
+func (db *DB) BotUser(ctx context.Context, orgID int64) (_ *user.User, err error) {
+	defer derrors.Wrap(&err, "store.BotUser(%d)", orgID)
 	us, err := queryUsers(ctx, db.reads, `WHERE org_id = $1 AND bot = $2 ORDER BY id LIMIT 1`, orgID, true)
 	if err != nil {
 		return nil, err

@@ -111,7 +111,11 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 			return err
 		}
 		p := start.FirstPost()
-		if m, err = tx.post(ctx, c, &p); err != nil {
+		var evs []events.Event
+		if m, evs, err = tx.post(ctx, c, &p); err != nil {
+			return err
+		}
+		if err := tx.appendEvents(ctx, evs); err != nil {
 			return err
 		}
 		return tx.saveMessageContext(ctx, m)
@@ -153,7 +157,11 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 		if len(cs) == 0 {
 			return apperr.NotFoundf("no conversation with id %d", conversationID)
 		}
-		if m, err = tx.post(ctx, cs[0], &p); err != nil {
+		var evs []events.Event
+		if m, evs, err = tx.post(ctx, cs[0], &p); err != nil {
+			return err
+		}
+		if err := tx.appendEvents(ctx, evs); err != nil {
 			return err
 		}
 		return tx.saveMessageContext(ctx, m)
@@ -338,16 +346,14 @@ func (tx *Tx) updateVisitorContact(ctx context.Context, ct *contact.Contact, att
 	if len(attrs) == 0 {
 		return nil
 	}
-	changes, err := ct.Update(attrs, tx.now)
-	if err != nil || len(changes) == 0 {
+	evs, err := ct.Update(attrs, tx.now)
+	if err != nil || len(evs) == 0 {
 		return err
 	}
 	if err := tx.saveContact(ctx, ct); err != nil {
 		return err
 	}
-	return tx.AppendEvent(ctx, events.New(ct.OrgID, events.ContactUpdated, contact.UpdatedPayload{
-		EndUserID: ct.ID, Timestamp: tx.now, OrgID: ct.OrgID, Diff: changes,
-	}))
+	return tx.appendEvents(ctx, evs)
 }
 
 // CaptureVisitorEmail implements visitor.Store.

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/webhook"
@@ -28,14 +30,15 @@ type subscriber struct {
 // FanOut implements webhook.Store. The events taken are locked (and on
 // PostgreSQL skipped by other dispatchers) until they are marked, in the
 // same transaction as their deliveries.
-func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
+func (db *DB) FanOut(ctx context.Context, limit int) (_ int, err error) {
+	defer derrors.Wrap(&err, "store.FanOut()")
 	// A read first: an empty outbox costs no write transaction (on SQLite,
 	// no turn of the single writer).
 	if empty, err := db.noRows(ctx, `SELECT 1 FROM events WHERE NOT fanned_out LIMIT 1`); err != nil || empty {
 		return 0, err
 	}
 	var n int
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		rows, err := tx.q.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
 			ORDER BY id LIMIT $1`+db.dialect.SkipLocked(), limit)
 		if err != nil {
@@ -97,7 +100,7 @@ func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 func (db *DB) noRows(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
 	err := db.read.QueryRowContext(ctx, query, args...).Scan(&one)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return true, nil
 	}
 	return false, err
@@ -126,13 +129,14 @@ func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error
 }
 
 // ClaimDeliveries implements webhook.Store.
-func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) ([]webhook.Job, error) {
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) (_ []webhook.Job, err error) {
+	defer derrors.Wrap(&err, "store.ClaimDeliveries(%q)", owner)
 	const due = `status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1`
 	if none, err := db.noRows(ctx, `SELECT 1 FROM deliveries WHERE `+due+` LIMIT 1`, db.Now().UnixMilli()); err != nil || none {
 		return nil, err
 	}
 	var jobs []webhook.Job
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		jobs = nil
 		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
 			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
@@ -182,7 +186,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leas
 // recording a batch costs a few round trips, not two per attempt. An
 // attempt that disables its app's webhook (410) is recorded on its own
 // after them, with what else that changes.
-func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
+func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) (err error) {
+	defer derrors.Wrap(&err, "store.RecordAttempts(%d results)", len(rs))
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var attempts, states []any
 		var disabled []webhook.Recorded
@@ -194,7 +199,7 @@ func (db *DB) RecordAttempts(ctx context.Context, rs []webhook.Recorded) error {
 			res := r.Result
 			attempts = append(attempts, r.Job.DeliveryID, res.AttemptedAt, res.StatusCode, res.LatencyMs, res.Response,
 				res.Error, string(res.Outcome))
-			status, step, next, delivered := deliveryState(r.Job, res)
+			status, step, next, delivered := r.Job.After(res)
 			states = append(states, r.Job.DeliveryID, r.Job.LeaseOwner, string(status), step, next, res.StatusCode,
 				res.Error, delivered, tx.now)
 		}
@@ -232,17 +237,6 @@ func insertAttempts(values string) string {
 		outcome) VALUES ` + values
 }
 
-// deliveryState is a delivery's state after an attempt with result r.
-func deliveryState(job webhook.Job, r webhook.Result) (status webhook.Status, step int, next, delivered int64) {
-	switch r.Outcome {
-	case webhook.OutcomeSucceeded:
-		return webhook.Succeeded, job.Step, 0, r.AttemptedAt
-	case webhook.OutcomeRetry:
-		return webhook.Pending, job.Step + 1, r.NextAttemptAt, 0
-	}
-	return webhook.Failed, job.Step, 0, 0
-}
-
 // recordDisabled records an attempt answered 410 Gone: the delivery fails,
 // and if the lease was still this dispatcher's, the app's webhook is
 // disabled and its other pending deliveries fail with it.
@@ -271,9 +265,10 @@ func (tx *Tx) recordDisabled(ctx context.Context, job webhook.Job, r webhook.Res
 }
 
 // OldestPending implements webhook.Store.
-func (db *DB) OldestPending(ctx context.Context) (int64, error) {
+func (db *DB) OldestPending(ctx context.Context) (_ int64, err error) {
+	defer derrors.Wrap(&err, "store.OldestPending()")
 	var created sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM deliveries WHERE status = 'pending'`).Scan(&created)
+	err = db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM deliveries WHERE status = 'pending'`).Scan(&created)
 	return created.Int64, err
 }
 
@@ -281,7 +276,8 @@ const deliveryColumns = `d.id, d.app_id, d.org_id, d.event_id, d.event_type, d.w
 	d.next_attempt_at, d.last_status, d.last_error, d.delivered_at, d.created_at, d.updated_at`
 
 // ListDeliveries implements webhook.LogStore.
-func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Filter) ([]*webhook.Delivery, error) {
+func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Filter) (_ []*webhook.Delivery, err error) {
+	defer derrors.Wrap(&err, "store.ListDeliveries(%d)", ownerOrgID)
 	where := []string{"a.org_id = $1"}
 	args := []any{ownerOrgID}
 	add := func(cond string, v any) {
@@ -306,10 +302,11 @@ func (db *DB) ListDeliveries(ctx context.Context, ownerOrgID int64, f webhook.Fi
 }
 
 // GetDelivery implements webhook.LogStore.
-func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
+func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (_ *webhook.Delivery, err error) {
+	defer derrors.Wrap(&err, "store.GetDelivery(%d, %d)", ownerOrgID, id)
 	var d *webhook.Delivery
 	// One snapshot, so the status and the attempts agree.
-	err := db.readSnapshot(ctx, func(q queryer) error {
+	err = db.readSnapshot(ctx, func(q queryer) error {
 		var err error
 		if d, err = getDelivery(ctx, q, ownerOrgID, id); err != nil {
 			return err
@@ -339,13 +336,14 @@ func (db *DB) GetDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.D
 }
 
 // RetryDelivery implements webhook.LogStore.
-func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (*webhook.Delivery, error) {
+func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (_ *webhook.Delivery, err error) {
+	defer derrors.Wrap(&err, "store.RetryDelivery(%d, %d)", ownerOrgID, id)
 	var d *webhook.Delivery
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var leasedUntil int64
 		err := tx.q.QueryRowContext(ctx, `SELECT d.leased_until FROM deliveries d JOIN apps a ON a.id = d.app_id
 			WHERE d.id = $1 AND a.org_id = $2`+db.dialect.LockRows(), id, ownerOrgID).Scan(&leasedUntil)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("no delivery with id %d", id)
 		}
 		if err != nil {

@@ -25,7 +25,8 @@ func TestWebhookStore_RecordAttemptsBatch(t *testing.T) {
 		if err := db.InsertApp(ctx, app); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Install(ctx, &integration.Installation{AppID: app.ID, OrgID: orgID, Scopes: app.Scopes}); err != nil {
+		tok := &auth.Token{OrgID: orgID, AppID: app.ID, Scopes: app.Scopes}
+		if err := db.Install(ctx, &integration.Installation{AppID: app.ID, OrgID: orgID, Scopes: app.Scopes}, tok, "hash-"+db.Dialect().Name()); err != nil {
 			t.Fatal(err)
 		}
 		const n = 40 // more than one multi-row statement

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Availabilities lists the availability values Drift knows.
@@ -34,8 +35,9 @@ type AvailabilityPayload struct {
 }
 
 // Apply validates p and applies it to u. It reports whether anything
-// changed and whether the availability did (which Drift announces).
-func (u *User) Apply(p Patch, now int64) (changed, availabilityChanged bool, err error) {
+// changed, and returns user_availability_updated when the availability did
+// (which Drift announces).
+func (u *User) Apply(p Patch, now int64) (changed bool, evs []events.Event, err error) {
 	next := *u
 	for _, f := range []struct {
 		dst *string
@@ -49,15 +51,19 @@ func (u *User) Apply(p Patch, now int64) (changed, availabilityChanged bool, err
 		}
 	}
 	if err := next.Validate(); err != nil {
-		return false, false, err
+		return false, nil, err
 	}
 	if next == *u {
-		return false, false, nil
+		return false, nil, nil
 	}
-	availabilityChanged = next.Availability != u.Availability
+	availabilityChanged := next.Availability != u.Availability
 	next.UpdatedAt = now
 	*u = next
-	return true, availabilityChanged, nil
+	if availabilityChanged {
+		evs = append(evs, events.New(u.OrgID, events.UserAvailabilityUpdated,
+			AvailabilityPayload{UserID: u.ID, UpdatedAt: u.UpdatedAt, Availability: u.Availability}))
+	}
+	return true, evs, nil
 }
 
 // Validate checks the fields a client may set: a name, a well-formed email
@@ -88,4 +94,11 @@ func (u *User) SetDefaults() {
 	if u.Role == "" {
 		u.Role = RoleMember
 	}
+}
+
+// NewBot is the bot user every org gets with it (org.Store.CreateOrg): it
+// authors the messages an API call posts without a userId.
+func NewBot(orgID int64, orgName string) *User {
+	return &User{OrgID: orgID, Name: orgName + " Bot", Alias: "Bot", Availability: Available,
+		Role: RoleAgent, Bot: true, Verified: true}
 }

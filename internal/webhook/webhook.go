@@ -182,6 +182,19 @@ func Sign(secrets []string, id string, timestamp int64, body []byte) (string, er
 	return strings.Join(sigs, " "), nil
 }
 
+// After is the state of j's delivery after an attempt with result r: its
+// status, retry step, next attempt (0: none) and delivery time (0: not
+// delivered).
+func (j Job) After(r Result) (status Status, step int, next, delivered int64) {
+	switch r.Outcome {
+	case OutcomeSucceeded:
+		return Succeeded, j.Step, 0, r.AttemptedAt
+	case OutcomeRetry:
+		return Pending, j.Step + 1, r.NextAttemptAt, 0
+	}
+	return Failed, j.Step, 0, 0
+}
+
 // NewWebhookID returns a webhook-id: unique per delivery, the same for
 // every attempt of it, so receivers can drop repeats.
 func NewWebhookID() string { return secrets.RandomToken("msg_") }
