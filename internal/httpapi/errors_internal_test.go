@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -36,6 +37,11 @@ func TestWireResponse_ShapeByType(t *testing.T) {
 			`{"error":"invalid_grant","error_description":"` + oauth.ErrReplay.Description + `"}`},
 		{"oauth fault", oauth.ServerError(errors.New("db gone")), 500, "application/json; charset=utf-8",
 			`{"error":"server_error","error_description":"internal server error"}`},
+	}
+	page := &consentError{oe: &oauth.Error{Code: oauth.InvalidRequest, Status: 400, Description: "redirect_uri <b>x</b> is not registered"}}
+	if status, contentType, body := wireResponse(page); status != 400 || contentType != "text/html; charset=utf-8" ||
+		!strings.Contains(string(body), "Cannot authorize") || !strings.Contains(string(body), "redirect_uri &lt;b&gt;x&lt;/b&gt; is not registered") {
+		t.Errorf("consent error: %d %q %s", status, contentType, body)
 	}
 	for _, c := range cases {
 		status, contentType, body := wireResponse(c.err)
