@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -33,9 +33,8 @@ func TestCrashSafety(t *testing.T) {
 		if b.Name == "postgres" {
 			env = append(env, "DRIFTWOOD_SECRET_KEY="+strings.Repeat("C", 43)+"=")
 		}
-		hooks := &receiver{tried: map[string]bool{}, seen: map[string]bool{}}
-		rcv := httptest.NewServer(hooks)
-		t.Cleanup(rcv.Close)
+		hooks := &firstRefused{tried: map[string]bool{}, seen: map[string]bool{}}
+		rcv := apitest.NewReceiver(t, hooks.respond)
 
 		s := startServer(t, env)
 		var base atomic.Pointer[string]
@@ -72,7 +71,7 @@ func TestCrashSafety(t *testing.T) {
 			})
 		}
 		for range 3 {
-			waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) > 0 })
+			apitest.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) > 0 })
 			time.Sleep(time.Second) // let writes and deliveries be in flight
 			s.cmd.Process.Kill()
 			s.cmd.Wait()
@@ -117,22 +116,22 @@ func TestCrashSafety(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("%d of %d acknowledged writes never reached the webhook, e.g. conversation %s", len(missing), len(acked), missing[0])
 		}
-		t.Logf("%d acknowledged writes through 3 kills and a SIGTERM; %d webhook attempts received", len(acked), hooks.count())
+		t.Logf("%d acknowledged writes through 3 kills and a SIGTERM; %d webhook attempts received", len(acked), len(rcv.Received()))
 	})
 }
 
-// receiver records the conversation ids of new_conversation webhooks. It
-// takes 50 ms over each, so that deliveries are in flight when the server
-// is killed, and refuses the first attempt of each, so that every delivery
-// needs the retry a killed server must not lose.
-type receiver struct {
+// firstRefused answers the webhooks of a Receiver: it records the
+// conversation ids of new_conversation webhooks. It takes 50 ms over each,
+// so that deliveries are in flight when the server is killed, and refuses
+// the first attempt of each, so that every delivery needs the retry a
+// killed server must not lose.
+type firstRefused struct {
 	mu    sync.Mutex
 	tried map[string]bool
 	seen  map[string]bool
-	n     int
 }
 
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (rc *firstRefused) respond(_ int, w http.ResponseWriter, r *http.Request) {
 	var p struct {
 		Type string `json:"type"`
 		Data struct {
@@ -148,7 +147,6 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(50 * time.Millisecond)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.n++
 	if id := p.Data.ID.String(); !rc.tried[id] {
 		rc.tried[id] = true
 		http.Error(w, "try again", http.StatusServiceUnavailable)
@@ -157,7 +155,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (rc *receiver) missing(ids []string) []string {
+func (rc *firstRefused) missing(ids []string) []string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []string
@@ -167,12 +165,6 @@ func (rc *receiver) missing(ids []string) []string {
 		}
 	}
 	return out
-}
-
-func (rc *receiver) count() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.n
 }
 
 // postConversation starts a conversation as a visitor; a nil error is the
@@ -249,14 +241,4 @@ func (p *pending) finish() (string, error) {
 	}
 	defer r.Body.Close()
 	return conversationID(r)
-}
-
-// waitFor polls cond for up to 20 s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 20s")
-		}
-	}
 }

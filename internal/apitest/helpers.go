@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -91,6 +92,7 @@ func NewReceiver(t testing.TB, respond func(n int, w http.ResponseWriter, r *htt
 		default: // nobody reads Next: Received still has it
 		}
 		if rc.respond != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body)) // for respond to read again
 			rc.respond(n, w, r)
 		}
 	}))

@@ -15,8 +15,8 @@ func TestAccounts(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada", "ada@example.com")
-		bo := createAgent(t, e, "Bo", "bo@example.com")
+		ada := e.NewAgent(t, e.OrgID, "Ada", "ada@example.com")
+		bo := e.NewAgent(t, e.OrgID, "Bo", "bo@example.com")
 		acme := dataObj(t, e.Call(t, "POST", "/accounts/create", map[string]any{
 			"ownerId": ada, "name": "Acme", "domain": "Acme.Example", "targeted": true,
 			"customProperties": []map[string]any{
@@ -117,7 +117,7 @@ func TestAccounts_Paging(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		owner := createAgent(t, e, "Ada", "ada@example.com")
+		owner := e.NewAgent(t, e.OrgID, "Ada", "ada@example.com")
 		const n = 200
 		for i := range n {
 			e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": owner, "name": fmt.Sprint("Company ", i), "domain": fmt.Sprintf("c%03d.example", i)}, http.StatusOK)

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,12 +16,8 @@ import (
 // eventsOf returns the org's outbox events of type typ, decoded.
 func eventsOf(t *testing.T, e *apitest.Env, orgID int64, typ events.Type) []map[string]any {
 	t.Helper()
-	evs, err := e.App.DB.OrgEvents(context.Background(), orgID, 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []map[string]any
-	for _, ev := range evs {
+	for _, ev := range e.Outbox(t, orgID, 0) {
 		if ev.Type != typ {
 			continue
 		}
@@ -37,7 +32,7 @@ func eventsOf(t *testing.T, e *apitest.Env, orgID int64, typ events.Type) []map[
 	return out
 }
 
-func dataList(t *testing.T, obj map[string]any) []any {
+func dataList(t testing.TB, obj map[string]any) []any {
 	t.Helper()
 	l, ok := obj["data"].([]any)
 	if !ok {
@@ -46,7 +41,7 @@ func dataList(t *testing.T, obj map[string]any) []any {
 	return l
 }
 
-func dataObj(t *testing.T, obj map[string]any) map[string]any {
+func dataObj(t testing.TB, obj map[string]any) map[string]any {
 	t.Helper()
 	m, ok := obj["data"].(map[string]any)
 	if !ok {
@@ -60,25 +55,25 @@ func num(v any) int64 {
 	return n
 }
 
-// createAgent creates a user through the admin API and returns its id.
-func createAgent(t *testing.T, e *apitest.Env, name, email string) int64 {
+// list reads path with the env's admin token and returns its data list.
+func list(t *testing.T, e *apitest.Env, path string) []any {
 	t.Helper()
-	u := dataObj(t, e.Call(t, "POST", "/driftwood/v1/users", map[string]any{"name": name, "email": email, "role": "agent"}, http.StatusCreated))
-	return num(u["id"])
+	return dataList(t, apitest.Scenario{Method: "GET", Path: path}.Run(t, e).Object(t))
 }
 
 func TestUsers(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada Agent", "ada@example.com")
-		bot := dataObj(t, e.Call(t, "POST", "/driftwood/v1/users", map[string]any{"name": "Helper Bot", "bot": true}, http.StatusCreated))
+		ada := e.NewAgent(t, e.OrgID, "Ada Agent", "ada@example.com")
+		bot := dataObj(t, apitest.Scenario{Method: "POST", Path: "/driftwood/v1/users", Body: map[string]any{"name": "Helper Bot", "bot": true},
+			Status: http.StatusCreated}.Run(t, e).Object(t))
 		if bot["bot"] != true || bot["availability"] != "AVAILABLE" || bot["role"] != "member" {
 			t.Fatalf("bot user: %v", bot)
 		}
 
 		for _, path := range []string{"/users/list", "/users", "/v1/users/list"} {
-			us := dataList(t, e.Call(t, "GET", path, nil, http.StatusOK))
+			us := list(t, e, path)
 			if len(us) != 3 { // the org's own bot, Ada, the helper bot
 				t.Fatalf("%s: %d users: %v", path, len(us), us)
 			}
@@ -86,7 +81,7 @@ func TestUsers(t *testing.T) {
 				t.Fatalf("the org's bot is not listed first: %v", first)
 			}
 		}
-		u := dataObj(t, e.Call(t, "GET", fmt.Sprintf("/users/%d", ada), nil, http.StatusOK))
+		u := dataObj(t, apitest.Scenario{Method: "GET", Path: fmt.Sprintf("/users/%d", ada)}.Run(t, e).Object(t))
 		for _, k := range []string{"id", "orgId", "name", "email", "availability", "role", "verified", "bot", "createdAt", "updatedAt"} {
 			if _, ok := u[k]; !ok {
 				t.Fatalf("user lacks %s: %v", k, u)
@@ -96,10 +91,11 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("an absent field is shown: %v", u)
 		}
 
-		upd := dataObj(t, e.Call(t, "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), map[string]any{
+		r := apitest.Scenario{Method: "PATCH", Path: fmt.Sprintf("/users/update?userId=%d", ada), Body: map[string]any{
 			"alias": "Ace", "phone": "+1 555 0101", "locale": "fr-FR", "avatarUrl": "https://img.example/ada.png",
 			"availability": "ON_CALL", "role": "agent",
-		}, http.StatusOK))
+		}, Events: []events.Type{events.UserAvailabilityUpdated}}.Run(t, e)
+		upd := dataObj(t, r.Object(t))
 		if upd["alias"] != "Ace" || upd["availability"] != "ON_CALL" || upd["locale"] != "fr-FR" || upd["role"] != "agent" {
 			t.Fatalf("updated user: %v", upd)
 		}
@@ -108,44 +104,32 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("availability events: %v", evs)
 		}
 		// Same availability again: no event.
-		e.Call(t, "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), map[string]any{"availability": "ON_CALL", "name": "Ada A."}, http.StatusOK)
+		apitest.Scenario{Name: "same availability", Method: "PATCH", Path: fmt.Sprintf("/users/update?userId=%d", ada),
+			Body: map[string]any{"availability": "ON_CALL", "name": "Ada A."}}.Run(t, e)
 		if n := len(eventsOf(t, e, e.OrgID, events.UserAvailabilityUpdated)); n != 1 {
 			t.Fatalf("%d availability events, want 1", n)
 		}
 
-		otherOrg, otherToken := e.NewOrg(t, "Other")
-		_ = otherOrg
+		_, otherToken := e.NewOrg(t, "Other")
 		readOnly := e.NewToken(t, e.OrgID, auth.UserRead)
-		bad := []struct {
-			name, method, path, token string
-			body                      any
-			status                    int
-			typ                       string
-		}{
-			{"bad availability", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), "", map[string]any{"availability": "BUSY", "alias": "X"}, 400, "validation_error"},
-			{"role change", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), "", map[string]any{"role": "admin"}, 400, "validation_error"},
-			{"bad email", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), "", map[string]any{"email": "nope"}, 400, "validation_error"},
-			{"wrong type", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), "", `{"name": 5}`, 400, "validation_error"},
-			{"malformed", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), "", `{"name":`, 400, "bad_request"},
-			{"no userId", "PATCH", "/users/update", "", map[string]any{"alias": "x"}, 400, "validation_error"},
-			{"unknown user", "PATCH", "/users/update?userId=999999", "", map[string]any{"alias": "x"}, 404, "not_found"},
-			{"foreign user", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), otherToken, map[string]any{"alias": "x"}, 404, "not_found"},
-			{"foreign get", "GET", fmt.Sprintf("/users/%d", ada), otherToken, nil, 404, "not_found"},
-			{"bad id", "GET", "/users/abc", "", nil, 400, "validation_error"},
-			{"no write scope", "PATCH", fmt.Sprintf("/users/update?userId=%d", ada), readOnly, map[string]any{"alias": "x"}, 403, "insufficient_scope"},
-			{"admin needs scope", "POST", "/driftwood/v1/users", readOnly, map[string]any{"name": "X"}, 403, "insufficient_scope"},
-			{"create without name", "POST", "/driftwood/v1/users", "", map[string]any{"email": "x@example.com"}, 400, "validation_error"},
-			{"create bad role", "POST", "/driftwood/v1/users", "", map[string]any{"name": "X", "role": "owner"}, 400, "validation_error"},
-		}
-		for _, c := range bad {
-			tok := c.token
-			if tok == "" {
-				tok = e.Token
-			}
-			r := e.Do(t, apitest.Request{Method: c.method, Path: c.path, Token: tok, Body: c.body})
-			apitest.WantError(t, r, c.status, c.typ)
-		}
-		after := dataObj(t, e.Call(t, "GET", fmt.Sprintf("/users/%d", ada), nil, http.StatusOK))
+		update := fmt.Sprintf("/users/update?userId=%d", ada)
+		apitest.RunScenarios(t, e, []apitest.Scenario{
+			{Name: "bad availability", Method: "PATCH", Path: update, Body: map[string]any{"availability": "BUSY", "alias": "X"}, Status: 400, Error: "validation_error"},
+			{Name: "role change", Method: "PATCH", Path: update, Body: map[string]any{"role": "admin"}, Status: 400, Error: "validation_error"},
+			{Name: "bad email", Method: "PATCH", Path: update, Body: map[string]any{"email": "nope"}, Status: 400, Error: "validation_error"},
+			{Name: "wrong type", Method: "PATCH", Path: update, Body: `{"name": 5}`, Status: 400, Error: "validation_error"},
+			{Name: "malformed", Method: "PATCH", Path: update, Body: `{"name":`, Status: 400, Error: "bad_request"},
+			{Name: "no userId", Method: "PATCH", Path: "/users/update", Body: map[string]any{"alias": "x"}, Status: 400, Error: "validation_error"},
+			{Name: "unknown user", Method: "PATCH", Path: "/users/update?userId=999999", Body: map[string]any{"alias": "x"}, Status: 404, Error: "not_found"},
+			{Name: "foreign user", Method: "PATCH", Path: update, Token: otherToken, Body: map[string]any{"alias": "x"}, Status: 404, Error: "not_found"},
+			{Name: "foreign get", Method: "GET", Path: fmt.Sprintf("/users/%d", ada), Token: otherToken, Status: 404, Error: "not_found"},
+			{Name: "bad id", Method: "GET", Path: "/users/abc", Status: 400, Error: "validation_error"},
+			{Name: "no write scope", Method: "PATCH", Path: update, Token: readOnly, Body: map[string]any{"alias": "x"}, Status: 403, Error: "insufficient_scope"},
+			{Name: "admin needs scope", Method: "POST", Path: "/driftwood/v1/users", Token: readOnly, Body: map[string]any{"name": "X"}, Status: 403, Error: "insufficient_scope"},
+			{Name: "create without name", Method: "POST", Path: "/driftwood/v1/users", Body: map[string]any{"email": "x@example.com"}, Status: 400, Error: "validation_error"},
+			{Name: "create bad role", Method: "POST", Path: "/driftwood/v1/users", Body: map[string]any{"name": "X", "role": "owner"}, Status: 400, Error: "validation_error"},
+		})
+		after := dataObj(t, apitest.Scenario{Method: "GET", Path: fmt.Sprintf("/users/%d", ada)}.Run(t, e).Object(t))
 		if after["alias"] != "Ace" || after["availability"] != "ON_CALL" || after["role"] != "agent" {
 			t.Fatalf("a refused update wrote: %v", after)
 		}
@@ -156,12 +140,13 @@ func TestTeams(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada", "ada@example.com")
-		bo := createAgent(t, e, "Bo", "bo@example.com")
-		sales := dataObj(t, e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Sales", "members": []int64{bo, ada, bo}}, http.StatusCreated))
-		e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Support", "members": []int64{bo}}, http.StatusCreated)
+		ada := e.NewAgent(t, e.OrgID, "Ada", "ada@example.com")
+		bo := e.NewAgent(t, e.OrgID, "Bo", "bo@example.com")
+		sales := dataObj(t, apitest.Scenario{Method: "POST", Path: "/driftwood/v1/teams", Body: map[string]any{"name": "Sales", "members": []int64{bo, ada, bo}},
+			Status: http.StatusCreated}.Run(t, e).Object(t))
+		apitest.Scenario{Method: "POST", Path: "/driftwood/v1/teams", Body: map[string]any{"name": "Support", "members": []int64{bo}}, Status: http.StatusCreated}.Run(t, e)
 
-		teams := dataList(t, e.Call(t, "GET", "/teams/org", nil, http.StatusOK))
+		teams := list(t, e, "/teams/org")
 		if len(teams) != 2 {
 			t.Fatalf("teams: %v", teams)
 		}
@@ -172,33 +157,36 @@ func TestTeams(t *testing.T) {
 		if _, ok := first["updatedAt"]; !ok {
 			t.Fatalf("team lacks updatedAt: %v", first)
 		}
-		if l := dataList(t, e.Call(t, "GET", fmt.Sprintf("/teams/users/%d", bo), nil, http.StatusOK)); len(l) != 2 {
+		if l := list(t, e, fmt.Sprintf("/teams/users/%d", bo)); len(l) != 2 {
 			t.Fatalf("Bo's teams: %v", l)
 		}
-		if l := dataList(t, e.Call(t, "GET", fmt.Sprintf("/teams/users/%d", ada), nil, http.StatusOK)); len(l) != 1 {
+		if l := list(t, e, fmt.Sprintf("/teams/users/%d", ada)); len(l) != 1 {
 			t.Fatalf("Ada's teams: %v", l)
 		}
-		upd := dataObj(t, e.Call(t, "PATCH", fmt.Sprintf("/driftwood/v1/teams/%d", num(sales["id"])), map[string]any{"members": []int64{bo}}, http.StatusOK))
+		salesPath := fmt.Sprintf("/driftwood/v1/teams/%d", num(sales["id"]))
+		upd := dataObj(t, apitest.Scenario{Method: "PATCH", Path: salesPath, Body: map[string]any{"members": []int64{bo}}}.Run(t, e).Object(t))
 		if len(upd["members"].([]any)) != 1 {
 			t.Fatalf("members not replaced: %v", upd)
 		}
-		if l := dataList(t, e.Call(t, "GET", fmt.Sprintf("/teams/users/%d", ada), nil, http.StatusOK)); len(l) != 0 {
+		if l := list(t, e, fmt.Sprintf("/teams/users/%d", ada)); len(l) != 0 {
 			t.Fatalf("Ada still in a team: %v", l)
 		}
 
 		otherOrg, otherToken := e.NewOrg(t, "Other")
-		_ = otherOrg
-		otherUser := dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken, Body: map[string]any{"name": "Eve"}}).Object(t))
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "GET", Path: fmt.Sprintf("/teams/users/%d", num(otherUser["id"])), Token: e.Token}), 404, "not_found")
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/teams", Token: e.Token,
-			Body: map[string]any{"name": "Mixed", "members": []int64{ada, num(otherUser["id"])}}}), 400, "validation_error")
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/teams", Token: e.Token, Body: map[string]any{"name": " "}}), 400, "validation_error")
-		apitest.WantError(t, e.Do(t, apitest.Request{Method: "PATCH", Path: fmt.Sprintf("/driftwood/v1/teams/%d", num(sales["id"])), Token: otherToken, Body: map[string]any{"name": "X"}}), 404, "not_found")
-		if l := dataList(t, e.Call(t, "GET", "/teams/org", nil, http.StatusOK)); len(l) != 2 {
+		otherUser := dataObj(t, apitest.Scenario{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken, EventsOrg: otherOrg,
+			Body: map[string]any{"name": "Eve"}, Status: http.StatusCreated}.Run(t, e).Object(t))
+		apitest.RunScenarios(t, e, []apitest.Scenario{
+			{Name: "another org's user", Method: "GET", Path: fmt.Sprintf("/teams/users/%d", num(otherUser["id"])), Status: 404, Error: "not_found"},
+			{Name: "another org's member", Method: "POST", Path: "/driftwood/v1/teams", Body: map[string]any{"name": "Mixed", "members": []int64{ada, num(otherUser["id"])}},
+				Status: 400, Error: "validation_error"},
+			{Name: "blank name", Method: "POST", Path: "/driftwood/v1/teams", Body: map[string]any{"name": " "}, Status: 400, Error: "validation_error"},
+			{Name: "another org's team", Method: "PATCH", Path: salesPath, Token: otherToken, Body: map[string]any{"name": "X"}, Status: 404, Error: "not_found"},
+		})
+		if l := list(t, e, "/teams/org"); len(l) != 2 {
 			t.Fatalf("a refused team was written: %v", l)
 		}
-		e.Call(t, "DELETE", fmt.Sprintf("/driftwood/v1/teams/%d", num(sales["id"])), nil, http.StatusOK)
-		if l := dataList(t, e.Call(t, "GET", "/teams/org", nil, http.StatusOK)); len(l) != 1 {
+		apitest.Scenario{Method: "DELETE", Path: salesPath}.Run(t, e)
+		if l := list(t, e, "/teams/org"); len(l) != 1 {
 			t.Fatalf("team not deleted: %v", l)
 		}
 	})
@@ -208,34 +196,35 @@ func TestMeetings(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada Agent", "ada@example.com")
-		jane := num(dataObj(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "jane@acme.example"}}, http.StatusOK))["id"])
+		ada := e.NewAgent(t, e.OrgID, "Ada Agent", "ada@example.com")
+		jane := num(dataObj(t, apitest.Scenario{Method: "POST", Path: "/contacts", Body: map[string]any{"attributes": map[string]any{"email": "jane@acme.example"}}}.Run(t, e).Object(t))["id"])
 		day := (24 * time.Hour).Milliseconds()
 		base := time.Date(2025, 6, 1, 15, 0, 0, 0, time.UTC).UnixMilli()
-		m := dataObj(t, e.Call(t, "POST", "/driftwood/v1/meetings", map[string]any{
+		r := apitest.Scenario{Method: "POST", Path: "/driftwood/v1/meetings", Body: map[string]any{
 			"agentId": ada, "schedulerId": jane, "slotStart": base, "slotEnd": base + 30*60000,
 			"conversationId": 77, "endUserTimeZone": "America/New_York", "meetingNotes": "pricing",
-		}, http.StatusCreated))
+		}, Status: http.StatusCreated, Events: []events.Type{events.NewMeeting}}.Run(t, e)
+		m := dataObj(t, r.Object(t))
 		if m["status"] != "ACTIVE" || m["slug"] != "ada-agent" || m["meetingType"] != "30 Minute Meeting" ||
 			m["meetingSource"] != "CONVERSATION" || num(m["bookedBy"]) != ada || m["eventId"] == "" {
 			t.Fatalf("meeting: %v", m)
 		}
-		e.Call(t, "POST", "/driftwood/v1/meetings", map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base + 10*day,
-			"slotEnd": base + 10*day + 60000, "eventId": "later"}, http.StatusCreated)
+		apitest.Scenario{Method: "POST", Path: "/driftwood/v1/meetings", Body: map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base + 10*day,
+			"slotEnd": base + 10*day + 60000, "eventId": "later"}, Status: http.StatusCreated, Events: []events.Type{events.NewMeeting}}.Run(t, e)
 		if evs := eventsOf(t, e, e.OrgID, events.NewMeeting); len(evs) != 2 || evs[0]["eventId"] != m["eventId"] {
 			t.Fatalf("new_meeting events: %v", evs)
 		}
 
-		list := func(min, max int64) []any {
-			return dataList(t, e.Call(t, "GET", fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d", min, max), nil, http.StatusOK))
+		window := func(min, max int64) []any {
+			return list(t, e, fmt.Sprintf("/users/meetings/org?min_start_time=%d&max_start_time=%d", min, max))
 		}
-		if l := list(base-day, base+day); len(l) != 1 {
+		if l := window(base-day, base+day); len(l) != 1 {
 			t.Fatalf("one-day window: %v", l)
 		}
-		if l := list(base, base+30*day); len(l) != 2 {
+		if l := window(base, base+30*day); len(l) != 2 {
 			t.Fatalf("30-day window: %v", l)
 		}
-		got := list(base, base)[0].(map[string]any)
+		got := window(base, base)[0].(map[string]any)
 		for _, k := range []string{"agentId", "orgId", "status", "meetingSource", "schedulerId", "eventId", "slug", "slotStart",
 			"slotEnd", "updatedAt", "scheduledAt", "meetingType", "conversationId", "endUserTimeZone", "meetingNotes", "bookedBy"} {
 			if _, ok := got[k]; !ok {
@@ -244,50 +233,42 @@ func TestMeetings(t *testing.T) {
 		}
 
 		eid := m["eventId"].(string)
-		r := dataObj(t, e.Call(t, "POST", "/driftwood/v1/meetings/"+eid+"/reschedule", map[string]any{"slotStart": base + day, "slotEnd": base + day + 60000}, http.StatusOK))
-		if num(r["slotStart"]) != base+day {
-			t.Fatalf("rescheduled: %v", r)
+		rs := dataObj(t, apitest.Scenario{Method: "POST", Path: "/driftwood/v1/meetings/" + eid + "/reschedule", Body: map[string]any{"slotStart": base + day, "slotEnd": base + day + 60000},
+			Events: []events.Type{events.MeetingUpdated}}.Run(t, e).Object(t))
+		if num(rs["slotStart"]) != base+day {
+			t.Fatalf("rescheduled: %v", rs)
 		}
-		e.Call(t, "POST", "/driftwood/v1/meetings/"+eid+"/cancel", nil, http.StatusOK)
+		apitest.Scenario{Method: "POST", Path: "/driftwood/v1/meetings/" + eid + "/cancel", Events: []events.Type{events.MeetingUpdated}}.Run(t, e)
 		upd := eventsOf(t, e, e.OrgID, events.MeetingUpdated)
 		if len(upd) != 2 || upd[0]["eventType"] != "rescheduled" || upd[1]["eventType"] != "canceled" || upd[1]["status"] != "CANCELED" {
 			t.Fatalf("meeting_updated events: %v", upd)
 		}
 
 		_, otherToken := e.NewOrg(t, "Other")
-		w := func(q string) *apitest.Response {
-			return e.Do(t, apitest.Request{Method: "GET", Path: "/users/meetings/org" + q, Token: e.Token})
-		}
+		var refused []apitest.Scenario
 		for _, q := range []string{
 			"", fmt.Sprintf("?min_start_time=%d", base), fmt.Sprintf("?max_start_time=%d", base),
 			fmt.Sprintf("?min_start_time=%d&max_start_time=%d", base, base-1),
 			fmt.Sprintf("?min_start_time=%d&max_start_time=%d", base, base+30*day+1),
 			"?min_start_time=abc&max_start_time=1", "?min_start_time=-5&max_start_time=1",
 		} {
-			apitest.WantError(t, w(q), 400, "validation_error")
+			refused = append(refused, apitest.Scenario{Method: "GET", Path: "/users/meetings/org" + q, Status: 400, Error: "validation_error"})
 		}
-		for _, c := range []struct {
-			path   string
-			token  string
-			body   any
-			status int
-			typ    string
-		}{
-			{"/driftwood/v1/meetings", "", map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base, "slotEnd": base}, 400, "validation_error"},
-			{"/driftwood/v1/meetings", "", map[string]any{"agentId": ada, "schedulerId": 999999, "slotStart": base, "slotEnd": base + 1}, 400, "validation_error"},
-			{"/driftwood/v1/meetings", "", map[string]any{"agentId": 999999, "schedulerId": jane, "slotStart": base, "slotEnd": base + 1}, 400, "validation_error"},
-			{"/driftwood/v1/meetings", "", map[string]any{"agentId": "ada", "schedulerId": jane}, 400, "validation_error"},
-			{"/driftwood/v1/meetings", "", map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base, "slotEnd": base + 1, "eventId": "later"}, 409, "conflict"},
-			{"/driftwood/v1/meetings/" + eid + "/cancel", "", nil, 400, "bad_request"},
-			{"/driftwood/v1/meetings/later/cancel", otherToken, nil, 404, "not_found"},
-			{"/driftwood/v1/meetings/nope/reschedule", "", map[string]any{"slotStart": base, "slotEnd": base + 1}, 404, "not_found"},
-		} {
-			tok := c.token
-			if tok == "" {
-				tok = e.Token
-			}
-			apitest.WantError(t, e.Do(t, apitest.Request{Method: "POST", Path: c.path, Token: tok, Body: c.body}), c.status, c.typ)
+		book := func(name string, body map[string]any, status int, typ string) apitest.Scenario {
+			return apitest.Scenario{Name: name, Method: "POST", Path: "/driftwood/v1/meetings", Body: body, Status: status, Error: typ}
 		}
+		refused = append(refused,
+			book("empty slot", map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base, "slotEnd": base}, 400, "validation_error"),
+			book("unknown scheduler", map[string]any{"agentId": ada, "schedulerId": 999999, "slotStart": base, "slotEnd": base + 1}, 400, "validation_error"),
+			book("unknown agent", map[string]any{"agentId": 999999, "schedulerId": jane, "slotStart": base, "slotEnd": base + 1}, 400, "validation_error"),
+			book("agent a string", map[string]any{"agentId": "ada", "schedulerId": jane}, 400, "validation_error"),
+			book("taken eventId", map[string]any{"agentId": ada, "schedulerId": jane, "slotStart": base, "slotEnd": base + 1, "eventId": "later"}, 409, "conflict"),
+			apitest.Scenario{Name: "cancel twice", Method: "POST", Path: "/driftwood/v1/meetings/" + eid + "/cancel", Status: 400, Error: "bad_request"},
+			apitest.Scenario{Name: "another org's meeting", Method: "POST", Path: "/driftwood/v1/meetings/later/cancel", Token: otherToken, Status: 404, Error: "not_found"},
+			apitest.Scenario{Name: "unknown meeting", Method: "POST", Path: "/driftwood/v1/meetings/nope/reschedule", Body: map[string]any{"slotStart": base, "slotEnd": base + 1},
+				Status: 404, Error: "not_found"},
+		)
+		apitest.RunScenarios(t, e, refused)
 		if n := len(eventsOf(t, e, e.OrgID, events.NewMeeting)) + len(eventsOf(t, e, e.OrgID, events.MeetingUpdated)); n != 4 {
 			t.Fatalf("refused writes fired events: %d", n)
 		}

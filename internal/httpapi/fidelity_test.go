@@ -48,8 +48,8 @@ func TestUsersByID(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada Agent", "ada@example.com")
-		bob := createAgent(t, e, "Bob Agent", "bob@example.com")
+		ada := e.NewAgent(t, e.OrgID, "Ada Agent", "ada@example.com")
+		bob := e.NewAgent(t, e.OrgID, "Bob Agent", "bob@example.com")
 		_, otherToken := e.NewOrg(t, "Other")
 		foreign := num(dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken,
 			Body: map[string]any{"name": "Foreign"}}).Object(t))["id"])
@@ -164,7 +164,7 @@ func TestAccountsSizeAndOwner(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ada := createAgent(t, e, "Ada", "ada@example.com")
+		ada := e.NewAgent(t, e.OrgID, "Ada", "ada@example.com")
 		for i := range 70 {
 			e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": ada, "domain": fmt.Sprintf("s%02d.example", i)}, http.StatusOK)
 		}
@@ -234,8 +234,12 @@ func TestStatsTranscriptAttachmentsContext(t *testing.T) {
 		// Item 10: the visitor's context, given by the simulating caller or
 		// read from the request; {} on every other message.
 		var started conversationAnswer
-		call(t, e, "POST", "/driftwood/v1/simulate/conversations", map[string]any{"email": "v@x.example", "body": "hi",
-			"context": map[string]any{"ip": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11)"}}, 200, &started)
+		simStart := e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/simulate/conversations", Token: e.Token, Body: map[string]any{"email": "v@x.example", "body": "hi",
+			"context": map[string]any{"ip": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11)"}}})
+		if simStart.Status != 200 {
+			t.Fatalf("simulate: %d %s", simStart.Status, simStart.Body)
+		}
+		simStart.Decode(t, &started)
 		id := started.Data.ID
 		path := fmt.Sprintf("/conversations/%d/messages", id)
 		r := e.Do(t, apitest.Request{Method: "POST", Path: fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", id), Token: e.Token,
@@ -244,10 +248,7 @@ func TestStatsTranscriptAttachmentsContext(t *testing.T) {
 			t.Fatalf("simulate message: %d %s", r.Status, r.Body)
 		}
 		e.Call(t, "POST", path, map[string]any{"type": "chat", "body": "from the bot"}, http.StatusOK)
-		up := upload(t, e, path, `{"type": "chat", "body": "see attached"}`, map[string][]byte{"a.txt": []byte("hello")})
-		if up.Status != 200 {
-			t.Fatalf("upload: %d %s", up.Status, up.Body)
-		}
+		upload(t, e, path, `{"type": "chat", "body": "see attached"}`, map[string][]byte{"a.txt": []byte("hello")}, 200, events.NewMessage)
 		ms := e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)
 		wantContexts := []string{`map[ip:203.0.113.7 userAgent:Mozilla/5.0 (X11)]`, `map[ip:127.0.0.1 userAgent:TestBrowser/1.0]`, `map[]`, `map[]`}
 		for i, m := range ms {
@@ -341,7 +342,7 @@ func TestMeetingsLimit(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		agent := createAgent(t, e, "Ada", "ada@example.com")
+		agent := e.NewAgent(t, e.OrgID, "Ada", "ada@example.com")
 		ct := num(dataObj(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "m@x.example"}}, http.StatusOK))["id"])
 		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC).UnixMilli()
 		const n = 101

@@ -23,7 +23,7 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 		// A contact that mentions her under another email, and one that does not.
 		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "crm@acme.example", "externalId": "x1", "assistant_of": email}}, 200)
 		e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "raj@globex.example"}}, 200)
-		scimCall(t, e, "POST", "/scim/Users", scimUser(email, "Jane", "Doe"), 201)
+		apitest.Scenario{Method: "POST", Path: "/scim/Users", Body: scimUser(email, "Jane", "Doe"), Header: scimJSON, Status: 201, ContentType: scimMedia}.Run(t, e)
 		// Her conversation, whose message carries her email too.
 		conv := e.Call(t, "POST", "/conversations/new", map[string]any{"email": email, "message": map[string]any{"body": "<p>write to " + email + "</p>"}}, 200)
 		e.Call(t, "POST", fmt.Sprintf("/conversations/%v/messages", conv["id"]), map[string]any{"type": "chat", "body": "Noted, " + email}, 200)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -161,7 +162,8 @@ func (s *Server) checkAuthorization(w http.ResponseWriter, r *http.Request, req 
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if c == nil || !c.Redirectable {
-		renderConsent(w, http.StatusBadRequest, consentView{Error: oe.Description})
+		consentHeaders(w.Header())
+		s.writeError(w, r, &consentError{oe: oe})
 		var app *integration.App
 		if c != nil {
 			app = c.App
@@ -175,14 +177,36 @@ func (s *Server) checkAuthorization(w http.ResponseWriter, r *http.Request, req 
 }
 
 func renderConsent(w http.ResponseWriter, status int, v consentView) error {
-	h := w.Header()
+	consentHeaders(w.Header())
+	w.WriteHeader(status)
+	return consentPage.Execute(w, v)
+}
+
+// consentHeaders are the headers of every consent page: not cached, not
+// framed, no script, no referrer.
+func consentHeaders(h http.Header) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	return consentPage.Execute(w, v)
+}
+
+// consentError is an authorization request refused before there is a
+// client to send the error back to (RFC 6749 §4.1.2.1: the client or its
+// redirect URI is wrong): the person at the browser reads it on the
+// consent page. Its answer needs consentHeaders.
+type consentError struct{ oe *oauth.Error }
+
+func (e *consentError) Error() string { return e.oe.Error() }
+func (e *consentError) Unwrap() error { return e.oe }
+
+func (e *consentError) WireError() (status int, contentType string, body []byte) {
+	var b bytes.Buffer
+	if err := consentPage.Execute(&b, consentView{Error: e.oe.Description}); err != nil {
+		panic(err) // the template is fixed and its data plain: cannot fail
+	}
+	return http.StatusBadRequest, "text/html; charset=utf-8", b.Bytes()
 }
 
 // tokenForm reads the token and revoke endpoints' parameters: a form

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,33 +38,13 @@ func newOAuthApp(t *testing.T, e *apitest.Env, spec map[string]any) oauthApp {
 	return oauthApp{ID: id, ClientID: d["clientId"].(string), ClientSecret: d["clientSecret"].(string)}
 }
 
-// send makes a request without following redirects.
-func send(t *testing.T, e *apitest.Env, method, path, contentType, body string, header map[string]string) *apitest.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	c := *e.Server.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &apitest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
-}
-
 func postForm(t *testing.T, e *apitest.Env, path string, form url.Values, header map[string]string) *apitest.Response {
 	t.Helper()
-	return send(t, e, "POST", path, "application/x-www-form-urlencoded", form.Encode(), header)
+	h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	for k, v := range header {
+		h[k] = v
+	}
+	return e.Do(t, apitest.Request{Method: "POST", Path: path, Body: form.Encode(), Header: h, KeepRedirect: true})
 }
 
 const verifier = "a-very-long-pkce-code-verifier-with-enough-entropy-0123456789"
@@ -143,7 +122,7 @@ func TestOAuth_AuthorizeTokenRefreshRevoke(t *testing.T) {
 			}
 		}
 		for _, path := range []string{"/oauth2/authorize?", "/authorize?"} {
-			page := send(t, e, "GET", path+q.Encode(), "", "", nil)
+			page := e.Do(t, apitest.Request{Method: "GET", Path: path + q.Encode(), KeepRedirect: true})
 			body := string(page.Body)
 			if page.Status != 200 || !strings.Contains(body, "Sync &lt;b&gt;&amp;&lt;/b&gt; Co") || strings.Contains(body, "<b>&</b>") ||
 				!strings.Contains(body, "contact_read") || strings.Contains(body, "contact_write") || !strings.Contains(body, `value="st&lt;&amp;&gt;ate"`) ||
@@ -180,9 +159,8 @@ func TestOAuth_AuthorizeTokenRefreshRevoke(t *testing.T) {
 		}
 
 		// Refresh (JSON, credentials in HTTP Basic) rotates both tokens.
-		r := send(t, e, "POST", "/oauth2/token", "application/json",
-			fmt.Sprintf(`{"grant_type":"refresh_token","refresh_token":%q}`, tok.RefreshToken),
-			map[string]string{"Authorization": "Basic " + basic(a.ClientID, a.ClientSecret)})
+		r := e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: fmt.Sprintf(`{"grant_type":"refresh_token","refresh_token":%q}`, tok.RefreshToken),
+			Header: map[string]string{"Content-Type": "application/json", "Authorization": "Basic " + basic(a.ClientID, a.ClientSecret)}, KeepRedirect: true})
 		var next tokenAnswer
 		if r.Status != 200 {
 			t.Fatalf("refresh: %d %s", r.Status, r.Body)
@@ -262,7 +240,7 @@ func TestOAuth_BadInput(t *testing.T) {
 				form[k] = v
 			}
 			for _, r := range []*apitest.Response{postForm(t, e, "/oauth2/authorize", form, admin),
-				send(t, e, "GET", "/oauth2/authorize?"+form.Encode(), "", "", nil)} {
+				e.Do(t, apitest.Request{Method: "GET", Path: "/oauth2/authorize?" + form.Encode(), KeepRedirect: true})} {
 				if r.Status != 400 || r.Header.Get("Location") != "" || !strings.Contains(string(r.Body), "Cannot authorize") {
 					t.Fatalf("%s: %d %v %s", name, r.Status, r.Header, r.Body)
 				}
@@ -322,10 +300,10 @@ func TestOAuth_BadInput(t *testing.T) {
 		// Another client's code.
 		wantOAuthError(t, tokenReq(code(), url.Values{"client_id": {b.ClientID}, "client_secret": {b.ClientSecret}}), 400, "invalid_grant")
 		// Malformed bodies.
-		wantOAuthError(t, send(t, e, "POST", "/oauth2/token", "application/json", `{"grant_type":`, nil), 400, "invalid_request")
-		wantOAuthError(t, send(t, e, "POST", "/oauth2/token", "application/json", `{"grant_type":1}`, nil), 400, "invalid_request")
-		wantOAuthError(t, send(t, e, "POST", "/oauth2/token", "text/plain", `grant_type=x`, nil), 400, "invalid_request")
-		wantOAuthError(t, send(t, e, "POST", "/oauth2/token", "application/x-www-form-urlencoded", `grant_type=%zz`, nil), 400, "invalid_request")
+		wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: `{"grant_type":`, Header: map[string]string{"Content-Type": "application/json"}, KeepRedirect: true}), 400, "invalid_request")
+		wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: `{"grant_type":1}`, Header: map[string]string{"Content-Type": "application/json"}, KeepRedirect: true}), 400, "invalid_request")
+		wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: `grant_type=x`, Header: map[string]string{"Content-Type": "text/plain"}, KeepRedirect: true}), 400, "invalid_request")
+		wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: `grant_type=%zz`, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, KeepRedirect: true}), 400, "invalid_request")
 
 		// An expired code.
 		expired := code()
@@ -357,7 +335,7 @@ func TestOAuth_BadInput(t *testing.T) {
 		}
 
 		// Every refusal is in the app owner's audit log.
-		eventually(t, func() bool {
+		apitest.Eventually(t, func() bool {
 			details := strings.Join(auditDetails(t, e, e.Token, "kind=refused", 100), "\n")
 			for _, want := range []string{"invalid_client", "redirect_uri", "code_verifier does not match", "already used",
 				"expired", "not issued to this client", "invalid_scope", "access_denied"} {
@@ -459,7 +437,7 @@ func TestTokenHygiene_IdleTimeoutAndLastUse(t *testing.T) {
 			t.Fatal("another org's refusal shows in this org's audit log")
 		}
 		admin := e.NewToken(t, orgID)
-		eventually(t, func() bool {
+		apitest.Eventually(t, func() bool {
 			return strings.Contains(strings.Join(auditDetails(t, e, admin, "kind=use", 50), "\n"), "refused: idle")
 		})
 	}, apitest.WithConfig(func(c *cfgT) { c.TokenIdleTimeout = time.Hour }))
@@ -508,7 +486,7 @@ func TestAudit_ListAndBulkRevoke(t *testing.T) {
 		e.Do(t, apitest.Request{Method: "GET", Path: "/contacts/999999", Token: raw})
 
 		var got []map[string]any
-		eventually(t, func() bool {
+		apitest.Eventually(t, func() bool {
 			got = auditPage(t, e, e.Token, "token="+tokenID+"&limit=1", nil)
 			return len(got) == 1 && got[0]["route"] == "GET /contacts/{id}"
 		})
@@ -556,7 +534,7 @@ func TestTokenHygiene_NoRawSecretInDatabase(t *testing.T) {
 		own := newOAuthApp(t, e, map[string]any{"public": false})
 		install := e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/apps/%d/tokens", own.ID), nil, 200)["data"].(map[string]any)["accessToken"].(string)
 		status(t, e, next.AccessToken)
-		eventually(t, func() bool { return len(auditPage(t, e, custAdmin, "kind=use", nil)) > 0 })
+		apitest.Eventually(t, func() bool { return len(auditPage(t, e, custAdmin, "kind=use", nil)) > 0 })
 
 		for name, raw := range map[string]string{"client secret": a.ClientSecret, "code": code, "access token": tok.AccessToken,
 			"refresh token": tok.RefreshToken, "rotated access": next.AccessToken, "rotated refresh": next.RefreshToken,
@@ -598,7 +576,7 @@ func auditPage(t *testing.T, e *apitest.Env, token, query string, page *map[stri
 func auditDetails(t *testing.T, e *apitest.Env, token, query string, limit int) []string {
 	t.Helper()
 	var out []string
-	eventually(t, func() bool {
+	apitest.Eventually(t, func() bool {
 		out = nil
 		for _, row := range auditPage(t, e, token, fmt.Sprintf("%s&limit=%d", query, limit), nil) {
 			d, _ := row["detail"].(string)
@@ -607,16 +585,6 @@ func auditDetails(t *testing.T, e *apitest.Env, token, query string, limit int) 
 		return len(out) > 0
 	})
 	return out
-}
-
-// eventually polls cond until it holds: the audit log is flushed every second.
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 15s")
-		}
-	}
 }
 
 func basic(id, secret string) string {
@@ -648,10 +616,10 @@ func TestOAuth_NULRefused(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		a := newOAuthApp(t, e, nil)
 		for _, path := range []string{"/oauth2/token", "/oauth2/revoke"} {
-			wantOAuthError(t, send(t, e, "POST", path, "application/json", `{"client_id":"x\u0000","client_secret":"s","token":"t"}`, nil), 400, "invalid_request")
+			wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: path, Body: `{"client_id":"x\u0000","client_secret":"s","token":"t"}`, Header: map[string]string{"Content-Type": "application/json"}, KeepRedirect: true}), 400, "invalid_request")
 			wantOAuthError(t, postForm(t, e, path, url.Values{"client_id": {a.ClientID}, "client_secret": {"s\x00"}, "token": {"t"}}, nil), 400, "invalid_request")
-			wantOAuthError(t, send(t, e, "POST", path, "application/x-www-form-urlencoded", "token=t",
-				map[string]string{"Authorization": "Basic " + basic("x\x00", "s")}), 400, "invalid_request")
+			wantOAuthError(t, e.Do(t, apitest.Request{Method: "POST", Path: path, Body: "token=t",
+				Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic " + basic("x\x00", "s")}, KeepRedirect: true}), 400, "invalid_request")
 		}
 		form := authorizeForm(a, "contact_read")
 		form.Set("client_id", "x\x00")

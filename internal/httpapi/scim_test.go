@@ -49,26 +49,15 @@ func scimUser(userName, given, family string) map[string]any {
 	}
 }
 
-// scimCall sends a SCIM request with the admin token and checks the status.
-func scimCall(t *testing.T, e *apitest.Env, method, path string, body any, want int) map[string]any {
-	t.Helper()
-	r := e.Do(t, apitest.Request{Method: method, Path: path, Token: e.Token, Body: body,
-		Header: map[string]string{"Content-Type": "application/scim+json"}})
-	if r.Status != want {
-		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
-	}
-	if want == http.StatusNoContent {
-		return nil
-	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
-		t.Fatalf("%s %s: Content-Type %q", method, path, ct)
-	}
-	return r.Object(t)
-}
+// scimMedia is SCIM's media type; scimJSON the header identity providers
+// send with it.
+const scimMedia = "application/scim+json"
+
+var scimJSON = map[string]string{"Content-Type": scimMedia}
 
 func listIDs(t *testing.T, e *apitest.Env, query string) []string {
 	t.Helper()
-	list := scimCall(t, e, "GET", "/scim/v2/Users?"+query, nil, 200)
+	list := apitest.Scenario{Method: "GET", Path: "/scim/v2/Users?" + query, Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 	var ids []string
 	for _, res := range list["Resources"].([]any) {
 		ids = append(ids, res.(map[string]any)["id"].(string))
@@ -103,13 +92,13 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 			t.Fatalf("drift user %+v, %v", u, err)
 		}
 
-		bo := scimCall(t, e, "POST", "/scim/v2/Users", scimUser("bo@example.org", "Bo", "Baker"), 201)
+		bo := apitest.Scenario{Method: "POST", Path: "/scim/v2/Users", Body: scimUser("bo@example.org", "Bo", "Baker"), Header: scimJSON, Status: 201, ContentType: scimMedia}.Run(t, e).Object(t)
 		boID := bo["id"].(string)
 		// userName is unique, case-insensitively.
 		r = e.Do(t, apitest.Request{Method: "POST", Path: "/scim/v2/Users", Token: e.Token, Body: scimUser("ANN@example.com", "X", "Y")})
 		wantSCIMError(t, r, http.StatusConflict, "uniqueness")
 
-		got := scimCall(t, e, "GET", "/scim/Users/"+annID, nil, 200)
+		got := apitest.Scenario{Method: "GET", Path: "/scim/Users/" + annID, Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if got["userName"] != "ann@example.com" || got["name"].(map[string]any)["familyName"] != "Able" {
 			t.Fatalf("get: %v", got)
 		}
@@ -135,7 +124,7 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 				t.Errorf("%s: %v, want %v", query, ids, want)
 			}
 		}
-		page := scimCall(t, e, "GET", "/scim/Users?startIndex=2&count=1", nil, 200)
+		page := apitest.Scenario{Method: "GET", Path: "/scim/Users?startIndex=2&count=1", Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if page["totalResults"] != jsonNum(2) || page["itemsPerPage"] != jsonNum(1) || page["startIndex"] != jsonNum(2) {
 			t.Fatalf("page: %v", page)
 		}
@@ -143,7 +132,7 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 		// PUT replaces, PATCH edits and deactivates.
 		put := scimUser("bo@example.org", "Bob", "Baker")
 		put["externalId"] = "okta-42"
-		got = scimCall(t, e, "PUT", "/scim/Users/"+boID, put, 200)
+		got = apitest.Scenario{Method: "PUT", Path: "/scim/Users/" + boID, Body: put, Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if got["externalId"] != "okta-42" || got["name"].(map[string]any)["givenName"] != "Bob" {
 			t.Fatalf("put: %v", got)
 		}
@@ -152,7 +141,7 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 			map[string]any{"op": "add", "path": "name.familyName", "value": "Brown"},
 			map[string]any{"op": "remove", "path": "externalId"},
 		}}
-		got = scimCall(t, e, "PATCH", "/scim/Users/"+boID, patch, 200)
+		got = apitest.Scenario{Method: "PATCH", Path: "/scim/Users/" + boID, Body: patch, Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if got["active"] != false || got["name"].(map[string]any)["familyName"] != "Brown" || got["externalId"] != nil {
 			t.Fatalf("patch: %v", got)
 		}
@@ -168,12 +157,12 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 
 		// The seed's id-less PUT and DELETE name the user by userName or id.
 		put = scimUser("ann@example.com", "Annie", "Able")
-		got = scimCall(t, e, "PUT", "/scim/Users", put, 200)
+		got = apitest.Scenario{Method: "PUT", Path: "/scim/Users", Body: put, Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if got["id"] != annID || got["displayName"] != "Annie Able" {
 			t.Fatalf("id-less put: %v", got)
 		}
-		scimCall(t, e, "DELETE", "/scim/Users", map[string]any{"userName": "ANN@example.com"}, 204)
-		scimCall(t, e, "DELETE", "/scim/v2/Users/"+boID, nil, 204)
+		apitest.Scenario{Method: "DELETE", Path: "/scim/Users", Body: map[string]any{"userName": "ANN@example.com"}, Header: scimJSON, Status: 204}.Run(t, e)
+		apitest.Scenario{Method: "DELETE", Path: "/scim/v2/Users/" + boID, Header: scimJSON, Status: 204}.Run(t, e)
 		for _, id := range []string{annID, boID} {
 			wantSCIMError(t, e.Do(t, apitest.Request{Method: "GET", Path: "/scim/Users/" + id, Token: e.Token}), 404, "")
 			wantSCIMError(t, e.Do(t, apitest.Request{Method: "DELETE", Path: "/scim/Users/" + id, Token: e.Token}), 404, "")
@@ -190,7 +179,7 @@ func TestSCIM_BadInput(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		ann := scimCall(t, e, "POST", "/scim/Users", scimUser("ann@example.com", "Ann", "Able"), 201)
+		ann := apitest.Scenario{Method: "POST", Path: "/scim/Users", Body: scimUser("ann@example.com", "Ann", "Able"), Header: scimJSON, Status: 201, ContentType: scimMedia}.Run(t, e).Object(t)
 		_, otherToken := e.NewOrg(t, "Other")
 		noAdmin := e.NewToken(t, e.OrgID, auth.UserRead, auth.UserWrite)
 		tests := []struct {
@@ -244,22 +233,22 @@ func TestSCIM_Discovery(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		spc := scimCall(t, e, "GET", "/scim/v2/ServiceProviderConfig", nil, 200)
+		spc := apitest.Scenario{Method: "GET", Path: "/scim/v2/ServiceProviderConfig", Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if spc["patch"].(map[string]any)["supported"] != true || spc["filter"].(map[string]any)["maxResults"] != jsonNum(200) {
 			t.Fatalf("ServiceProviderConfig: %v", spc)
 		}
-		schemas := scimCall(t, e, "GET", "/scim/Schemas", nil, 200)
+		schemas := apitest.Scenario{Method: "GET", Path: "/scim/Schemas", Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		user := schemas["Resources"].([]any)[0].(map[string]any)
 		if user["id"] != "urn:ietf:params:scim:schemas:core:2.0:User" || user["description"] != "User Account" {
 			t.Fatalf("Schemas: %v", user)
 		}
-		scimCall(t, e, "GET", "/scim/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", nil, 200)
-		types := scimCall(t, e, "GET", "/scim/ResourceTypes", nil, 200)
+		apitest.Scenario{Method: "GET", Path: "/scim/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", Header: scimJSON, ContentType: scimMedia}.Run(t, e)
+		types := apitest.Scenario{Method: "GET", Path: "/scim/ResourceTypes", Header: scimJSON, ContentType: scimMedia}.Run(t, e).Object(t)
 		if types["Resources"].([]any)[0].(map[string]any)["endpoint"] != "/Users" {
 			t.Fatalf("ResourceTypes: %v", types)
 		}
-		scimCall(t, e, "GET", "/scim/ResourceTypes/User", nil, 200)
-		if groups := scimCall(t, e, "GET", "/scim/Groups", nil, 200); groups["totalResults"] != jsonNum(0) {
+		apitest.Scenario{Method: "GET", Path: "/scim/ResourceTypes/User", Header: scimJSON, ContentType: scimMedia}.Run(t, e)
+		if groups := (apitest.Scenario{Method: "GET", Path: "/scim/Groups", Header: scimJSON, ContentType: scimMedia}).Run(t, e).Object(t); groups["totalResults"] != jsonNum(0) {
 			t.Fatalf("Groups: %v", groups)
 		}
 	})
@@ -286,7 +275,7 @@ func TestSCIM_OktaSpecTest(t *testing.T) {
 	}
 	e := apitest.Start(t, storetest.Backends()[0])
 	// The 2016 export reads the first user without creating one.
-	scimCall(t, e, "POST", "/scim/Users", scimUser("first@example.com", "First", "User"), 201)
+	apitest.Scenario{Method: "POST", Path: "/scim/Users", Body: scimUser("first@example.com", "First", "User"), Header: scimJSON, Status: 201, ContentType: scimMedia}.Run(t, e)
 	for _, suite := range []string{"okta-scim20-spec-test-2016.runscope.json", "okta-scim20-spec-test-2017.runscope.json"} {
 		for _, base := range []string{"/scim", "/scim/v2"} {
 			cmd := exec.Command(python, filepath.Join("testdata", "okta", "okta-runner.py"),

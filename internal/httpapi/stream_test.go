@@ -123,7 +123,7 @@ func TestEventStream(t *testing.T) {
 		if env["orgId"] != float64(e.OrgID) || env["data"].(map[string]any)["endUserId"] != float64(id) {
 			t.Fatalf("envelope %s", m.Data)
 		}
-		if want := strconv.FormatInt(lastEventID(t, e)-1, 10); m.ID != want {
+		if want := strconv.FormatInt(e.LastEventID(t, e.OrgID)-1, 10); m.ID != want {
 			t.Fatalf("id %s, want the outbox id %s", m.ID, want)
 		}
 		unsub := nextMessage(t, live)

@@ -15,13 +15,13 @@ func TestDelivery_TimeStampAndEndUserID(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		newApp(t, e, rc.URL, []string{"new_message"})
 		before := time.Now().UnixMilli()
 		conv := e.Call(t, "POST", "/conversations/new", map[string]any{"email": "stamp@example.com",
 			"message": map[string]any{"body": "Hello"}}, 200)
 		after := time.Now().UnixMilli()
-		env := envelope(t, rc.next(t))
+		env := envelope(t, rc.Next(t))
 		ts, _ := env["timeStamp"].(json.Number).Int64()
 		if env["type"] != "new_message" || ts < before || ts > after {
 			t.Fatalf("timeStamp %d outside [%d, %d]: %v", ts, before, after, env)
@@ -41,7 +41,7 @@ func TestDelivery_OlderEventName(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		older, both := newReceiver(t, ok), newReceiver(t, ok)
+		older, both := apitest.NewReceiver(t, ok), apitest.NewReceiver(t, ok)
 		app := newApp(t, e, older.URL, []string{"user_unsubscribe"})
 		if evs := app["events"].([]any); len(evs) != 1 || evs[0] != "user_unsubscribe" {
 			t.Fatalf("app events %v", evs)
@@ -49,11 +49,11 @@ func TestDelivery_OlderEventName(t *testing.T) {
 		newApp(t, e, both.URL, []string{"user_unsubscribe", "user_unsubscribed"})
 		c := e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "old@example.com"}}, 200)
 		e.Call(t, "POST", "/emails/unsubscribe", []string{"old@example.com"}, 200)
-		env := envelope(t, older.next(t))
+		env := envelope(t, older.Next(t))
 		if env["type"] != "user_unsubscribe" || env["data"].(map[string]any)["id"] != c["data"].(map[string]any)["id"] {
 			t.Fatalf("envelope %v", env)
 		}
-		if env := envelope(t, both.next(t)); env["type"] != "user_unsubscribed" {
+		if env := envelope(t, both.Next(t)); env["type"] != "user_unsubscribed" {
 			t.Fatalf("envelope %v", env)
 		}
 		for _, d := range deliveries(t, e, "") {

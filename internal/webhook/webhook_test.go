@@ -8,13 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,54 +21,6 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/store"
 )
-
-// received is one request a test receiver got.
-type received struct {
-	Header http.Header
-	Body   []byte
-	At     time.Time
-}
-
-// receiver is a real HTTP server on loopback that records every request and
-// answers with respond(n), n counting requests from 1.
-type receiver struct {
-	*httptest.Server
-	mu   sync.Mutex
-	got  []received
-	ch   chan received
-	resp func(n int, w http.ResponseWriter, r *http.Request)
-}
-
-func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
-	t.Helper()
-	rc := &receiver{ch: make(chan received, 1000), resp: respond}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		got := received{Header: r.Header.Clone(), Body: body, At: time.Now()}
-		rc.mu.Lock()
-		rc.got = append(rc.got, got)
-		n := len(rc.got)
-		rc.mu.Unlock()
-		rc.ch <- got
-		if rc.resp != nil {
-			rc.resp(n, w, r)
-		}
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-// next waits for the next request; the deadline only guards against a hang.
-func (rc *receiver) next(t *testing.T) received {
-	t.Helper()
-	select {
-	case got := <-rc.ch:
-		return got
-	case <-time.After(20 * time.Second):
-		t.Fatal("no webhook arrived")
-	}
-	return received{}
-}
 
 // ok answers 200.
 func ok(int, http.ResponseWriter, *http.Request) {}
@@ -115,7 +64,7 @@ func appendEvent(t *testing.T, e *apitest.Env, typ events.Type, payload any) {
 
 // verify checks the Standard Webhooks signature the way a receiver would,
 // written from the specification rather than from Driftwood's code.
-func verify(t *testing.T, secret string, got received) {
+func verify(t *testing.T, secret string, got apitest.Received) {
 	t.Helper()
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 	if err != nil {
@@ -135,7 +84,7 @@ func verify(t *testing.T, secret string, got received) {
 }
 
 // envelope decodes a delivery body, failing unless it has exactly Drift's keys.
-func envelope(t *testing.T, got received) map[string]any {
+func envelope(t *testing.T, got apitest.Received) map[string]any {
 	t.Helper()
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(got.Body))
@@ -213,11 +162,11 @@ func TestDelivery_DriftShapeAndSignature(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		app := newApp(t, e, rc.URL, []string{"new_message", "contact_updated"})
 		contactID := updateContact(t, e, "shape@example.com")
 
-		got := rc.next(t)
+		got := rc.Next(t)
 		env := envelope(t, got)
 		if env["type"] != "contact_updated" || env["orgId"] != json.Number(strconv.FormatInt(e.OrgID, 10)) || env["token"] != app["verificationToken"] {
 			t.Fatalf("envelope %v", env)
@@ -245,7 +194,7 @@ func TestDelivery_DriftShapeAndSignature(t *testing.T) {
 		message := map[string]any{"id": 77, "orgId": e.OrgID, "conversationId": 5, "body": "<p>Hi</p>",
 			"author": map[string]any{"id": 9, "type": "contact", "bot": false}, "type": "chat", "createdAt": 1700000000000}
 		appendEvent(t, e, events.NewMessage, message)
-		got = rc.next(t)
+		got = rc.Next(t)
 		env = envelope(t, got)
 		verify(t, app["signingSecret"].(string), got)
 		want, _ := json.Marshal(message)
@@ -271,12 +220,12 @@ func TestDelivery_InstallationScopesFilterEvents(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		// Installed without all_contact_read: contact_updated must not go out.
 		newApp(t, e, rc.URL, []string{"new_message", "contact_updated"}, "conversation_read")
 		updateContact(t, e, "scoped@example.com")
 		appendEvent(t, e, events.NewMessage, map[string]any{"id": 1})
-		if got := envelope(t, rc.next(t)); got["type"] != "new_message" {
+		if got := envelope(t, rc.Next(t)); got["type"] != "new_message" {
 			t.Fatalf("first delivery %v, want new_message", got["type"])
 		}
 		// Events fan out in order, so contact_updated was judged before.
@@ -290,19 +239,19 @@ func TestDelivery_RetriesKeepWebhookID(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		rc := apitest.NewReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 			if n <= 2 {
 				http.Error(w, "down for maintenance", http.StatusInternalServerError)
 			}
 		})
 		app := newApp(t, e, rc.URL, []string{"contact_updated"})
 		updateContact(t, e, "retry@example.com")
-		first, second, third := rc.next(t), rc.next(t), rc.next(t)
+		first, second, third := rc.Next(t), rc.Next(t), rc.Next(t)
 		id := first.Header.Get("webhook-id")
 		if !strings.HasPrefix(id, "msg_") || second.Header.Get("webhook-id") != id || third.Header.Get("webhook-id") != id {
 			t.Fatalf("webhook-ids %q %q %q differ", id, second.Header.Get("webhook-id"), third.Header.Get("webhook-id"))
 		}
-		for _, got := range []received{first, second, third} {
+		for _, got := range []apitest.Received{first, second, third} {
 			verify(t, app["signingSecret"].(string), got)
 		}
 		d := waitDelivery(t, e, onlyDelivery(t, e)["id"], settled)
@@ -323,7 +272,7 @@ func TestDelivery_RetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		rc := apitest.NewReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 			if n == 1 {
 				w.Header().Set("Retry-After", "1")
 				w.WriteHeader(http.StatusTooManyRequests)
@@ -331,7 +280,7 @@ func TestDelivery_RetryAfterIsHonoured(t *testing.T) {
 		})
 		newApp(t, e, rc.URL, []string{"contact_updated"})
 		updateContact(t, e, "later@example.com")
-		first, second := rc.next(t), rc.next(t)
+		first, second := rc.Next(t), rc.Next(t)
 		if gap := second.At.Sub(first.At); gap < time.Second {
 			t.Fatalf("retried after %s despite Retry-After: 1", gap)
 		}
@@ -406,10 +355,10 @@ func TestDelivery_Faults(t *testing.T) {
 				}
 				// A second app's delivery shows the next event was fanned out,
 				// and none of it went to the disabled endpoint.
-				other := newReceiver(t, ok)
+				other := apitest.NewReceiver(t, ok)
 				newApp(t, e, other.URL, []string{"contact_updated"})
 				updateContact(t, e, "after410@example.com")
-				other.next(t)
+				other.Next(t)
 				if ds := deliveries(t, e, fmt.Sprintf("?app=%v", app["id"])); len(ds) != 1 {
 					t.Fatalf("%d deliveries to an endpoint disabled after the first", len(ds))
 				}
@@ -432,7 +381,7 @@ func TestDelivery_Faults(t *testing.T) {
 				c.WebhookAllowPrivate = !tc.private
 			})}
 			apitest.Each(t, func(t *testing.T, e *apitest.Env) {
-				rc := newReceiver(t, tc.respond)
+				rc := apitest.NewReceiver(t, tc.respond)
 				app := newApp(t, e, rc.URL, []string{"contact_updated"})
 				if tc.url != "" { // a URL the API refuses, as if stored before a rule existed
 					_, err := e.App.DB.UpdateApp(context.Background(), e.OrgID, jsonID(app["id"]), func(a *integration.App) error {
@@ -490,13 +439,13 @@ func TestDeliveryLog_FilterPageRetry(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		app := newApp(t, e, rc.URL, []string{"contact_updated", "user_unsubscribed"})
 		updateContact(t, e, "log1@example.com")
 		updateContact(t, e, "log2@example.com")
 		e.Call(t, "POST", "/emails/unsubscribe", []string{"log1@example.com"}, 200)
 		for range 3 {
-			rc.next(t)
+			rc.Next(t)
 		}
 		all := deliveries(t, e, "")
 		if len(all) != 3 || all[0].(map[string]any)["eventType"] != "user_unsubscribed" {
@@ -525,7 +474,7 @@ func TestDeliveryLog_FilterPageRetry(t *testing.T) {
 		// A replay keeps the webhook-id and adds an attempt.
 		first := all[2].(map[string]any)
 		e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/deliveries/%v/retry", first["id"]), nil, 200)
-		if got := rc.next(t); got.Header.Get("webhook-id") != first["webhookId"] {
+		if got := rc.Next(t); got.Header.Get("webhook-id") != first["webhookId"] {
 			t.Fatalf("replayed with webhook-id %q, want %v", got.Header.Get("webhook-id"), first["webhookId"])
 		}
 		d := waitDelivery(t, e, first["id"], func(d map[string]any) bool { return len(attempts(d)) == 2 && settled(d) })
@@ -557,11 +506,11 @@ func TestDelivery_RotationTakesEffect(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		app := newApp(t, e, rc.URL, []string{"contact_updated"})
 		rotated := e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/apps/%v/rotate", app["id"]), nil, 200)["data"].(map[string]any)
 		updateContact(t, e, "rotated@example.com")
-		got := rc.next(t)
+		got := rc.Next(t)
 		verify(t, rotated["signingSecret"].(string), got)
 		if env := envelope(t, got); env["token"] != rotated["verificationToken"] || env["token"] == app["verificationToken"] {
 			t.Fatalf("token %v after rotation", env["token"])
@@ -573,7 +522,7 @@ func TestMetrics_Deliveries(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		newApp(t, e, rc.URL, []string{"contact_updated"})
 		updateContact(t, e, "metrics@example.com")
 		waitDelivery(t, e, waitFirstDelivery(t, e), settled)
@@ -594,13 +543,13 @@ func TestDelivery_SigningRotationGrace(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		rc := newReceiver(t, ok)
+		rc := apitest.NewReceiver(t, ok)
 		app := newApp(t, e, rc.URL, []string{"contact_updated"})
 		path := fmt.Sprintf("/driftwood/v1/apps/%v", app["id"])
 		rotated := e.Call(t, "POST", path+"/rotate", map[string]any{"signingSecret": true}, 200)["data"].(map[string]any)
 
 		updateContact(t, e, "grace@example.com")
-		got := rc.next(t)
+		got := rc.Next(t)
 		if n := len(strings.Fields(got.Header.Get("webhook-signature"))); n != 2 {
 			t.Fatalf("%d signatures during the grace period, want 2: %q", n, got.Header.Get("webhook-signature"))
 		}
@@ -615,7 +564,7 @@ func TestDelivery_SigningRotationGrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		updateContact(t, e, "after@example.com")
-		got = rc.next(t)
+		got = rc.Next(t)
 		if sigs := strings.Fields(got.Header.Get("webhook-signature")); len(sigs) != 1 {
 			t.Fatalf("signatures after the grace period: %q", sigs)
 		}
