@@ -377,3 +377,80 @@ func TestMeetingsLimit(t *testing.T) {
 		})
 	})
 }
+
+func TestContactsListAndTimeline(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		var made []int64
+		for i := range 7 {
+			c := dataObj(t, e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{
+				"email": fmt.Sprintf("c%d@x.example", i), "externalId": fmt.Sprintf("ext-%d", i)}}, http.StatusOK))
+			made = append(made, num(c["id"]))
+		}
+		_, otherToken := e.NewOrg(t, "Other")
+		e.Do(t, apitest.Request{Method: "POST", Path: "/contacts", Token: otherToken, Body: map[string]any{"attributes": map[string]any{"email": "theirs@x.example"}}})
+
+		// Item 14: newest first, paged by next (or page_token, or links.next).
+		first := e.Call(t, "GET", "/contacts?limit=3", nil, http.StatusOK)
+		var seen []int64
+		page := first
+		for pages := 0; ; pages++ {
+			for _, c := range dataList(t, page) {
+				seen = append(seen, num(c.(map[string]any)["id"]))
+			}
+			p := page["pagination"].(map[string]any)
+			if p["more"] != true {
+				break
+			}
+			if pages == 0 {
+				next := page["links"].(map[string]any)["next"].(string)
+				page = e.Call(t, "GET", strings.TrimPrefix(next, e.URL), nil, http.StatusOK)
+				continue
+			}
+			page = e.Call(t, "GET", "/contacts?limit=3&page_token="+p["next"].(string), nil, http.StatusOK)
+		}
+		if len(seen) != 7 {
+			t.Fatalf("listed %v, made %v", seen, made)
+		}
+		for i, id := range seen {
+			if id != made[6-i] {
+				t.Fatalf("not newest first: %v (made %v)", seen, made)
+			}
+		}
+		if all := dataList(t, e.Call(t, "GET", "/contacts", nil, http.StatusOK)); len(all) != 7 {
+			t.Fatalf("default page: %d contacts", len(all))
+		}
+		if capped := dataList(t, e.Call(t, "GET", "/contacts?limit=5000", nil, http.StatusOK)); len(capped) != 7 {
+			t.Fatalf("capped limit: %d contacts", len(capped))
+		}
+		theirs := e.Do(t, apitest.Request{Method: "GET", Path: "/contacts", Token: otherToken}).Object(t)
+		if l := dataList(t, theirs); len(l) != 1 {
+			t.Fatalf("other org lists %v", l)
+		}
+		firstNext := first["pagination"].(map[string]any)["next"].(string)
+
+		// Item 12: contactId 0 or null beside externalId.
+		for _, body := range []map[string]any{
+			{"contactId": 0, "externalId": "ext-2", "event": "zero"},
+			{"contactId": nil, "externalId": "ext-2", "event": "null"},
+			{"contactId": "0", "externalId": "ext-2", "event": "zero string"},
+		} {
+			ev := dataObj(t, e.Call(t, "POST", "/contacts/timeline", body, http.StatusOK))
+			if num(ev["contactId"]) != made[2] {
+				t.Fatalf("%v: %v", body, ev)
+			}
+		}
+		checkBad(t, e, []badCase{
+			{"limit zero", "GET", "/contacts?limit=0", "", nil, 400, "validation_error"},
+			{"limit text", "GET", "/contacts?limit=many", "", nil, 400, "validation_error"},
+			{"forged next", "GET", "/contacts?next=abc", "", nil, 400, "validation_error"},
+			{"another org's next", "GET", "/contacts?next=" + firstNext, otherToken, nil, 400, "validation_error"},
+			{"timeline 0 without externalId", "POST", "/contacts/timeline", "", map[string]any{"contactId": 0, "event": "x"}, 400, "validation_error"},
+			{"timeline 0 unknown externalId", "POST", "/contacts/timeline", "", map[string]any{"contactId": 0, "externalId": "nope", "event": "x"}, 404, "not_found"},
+			{"timeline 0 foreign externalId", "POST", "/contacts/timeline", otherToken, map[string]any{"contactId": 0, "externalId": "ext-1", "event": "x"}, 404, "not_found"},
+			{"timeline externalId an object", "POST", "/contacts/timeline", "", map[string]any{"contactId": 0, "externalId": map[string]any{}, "event": "x"}, 400, "validation_error"},
+			{"timeline contactId negative", "POST", "/contacts/timeline", "", map[string]any{"contactId": -1, "externalId": "ext-1", "event": "x"}, 400, "validation_error"},
+		})
+	})
+}

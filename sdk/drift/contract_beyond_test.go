@@ -3,6 +3,7 @@ package drift_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +15,37 @@ import (
 // listing lacks or shapes otherwise (issue 16), through the SDK against a
 // live Driftwood on both stores.
 var beyondListing = map[string]exercise{
+	"GET /contacts (all)": {run: func(x *fx) {
+		var made []int64
+		for i := range 5 {
+			made = append(made, x.newContact(fmt.Sprintf("all%d@example.com", i), nil).ID)
+		}
+		p, err := x.c.ListContacts(x.ctx, 2, "")
+		x.ok(err)
+		x.shape(contactShape("data[]."))
+		x.shape(map[string]string{"pagination.more": "bool", "pagination.next": "string", "links.next": "string"})
+		if len(p.Data) != 2 || p.Data[0].ID != made[4] || !p.Pagination.More {
+			x.t.Fatalf("first page %+v", p)
+		}
+		var seen []int64
+		for ct, err := range x.c.Contacts(x.ctx, 2) {
+			x.ok(err)
+			seen = append(seen, ct.ID)
+		}
+		for i, id := range made {
+			if !slices.Contains(seen, id) || (i > 0 && slices.Index(seen, id) > slices.Index(seen, made[i-1])) {
+				x.t.Fatalf("iterated %v, made %v (newest first)", seen, made)
+			}
+		}
+	}},
+	"POST /contacts/timeline (contactId 0)": {run: func(x *fx) {
+		a := x.newContact("tlzero@example.com", drift.Attributes{"externalId": "tl-zero"})
+		var out struct{ Data drift.TimelineEvent }
+		x.ok(x.c.Do(x.ctx, http.MethodPost, "/contacts/timeline", map[string]any{"contactId": 0, "externalId": "tl-zero", "event": "visited"}, &out))
+		if out.Data.ContactID != a.ID {
+			x.t.Fatalf("posted %+v", out.Data)
+		}
+	}},
 	"GET /users?userId=": {run: func(x *fx) {
 		a, b := x.newUser("Map One"), x.newUser("Map Two")
 		us, err := x.c.UsersByID(x.ctx, a, b, a+1_000_000)
