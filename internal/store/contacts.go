@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"math"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
