@@ -454,3 +454,42 @@ func TestContactsListAndTimeline(t *testing.T) {
 		})
 	})
 }
+
+func TestReplyButtonsAsSent(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		c := startVisitor(t, e, "b@x.example", "hi")
+		path := fmt.Sprintf("/conversations/%d/messages", c.ID)
+		buttons := []map[string]any{
+			{"label": "Yes please", "value": "yes", "type": "reply", "style": "primary"},
+			{"label": "No", "value": "no-thanks", "style": "danger"},
+			{"label": "Maybe"},
+		}
+		m := e.Call(t, "POST", path, map[string]any{"type": "chat", "body": "Interested?", "buttons": buttons}, http.StatusOK)["data"].(map[string]any)["messages"].([]any)[0].(map[string]any)
+		want := `[map[label:Yes please style:primary type:reply value:yes] map[label:No style:danger type:reply value:no-thanks] map[label:Maybe type:reply value:Maybe]]`
+		if fmt.Sprint(m["buttons"]) != want {
+			t.Fatalf("buttons %v", m["buttons"])
+		}
+		listed := e.Call(t, "GET", path, nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)
+		if got := listed[len(listed)-1].(map[string]any)["buttons"]; fmt.Sprint(got) != want {
+			t.Fatalf("stored buttons %v", got)
+		}
+		// A visitor's click names the value and posts the label.
+		click := e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", c.ID),
+			map[string]any{"button": map[string]any{"messageId": m["id"], "value": "no-thanks"}}, http.StatusOK)
+		if body := click["data"].(map[string]any)["messages"].([]any)[0].(map[string]any)["body"]; body != "No" {
+			t.Fatalf("click posted %v", body)
+		}
+		clicked := eventsOf(t, e, e.OrgID, events.ButtonClicked)
+		if len(clicked) != 1 || fmt.Sprint(clicked[0]["button"]) != "map[label:No style:danger type:reply value:no-thanks]" {
+			t.Fatalf("button_clicked %v", clicked)
+		}
+		checkBad(t, e, []badCase{
+			{"click by label", "POST", fmt.Sprintf("/driftwood/v1/simulate/conversations/%d/messages", c.ID), "",
+				map[string]any{"button": map[string]any{"messageId": m["id"], "value": "No"}}, 400, "validation_error"},
+			{"style an object", "POST", path, "", map[string]any{"body": "x", "buttons": []map[string]any{{"label": "a", "style": map[string]any{}}}}, 400, "validation_error"},
+			{"value a number", "POST", path, "", map[string]any{"body": "x", "buttons": []map[string]any{{"label": "a", "value": 3}}}, 400, "validation_error"},
+		})
+	})
+}
