@@ -101,6 +101,16 @@ func (c *Conversation) record(m *Message) Change {
 	return ch
 }
 
+// Assign makes user a participant of c, as an assignment does (Drift's
+// autoAssigneeId); assigning a participant changes nothing.
+func (c *Conversation) Assign(userID int64) Change {
+	if slices.Contains(c.Participants, userID) {
+		return Change{}
+	}
+	c.Participants = append(c.Participants, userID)
+	return Change{Added: []int64{userID}}
+}
+
 // SetStatus changes c's status at now. Setting the status it already has
 // changes nothing.
 func (c *Conversation) SetStatus(s Status, now int64) (Change, error) {
@@ -128,7 +138,13 @@ type Start struct {
 	PublicURL string
 	// Context is where the first message came from, when known.
 	Context Context
+	// AssigneeID, when not 0, is the user of the org the conversation is
+	// assigned to as it starts (the first message's autoAssigneeId).
+	AssigneeID int64
 }
+
+// AutoAssigneeParam names autoAssigneeId in errors.
+const AutoAssigneeParam = "message.attributes.autoAssigneeId"
 
 // Validate checks a start request before anything is written.
 func (s *Start) Validate() error {
@@ -138,6 +154,9 @@ func (s *Start) Validate() error {
 	}
 	if _, err := contact.New(map[string]any{contact.AttrEmail: s.Email}, 0); err != nil {
 		return apperr.Invalidf("email", "email %q is not an email address", s.Email)
+	}
+	if s.AssigneeID < 0 {
+		return apperr.Invalidf(AutoAssigneeParam, "autoAssigneeId must be a user id, got %d", s.AssigneeID)
 	}
 	p := s.FirstPost()
 	return p.Validate()

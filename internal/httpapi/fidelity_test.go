@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -491,5 +492,66 @@ func TestReplyButtonsAsSent(t *testing.T) {
 			{"style an object", "POST", path, "", map[string]any{"body": "x", "buttons": []map[string]any{{"label": "a", "style": map[string]any{}}}}, 400, "validation_error"},
 			{"value a number", "POST", path, "", map[string]any{"body": "x", "buttons": []map[string]any{{"label": "a", "value": 3}}}, 400, "validation_error"},
 		})
+	})
+}
+
+func TestAutoAssignee(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ada := createAgent(t, e, "Ada", "ada@example.com")
+		bob := createAgent(t, e, "Bob", "bob@example.com")
+		for i, assignee := range []any{ada, fmt.Sprint(ada)} {
+			c := e.Call(t, "POST", "/conversations/new", map[string]any{"email": fmt.Sprintf("v%d@x.example", i),
+				"message": map[string]any{"body": "Hello", "attributes": map[string]any{"autoAssigneeId": assignee, "integrationSource": "form"}}}, http.StatusOK)
+			id := num(c["id"])
+			if fmt.Sprint(c["participants"]) != fmt.Sprint([]any{json.Number(fmt.Sprint(ada))}) {
+				t.Fatalf("participants %v", c["participants"])
+			}
+			got := dataObj(t, e.Call(t, "GET", fmt.Sprintf("/conversations/%d", id), nil, http.StatusOK))
+			if fmt.Sprint(got["participants"]) != fmt.Sprint(c["participants"]) {
+				t.Fatalf("stored participants %v", got["participants"])
+			}
+			var added []map[string]any
+			for _, ev := range eventsOf(t, e, e.OrgID, events.ConversationParticipantAdded) {
+				if num(ev["conversationId"]) == id {
+					added = append(added, ev)
+				}
+			}
+			if len(added) != 1 || fmt.Sprint(added[0]["addedParticipants"]) != fmt.Sprint([]any{json.Number(fmt.Sprint(ada))}) {
+				t.Fatalf("participant events %v", added)
+			}
+			// An agent who posts joins the participants too.
+			e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", id), map[string]any{"type": "chat", "body": "Hi", "userId": bob}, http.StatusOK)
+			got = dataObj(t, e.Call(t, "GET", fmt.Sprintf("/conversations/%d", id), nil, http.StatusOK))
+			if fmt.Sprint(got["participants"]) != fmt.Sprint([]any{json.Number(fmt.Sprint(ada)), json.Number(fmt.Sprint(bob))}) {
+				t.Fatalf("participants after bob posted %v", got["participants"])
+			}
+		}
+		// 0 and null assign nobody.
+		for i, none := range []any{0, nil} {
+			c := e.Call(t, "POST", "/conversations/new", map[string]any{"email": fmt.Sprintf("n%d@x.example", i),
+				"message": map[string]any{"body": "Hello", "attributes": map[string]any{"autoAssigneeId": none}}}, http.StatusOK)
+			if len(c["participants"].([]any)) != 0 {
+				t.Fatalf("participants %v", c["participants"])
+			}
+		}
+		_, otherToken := e.NewOrg(t, "Other")
+		foreign := num(dataObj(t, e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/users", Token: otherToken,
+			Body: map[string]any{"name": "Foreign"}}).Object(t))["id"])
+		bad := func(name string, v any) badCase {
+			return badCase{name, "POST", "/conversations/new", "", map[string]any{"email": "refused@x.example",
+				"message": map[string]any{"body": "Hello", "attributes": map[string]any{"autoAssigneeId": v}}}, 400, "validation_error"}
+		}
+		checkBad(t, e, []badCase{bad("unknown", 987654321), bad("foreign", foreign), bad("text", "ada"), bad("object", map[string]any{}),
+			bad("negative", -5), bad("overflowing", strings.Repeat("9", 30)), bad("bool", true)})
+		unknown := e.Do(t, apitest.Request{Method: "POST", Path: "/conversations/new", Token: e.Token, Body: bad("", 987654321).body})
+		theirs := e.Do(t, apitest.Request{Method: "POST", Path: "/conversations/new", Token: e.Token, Body: bad("", foreign).body})
+		if strings.ReplaceAll(string(theirs.Body), fmt.Sprint(foreign), "987654321") != string(unknown.Body) {
+			t.Fatalf("another org's user answers otherwise than a missing one:\n%s\n%s", theirs.Body, unknown.Body)
+		}
+		if cs := dataList(t, e.Call(t, "GET", "/contacts?email=refused@x.example", nil, http.StatusOK)); len(cs) != 0 {
+			t.Fatalf("a refused start wrote its contact: %v", cs)
+		}
 	})
 }

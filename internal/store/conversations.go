@@ -37,8 +37,20 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 			return err
 		}
 		p := s.FirstPost()
-		m, err = tx.post(ctx, c, &p)
-		return err
+		if m, err = tx.post(ctx, c, &p); err != nil {
+			return err
+		}
+		if s.AssigneeID == 0 {
+			return nil
+		}
+		if _, err := tx.requireUser(ctx, orgID, s.AssigneeID, conversation.AutoAssigneeParam); err != nil {
+			return err
+		}
+		ch := c.Assign(s.AssigneeID)
+		if err := tx.saveConversation(ctx, c); err != nil {
+			return err
+		}
+		return tx.appendEvents(ctx, c.ChangeEvents(ch))
 	}
 	err := db.Transact(ctx, start)
 	if errors.Is(err, apperr.ErrConflict) {

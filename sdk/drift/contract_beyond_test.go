@@ -15,6 +15,15 @@ import (
 // listing lacks or shapes otherwise (issue 16), through the SDK against a
 // live Driftwood on both stores.
 var beyondListing = map[string]exercise{
+	"POST /conversations/new (autoAssigneeId)": {run: func(x *fx) {
+		agent := x.newUser("Assigned Agent")
+		conv, err := x.c.CreateConversation(x.ctx, drift.NewConversation{Email: "assigned@example.com",
+			Message: drift.NewConversationMsg{Body: "Hi", Attributes: map[string]any{"autoAssigneeId": agent}}})
+		x.ok(err)
+		if !slices.Equal(conv.Participants, []int64{agent}) {
+			x.t.Fatalf("participants %v, want [%d]", conv.Participants, agent)
+		}
+	}},
 	"GET /contacts (all)": {run: func(x *fx) {
 		var made []int64
 		for i := range 5 {
