@@ -555,3 +555,47 @@ func TestAutoAssignee(t *testing.T) {
 		}
 	})
 }
+
+func TestOAuthCamelCase(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		a := newOAuthApp(t, e, nil)
+		_, custAdmin := e.NewOrg(t, "Customer")
+		code := consentCode(t, e, authorizeForm(a, ""), custAdmin)
+		jsonPost := func(body map[string]any) *apitest.Response {
+			return e.Do(t, apitest.Request{Method: "POST", Path: "/oauth2/token", Body: body})
+		}
+		r := jsonPost(map[string]any{"grantType": "authorization_code", "clientId": a.ClientID, "clientSecret": a.ClientSecret,
+			"code": code, "redirectUri": redirectURI, "codeVerifier": verifier})
+		var tok tokenAnswer
+		if r.Status != 200 {
+			t.Fatalf("camelCase exchange: %d %s", r.Status, r.Body)
+		}
+		r.Decode(t, &tok)
+		if status(t, e, tok.AccessToken) != 200 || tok.RefreshToken == "" {
+			t.Fatalf("token %+v", tok)
+		}
+		// Refresh in camelCase; the same field twice alike is fine.
+		r = jsonPost(map[string]any{"grantType": "refresh_token", "grant_type": "refresh_token", "clientId": a.ClientID,
+			"clientSecret": a.ClientSecret, "refreshToken": tok.RefreshToken})
+		var next tokenAnswer
+		if r.Status != 200 {
+			t.Fatalf("camelCase refresh: %d %s", r.Status, r.Body)
+		}
+		r.Decode(t, &next)
+		if status(t, e, next.AccessToken) != 200 {
+			t.Fatal("the refreshed token does not work")
+		}
+		wantOAuthError(t, jsonPost(map[string]any{"grantType": "refresh_token", "grant_type": "authorization_code", "clientId": a.ClientID,
+			"clientSecret": a.ClientSecret, "refreshToken": next.RefreshToken}), 400, "invalid_request")
+		wantOAuthError(t, jsonPost(map[string]any{"grantType": 5, "clientId": a.ClientID, "clientSecret": a.ClientSecret}), 400, "invalid_request")
+		wantOAuthError(t, jsonPost(map[string]any{"grantType": "refresh_token", "clientId": a.ClientID, "clientSecret": "wrong",
+			"refreshToken": next.RefreshToken}), 401, "invalid_client")
+		wantOAuthError(t, jsonPost(map[string]any{"grantType": "password", "clientId": a.ClientID, "clientSecret": a.ClientSecret}), 400, "unsupported_grant_type")
+		// The refused attempts left the grant working.
+		if status(t, e, next.AccessToken) != 200 {
+			t.Fatal("a refused request revoked the grant")
+		}
+	})
+}
