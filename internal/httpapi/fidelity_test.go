@@ -599,3 +599,112 @@ func TestOAuthCamelCase(t *testing.T) {
 		}
 	})
 }
+
+func TestReports(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		ada := createAgent(t, e, "Ada", "ada@example.com")
+		c1 := startVisitor(t, e, "one@x.example", "Hello?")
+		first := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", c1.ID), nil, http.StatusOK)["data"].(map[string]any)["messages"].([]any)[0].(map[string]any)
+		reply := e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", c1.ID), map[string]any{"type": "chat", "body": "Hi!", "userId": ada}, http.StatusOK)["data"].(map[string]any)["messages"].([]any)[0].(map[string]any)
+		closed := dataObj(t, e.Call(t, "PATCH", fmt.Sprintf("/driftwood/v1/conversations/%d", c1.ID), map[string]any{"status": "closed"}, http.StatusOK))
+		c2 := startVisitor(t, e, "two@x.example", "Anyone?")
+		e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", c2.ID), map[string]any{"type": "chat", "body": "I am a bot"}, http.StatusOK)
+		c3 := startVisitor(t, e, "three@x.example", "Hm")
+		_, otherToken := e.NewOrg(t, "Other")
+		var theirs conversationAnswer
+		r := e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/simulate/conversations", Token: otherToken, Body: map[string]any{"email": "o@x.example", "body": "x"}})
+		r.Decode(t, &theirs)
+
+		report := func(path string, body any) map[string]any { return e.Call(t, "POST", path, body, http.StatusOK) }
+		// The documented example: conversations an agent took part in, between two dates.
+		today := time.Now().UTC().Format(time.DateOnly)
+		got := report("/reports/conversations", map[string]any{
+			"filters": []map[string]any{{"property": "lastAgentId", "operation": "HAS_PROPERTY"},
+				{"property": "firstCloseAt", "operation": "BETWEEN", "values": []any{today, today}}},
+			"metrics": []string{"timeToCloseMillis", "timeToAgentResponseMillis", "firstAgentMessageAt", "relatedPlaybookId", "lastAgentId"},
+		})
+		rows := got["data"].([]any)
+		if num(got["count"]) != 1 || len(rows) != 1 {
+			t.Fatalf("report %v", got)
+		}
+		row := rows[0].(map[string]any)
+		ms := row["metrics"].([]any)
+		wantClose := num(closed["updatedAt"]) - c1.CreatedAt
+		wantResponse := num(reply["createdAt"]) - num(first["createdAt"])
+		if num(row["conversationId"]) != c1.ID || num(ms[0]) != wantClose || num(ms[1]) != wantResponse ||
+			num(ms[2]) != num(reply["createdAt"]) || ms[3] != "NaN" || num(ms[4]) != ada {
+			t.Fatalf("row %v, want close %d, response %d", row, wantClose, wantResponse)
+		}
+		// Epoch ms bounds, status, IN and comparisons.
+		for _, c := range []struct {
+			filters []map[string]any
+			want    []int64
+		}{
+			{nil, []int64{c1.ID, c2.ID, c3.ID}},
+			{[]map[string]any{{"property": "status", "operation": "EQUALS", "values": []any{"open"}}}, []int64{c2.ID, c3.ID}},
+			{[]map[string]any{{"property": "status", "operation": "not_in", "values": []any{"OPEN", "PENDING"}}}, []int64{c1.ID}},
+			{[]map[string]any{{"property": "conversationId", "operation": "IN", "values": []any{c2.ID, theirs.Data.ID, 987654321}}}, []int64{c2.ID}},
+			{[]map[string]any{{"property": "botMessageCount", "operation": "GREATER_THAN", "values": []any{0}}}, []int64{c2.ID}},
+			{[]map[string]any{{"property": "messageCount", "operation": "LTE", "values": []any{"1"}}}, []int64{c3.ID}},
+			{[]map[string]any{{"property": "createdAt", "operation": "BETWEEN", "values": []any{c2.CreatedAt, c3.CreatedAt}}}, []int64{c2.ID, c3.ID}},
+			{[]map[string]any{{"property": "firstCloseAt", "operation": "DOES_NOT_HAVE_PROPERTY"}}, []int64{c2.ID, c3.ID}},
+		} {
+			got := report("/reports/conversations", map[string]any{"filters": c.filters, "metrics": []string{"messageCount"}})
+			var ids []int64
+			for _, r := range got["data"].([]any) {
+				ids = append(ids, num(r.(map[string]any)["conversationId"]))
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(c.want) || num(got["count"]) != int64(len(c.want)) {
+				t.Errorf("filters %v: %v (count %v), want %v", c.filters, ids, got["count"], c.want)
+			}
+		}
+		// The summary sums each metric up over the matching conversations.
+		sum := report("/reports/conversation-summary", map[string]any{"metrics": []string{"messageCount", "timeToCloseMillis", "relatedPlaybookId"}})
+		if num(sum["count"]) != 3 {
+			t.Fatalf("summary %v", sum)
+		}
+		want := fmt.Sprintf("[map[average:1.6666666666666667 count:3 max:2 metric:messageCount min:1 sum:5] map[average:%d count:1 max:%d metric:timeToCloseMillis min:%d sum:%d] map[average:NaN count:0 max:NaN metric:relatedPlaybookId min:NaN sum:NaN]]",
+			wantClose, wantClose, wantClose, wantClose)
+		if fmt.Sprint(sum["data"]) != want {
+			t.Fatalf("summary data\n%v\nwant\n%s", sum["data"], want)
+		}
+
+		readOnly := e.NewToken(t, e.OrgID, auth.ContactRead)
+		bad := func(name string, body any) badCase {
+			return badCase{name, "POST", "/reports/conversations", "", body, 400, "validation_error"}
+		}
+		filter := func(f map[string]any) map[string]any { return map[string]any{"filters": []map[string]any{f}, "metrics": []string{}} }
+		checkBad(t, e, []badCase{
+			bad("empty", map[string]any{}),
+			bad("unknown metric", map[string]any{"metrics": []string{"happiness"}}),
+			bad("metric a number", map[string]any{"metrics": []any{5}}),
+			bad("metrics a string", map[string]any{"metrics": "messageCount"}),
+			bad("filters an object", map[string]any{"filters": map[string]any{}}),
+			bad("unknown property", filter(map[string]any{"property": "mood", "operation": "EQUALS", "values": []any{1}})),
+			bad("unknown operation", filter(map[string]any{"property": "createdAt", "operation": "NEAR", "values": []any{1}})),
+			bad("between one value", filter(map[string]any{"property": "createdAt", "operation": "BETWEEN", "values": []any{1}})),
+			bad("between backwards", filter(map[string]any{"property": "createdAt", "operation": "BETWEEN", "values": []any{2, 1}})),
+			bad("not a date", filter(map[string]any{"property": "createdAt", "operation": "GT", "values": []any{"yesterday"}})),
+			bad("value an object", filter(map[string]any{"property": "createdAt", "operation": "GT", "values": []any{map[string]any{}}})),
+			bad("text comparison", filter(map[string]any{"property": "status", "operation": "GT", "values": []any{"OPEN"}})),
+			bad("status a number", filter(map[string]any{"property": "status", "operation": "EQUALS", "values": []any{1}})),
+			bad("no values", filter(map[string]any{"property": "conversationId", "operation": "IN", "values": []any{}})),
+			bad("too many metrics", map[string]any{"metrics": slicesRepeat("messageCount", 51)}),
+			bad("over-long property", filter(map[string]any{"property": strings.Repeat("p", 5000), "operation": "EQUALS", "values": []any{1}})),
+			{"malformed", "POST", "/reports/conversation-summary", "", "{", 400, "bad_request"},
+			{"summary unknown metric", "POST", "/reports/conversation-summary", "", map[string]any{"metrics": []string{"x"}}, 400, "validation_error"},
+			{"no scope", "POST", "/reports/conversations", readOnly, map[string]any{"metrics": []string{"messageCount"}}, 403, "insufficient_scope"},
+			{"no scope summary", "POST", "/reports/conversation-summary", readOnly, map[string]any{"metrics": []string{"messageCount"}}, 403, "insufficient_scope"},
+		})
+	})
+}
+
+func slicesRepeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
