@@ -675,7 +675,9 @@ func TestReports(t *testing.T) {
 		bad := func(name string, body any) badCase {
 			return badCase{name, "POST", "/reports/conversations", "", body, 400, "validation_error"}
 		}
-		filter := func(f map[string]any) map[string]any { return map[string]any{"filters": []map[string]any{f}, "metrics": []string{}} }
+		filter := func(f map[string]any) map[string]any {
+			return map[string]any{"filters": []map[string]any{f}, "metrics": []string{}}
+		}
 		checkBad(t, e, []badCase{
 			bad("empty", map[string]any{}),
 			bad("unknown metric", map[string]any{"metrics": []string{"happiness"}}),
