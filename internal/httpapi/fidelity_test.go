@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +14,6 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/events"
-	"github.com/driftwood-chat/driftwood/internal/org"
 )
 
 // The tests of this file cover issue 16's REST shapes, each on both stores
@@ -323,16 +324,22 @@ func TestLandingPages(t *testing.T) {
 			t.Fatalf("clp: %d %s", r.Status, r.Body)
 		}
 		p := pages[0].(map[string]any)
-		want := fmt.Sprintf("%s/chat/%s?playbookId=%d", e.URL, org.EmbedID(e.OrgID), lp)
-		if num(p["playbookId"]) != lp || num(p["id"]) != lp || p["playbookName"] != "Webinar" || p["name"] != "Webinar" || p["landingPageUrl"] != want {
-			t.Fatalf("clp entry %v, want url %s", p, want)
+		url, _ := p["landingPageUrl"].(string)
+		embed, query, ok := strings.Cut(strings.TrimPrefix(url, e.URL+"/chat/"), "?")
+		tag, hasTag := strings.CutPrefix(embed, strconv.FormatInt(e.OrgID, 36)+"-")
+		if num(p["playbookId"]) != lp || num(p["id"]) != lp || p["playbookName"] != "Webinar" || p["name"] != "Webinar" ||
+			!strings.HasPrefix(url, e.URL+"/chat/") || !ok || query != fmt.Sprintf("playbookId=%d", lp) || !hasTag || !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(tag) {
+			t.Fatalf("clp entry %v", p)
 		}
-		if id, ok := org.ParseEmbedID(org.EmbedID(e.OrgID)); !ok || id != e.OrgID {
-			t.Fatalf("embedId %s does not name org %d", org.EmbedID(e.OrgID), e.OrgID)
+		// Stable: the same URL on every read.
+		again := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: e.Token}).JSON(t).([]any)
+		if again[0].(map[string]any)["landingPageUrl"] != url {
+			t.Fatalf("landingPageUrl changed: %v", again)
 		}
-		// The other org's page is on its own embedId.
+		// The other org's page is on its own embedId, whose tag is not ours.
 		theirs := e.Do(t, apitest.Request{Method: "GET", Path: "/playbooks/clp", Token: otherToken}).JSON(t).([]any)
-		if len(theirs) != 1 || !strings.Contains(theirs[0].(map[string]any)["landingPageUrl"].(string), "/chat/"+org.EmbedID(otherID)+"?") {
+		theirURL, _ := theirs[0].(map[string]any)["landingPageUrl"].(string)
+		if len(theirs) != 1 || !strings.HasPrefix(theirURL, e.URL+"/chat/"+strconv.FormatInt(otherID, 36)+"-") || strings.Contains(theirURL, tag) {
 			t.Fatalf("other org's clp %v", theirs)
 		}
 	})
