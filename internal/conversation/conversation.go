@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
+	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
 // Status is a conversation's status, lowercase as Drift writes it in objects.
@@ -99,16 +100,6 @@ func (c *Conversation) record(m *Message) Change {
 		}
 	}
 	return ch
-}
-
-// Assign makes user a participant of c, as an assignment does (Drift's
-// autoAssigneeId); assigning a participant changes nothing.
-func (c *Conversation) Assign(userID int64) Change {
-	if slices.Contains(c.Participants, userID) {
-		return Change{}
-	}
-	c.Participants = append(c.Participants, userID)
-	return Change{Added: []int64{userID}}
 }
 
 // SetStatus changes c's status at now. Setting the status it already has
@@ -213,4 +204,15 @@ type Store interface {
 // AttachmentURL is where an attachment's bytes are served, on base.
 func AttachmentURL(base string, id int64) string {
 	return fmt.Sprintf("%s/attachments/%d/data", base, id)
+}
+
+// Assign makes user a participant of c, as an assignment does (Drift's
+// autoAssigneeId), and returns the conversation_participant_added event;
+// assigning a participant changes nothing and causes no event.
+func (c *Conversation) Assign(userID int64) []events.Event {
+	if slices.Contains(c.Participants, userID) {
+		return nil
+	}
+	c.Participants = append(c.Participants, userID)
+	return c.ChangeEvents(Change{Added: []int64{userID}})
 }
