@@ -320,6 +320,9 @@ type Store interface {
 	// oldest first, at most limit of them.
 	ContactsByEmail(ctx context.Context, orgID int64, email string, limit int) ([]*Contact, error)
 	ContactsByExternalID(ctx context.Context, orgID int64, externalIDs []string) ([]*Contact, error)
+	// ListContacts lists the org's contacts newest first: up to limit of
+	// them with an id below beforeID (0: from the newest).
+	ListContacts(ctx context.Context, orgID, beforeID int64, limit int) ([]*Contact, error)
 	// UpdateContact merges attrs and records contact_updated when anything changed.
 	UpdateContact(ctx context.Context, orgID, id int64, attrs map[string]any) (*Contact, error)
 	// UpdateContactWith is UpdateContact with the attributes computed from the

@@ -130,7 +130,13 @@ type Start struct {
 	PublicURL string
 	// Context is where the first message came from, when known.
 	Context Context
+	// AssigneeID, when not 0, is the user of the org the conversation is
+	// assigned to as it starts (the first message's autoAssigneeId).
+	AssigneeID int64
 }
+
+// AutoAssigneeParam names autoAssigneeId in errors.
+const AutoAssigneeParam = "message.attributes.autoAssigneeId"
 
 // Validate checks a start request before anything is written.
 func (s *Start) Validate() error {
@@ -140,6 +146,9 @@ func (s *Start) Validate() error {
 	}
 	if _, err := contact.New(map[string]any{contact.AttrEmail: s.Email}, 0); err != nil {
 		return apperr.Invalidf("email", "email %q is not an email address", s.Email)
+	}
+	if s.AssigneeID < 0 {
+		return apperr.Invalidf(AutoAssigneeParam, "autoAssigneeId must be a user id, got %d", s.AssigneeID)
 	}
 	p := s.FirstPost()
 	return p.Validate()
@@ -196,4 +205,15 @@ type Store interface {
 // AttachmentURL is where an attachment's bytes are served, on base.
 func AttachmentURL(base string, id int64) string {
 	return fmt.Sprintf("%s/attachments/%d/data", base, id)
+}
+
+// Assign makes user a participant of c, as an assignment does (Drift's
+// autoAssigneeId), and returns the conversation_participant_added event;
+// assigning a participant changes nothing and causes no event.
+func (c *Conversation) Assign(userID int64) []events.Event {
+	if slices.Contains(c.Participants, userID) {
+		return nil
+	}
+	c.Participants = append(c.Participants, userID)
+	return c.ChangeEvents(Change{Added: []int64{userID}})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -45,6 +46,10 @@ func TestPost_Validate(t *testing.T) {
 	if err := p.Validate(); err != nil || p.Type != Chat || p.Buttons[0] != (Button{Label: "Yes", Value: "Yes", Type: ButtonReply}) {
 		t.Fatalf("defaults: %v %+v", err, p)
 	}
+	styled := Post{Body: "x", Buttons: []Button{{Label: "Yes please", Value: "yes", Style: "primary"}}}
+	if err := styled.Validate(); err != nil || styled.Buttons[0] != (Button{Label: "Yes please", Value: "yes", Type: ButtonReply, Style: "primary"}) {
+		t.Fatalf("a reply button with its own value and a style: %v %+v", err, styled.Buttons)
+	}
 	prompt := Post{Type: PrivatePrompt, Buttons: []Button{{Label: "Go", Value: "go", Type: ButtonAction, Style: "danger",
 		Reaction: &Reaction{Type: "delete"}}}}
 	if err := prompt.Validate(); err != nil {
@@ -53,7 +58,8 @@ func TestPost_Validate(t *testing.T) {
 	for name, p := range map[string]Post{
 		"visitor note":        {Type: PrivateNote, Body: "x", FromContact: true},
 		"visitor buttons":     {Body: "x", FromContact: true, Buttons: []Button{{Label: "a"}}},
-		"bad style":           {Type: PrivatePrompt, Body: "x", Buttons: []Button{{Label: "a", Style: "loud"}}},
+		"bad style":           {Type: PrivatePrompt, Body: "x", Buttons: []Button{{Label: "a", Type: ButtonAction, Style: "loud"}}},
+		"long reply style":    {Body: "x", Buttons: []Button{{Label: "a", Style: strings.Repeat("s", MaxButtonStyle+1)}}},
 		"bad reaction":        {Type: PrivatePrompt, Body: "x", Buttons: []Button{{Label: "a", Type: ButtonAction, Reaction: &Reaction{Type: "x"}}}},
 		"edit without body":   {Type: Edit, EditedMessageID: 1, EditType: EditReplace},
 		"edit with files":     {Type: Edit, EditedMessageID: 1, EditType: EditDelete, Attachments: []NewAttachment{{Data: []byte("x")}}},

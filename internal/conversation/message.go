@@ -53,7 +53,7 @@ type Author struct {
 
 // Button types.
 const (
-	ButtonReply   = "reply"   // the visitor's answer; value equals label
+	ButtonReply   = "reply"   // the visitor's answer; value defaults to the label
 	ButtonCompose = "compose" // private prompts only: fills the agent's composer
 	ButtonAction  = "action"  // private prompts only: tells the app
 	ButtonNoop    = "noop"    // private prompts only (babel-bot sends it)
@@ -64,7 +64,7 @@ type Button struct {
 	Label    string    `json:"label"`
 	Value    string    `json:"value"`
 	Type     string    `json:"type"`
-	Style    string    `json:"style,omitempty"` // primary or danger, private prompts only
+	Style    string    `json:"style,omitempty"` // primary or danger on prompts; as sent on reply buttons
 	Reaction *Reaction `json:"reaction,omitempty"`
 }
 
@@ -261,9 +261,13 @@ func (p *Post) validateAttachments() error {
 	return nil
 }
 
-// validateButtons checks buttons for a message of type t: reply buttons
-// carry their label as value; compose, action, noop and styles belong to
-// private prompts; private notes have none.
+// MaxButtonStyle bounds a reply button's style.
+const MaxButtonStyle = 64
+
+// validateButtons checks buttons for a message of type t: a reply button's
+// value defaults to its label, and its style is kept as sent; compose,
+// action and noop buttons (styled primary or danger) belong to private
+// prompts; private notes have none.
 func validateButtons(t Type, bs []Button) error {
 	if len(bs) > 0 && t == PrivateNote {
 		return apperr.Invalidf("buttons", "a private_note has no buttons")
@@ -279,21 +283,23 @@ func validateButtons(t Type, bs []Button) error {
 		}
 		switch b.Type {
 		case ButtonReply:
+			// Clients build reply buttons with a value of their own and a
+			// style; both are kept as sent. A click posts the label.
 			if b.Value == "" {
 				b.Value = b.Label
 			}
-			if b.Value != b.Label {
-				return apperr.Invalidf(param+".value", "a reply button's value must equal its label")
+			if len(b.Style) > MaxButtonStyle {
+				return apperr.Invalidf(param+".style", "%s.style is longer than %d bytes", param, MaxButtonStyle)
 			}
 		case ButtonCompose, ButtonAction, ButtonNoop:
 			if t != PrivatePrompt {
 				return apperr.Invalidf(param+".type", "%s buttons belong to private_prompt messages only", b.Type)
 			}
+			if b.Style != "" && b.Style != "primary" && b.Style != "danger" {
+				return apperr.Invalidf(param+".style", "style is primary or danger, in private_prompt messages only")
+			}
 		default:
 			return apperr.Invalidf(param+".type", "button type must be one of reply, compose, action, noop; got %q", b.Type)
-		}
-		if b.Style != "" && (t != PrivatePrompt || (b.Style != "primary" && b.Style != "danger")) {
-			return apperr.Invalidf(param+".style", "style is primary or danger, in private_prompt messages only")
 		}
 		if b.Reaction != nil && b.Reaction.Type != "replace" && b.Reaction.Type != "delete" {
 			return apperr.Invalidf(param+".reaction.type", "reaction type must be replace or delete; got %q", b.Reaction.Type)

@@ -54,7 +54,7 @@ const scimPatch = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 // handler. A route with a wildcard must have one (TestExamples_Cover).
 var examples = map[string][]example{
 	"POST /contacts":                        {{body: `{"attributes":{"email":"fire@x.example","name":"Fire","externalId":"ext-1","lead_score":3,"tags":["a"]}}`}},
-	"GET /contacts":                         {{path: "/contacts?email={email}&limit=5"}, {path: "/contacts?idType=external&id=crm-1001&id={contact}"}},
+	"GET /contacts":                         {{path: "/contacts?email={email}&limit=5"}, {path: "/contacts?idType=external&id=crm-1001&id={contact}"}, {path: "/contacts?limit=5"}},
 	"GET /contacts/{$}":                     {{path: "/contacts/?email={email}"}},
 	"GET /contacts/{id}":                    {{path: "/contacts/{contact}"}},
 	"PATCH /contacts/{id}":                  {{path: "/contacts/{contact}", body: `{"attributes":{"name":"Renamed","lead_score":9,"tags":["x"]}}`}},
@@ -68,11 +68,17 @@ var examples = map[string][]example{
 	"DELETE /contacts/{id}/tags/{name}":     {{path: "/contacts/{contact}/tags/vip"}},
 	"POST /contacts/{id}/tags/delete/_bulk": {{path: "/contacts/{contact}/tags/delete/_bulk", body: `["beta",{"name":"vip"}]`}},
 
+	// Issue 16: GET /users's map, and Drift's conversation reporting API.
+	"GET /users": {{path: "/users"}, {path: "/users?userId={user}&userId=1"}},
+	"POST /reports/conversations": {{body: `{"filters":[{"property":"conversationId","operation":"IN","values":[{conversation}]},` +
+		`{"property":"createdAt","operation":"BETWEEN","values":["2020-01-01","2100-01-01"]}],"metrics":["timeToCloseMillis","messageCount"]}`}},
+	"POST /reports/conversation-summary": {{body: `{"filters":[{"property":"status","operation":"EQUALS","values":["OPEN"]}],"metrics":["messageCount"]}`}},
+
 	"GET /users/{id}":                  {{path: "/users/{user}"}},
 	"PATCH /users/update":              {{path: "/users/update?userId={user}", body: `{"name":"Renamed","availability":"OFFLINE","locale":"en-GB"}`}},
-	"GET /users/meetings/org":          {{path: "/users/meetings/org?min_start_time=1899000000000&max_start_time=1901000000000"}},
+	"GET /users/meetings/org":          {{path: "/users/meetings/org?min_start_time=1899000000000&max_start_time=1901000000000&limit=50"}},
 	"GET /teams/users/{id}":            {{path: "/teams/users/{user}"}},
-	"POST /conversations/new":          {{body: `{"email":"jane@acme.example","message":{"body":"<p>hi</p>","attributes":{"source":"fire"}}}`}},
+	"POST /conversations/new":          {{body: `{"email":"jane@acme.example","message":{"body":"<p>hi</p>","attributes":{"source":"fire"}}}`}, {body: `{"email":"jane@acme.example","message":{"body":"hi","attributes":{"autoAssigneeId":{user}}}}`}},
 	"GET /conversations":               {{path: "/conversations?limit=2&statusId=1&statusId=2"}},
 	"GET /conversations/list":          {{path: "/conversations/list?limit=2"}},
 	"GET /conversations/{id}":          {{path: "/conversations/{conversation}"}},

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -49,12 +50,15 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listContacts serves GET /contacts?email= and GET /contacts?idType=external&id=…
-// Both answer a list: an email is not unique among contacts.
+// Both answer a list: an email is not unique among contacts. With neither,
+// it lists the org's contacts (see listAllContacts).
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var cs []*contact.Contact
 	var err error
 	switch {
+	case !q.Has("email") && !q.Has("idType") && !q.Has("id"):
+		return s.listAllContacts(w, r)
 	case q.Has("email"):
 		limit, lerr := queryInt(r, "limit", 100, 1, 1000)
 		if lerr != nil {
@@ -77,8 +81,6 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 			return apperr.Invalidf("id", "at most 100 ids at once, got %d", len(ids))
 		}
 		cs, err = s.cfg.Store.ContactsByExternalID(r.Context(), orgID(r), ids)
-	default:
-		return apperr.Invalidf("email", "give email, or idType=external with id, to find contacts")
 	}
 	if err != nil {
 		return err
@@ -87,6 +89,59 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 		cs = []*contact.Contact{}
 	}
 	return writeJSON(w, http.StatusOK, data(cs))
+}
+
+// Page sizes of the contact list.
+const (
+	contactsDefault = 25
+	contactsMax     = 100
+)
+
+// contactsCursor is the position of a contact list page: below this id.
+type contactsCursor struct {
+	Before int64 `json:"b"`
+}
+
+// listAllContacts serves GET /contacts without email or idType: the org's
+// contacts, newest first, limit a page (default 25; over 100 is capped),
+// in the same data array, with pagination.next (a signed cursor, taken back
+// as next or page_token) and links.next, as the conversation list pages.
+func (s *Server) listAllContacts(w http.ResponseWriter, r *http.Request) error {
+	limit, err := cappedQueryInt(r, "limit", contactsDefault, contactsMax)
+	if err != nil {
+		return err
+	}
+	purpose := fmt.Sprintf("contacts/%d", orgID(r))
+	cur, err := pageCursor[contactsCursor](s.cfg.Pages, purpose, r)
+	if err != nil {
+		return err
+	}
+	var before int64
+	if cur != nil {
+		before = cur.Before
+	}
+	cs, err := s.cfg.Store.ListContacts(r.Context(), orgID(r), before, limit+1)
+	if err != nil {
+		return err
+	}
+	pagination := map[string]any{"more": len(cs) > limit}
+	links := map[string]string{"self": s.cfg.PublicURL + r.URL.RequestURI()}
+	if len(cs) > limit {
+		cs = cs[:limit]
+		tok, err := s.cfg.Pages.Encode(purpose, contactsCursor{Before: cs[limit-1].ID})
+		if err != nil {
+			return err
+		}
+		next := r.URL.Query()
+		next.Del("page_token")
+		next.Set("next", tok)
+		pagination["next"] = tok
+		links["next"] = s.cfg.PublicURL + r.URL.Path + "?" + next.Encode()
+	}
+	if cs == nil {
+		cs = []*contact.Contact{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"data": cs, "pagination": pagination, "links": links})
 }
 
 func nonEmpty(vs []string) []string {
@@ -174,8 +229,11 @@ func (s *Server) postTimelineEvent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var ref contact.TimelineRef
+	// contactId 0 (or null) beside an externalId means "by externalId", as
+	// clients that fill every field send it.
+	byExternal := body.ExternalID != nil && (body.ContactID == nil || scalarString(body.ContactID) == "0")
 	switch {
-	case body.ContactID != nil:
+	case body.ContactID != nil && !byExternal:
 		id, err := parseID("contactId", scalarString(body.ContactID))
 		if err != nil {
 			return err

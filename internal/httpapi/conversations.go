@@ -48,13 +48,28 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
+	assignee, err := autoAssignee(body.Message.Attributes)
+	if err != nil {
+		return err
+	}
 	c, _, err := s.cfg.Store.StartConversation(r.Context(), orgID(r), conversation.Start{
 		Email: body.Email, Body: body.Message.Body, Attributes: body.Message.Attributes, PublicURL: s.cfg.PublicURL,
+		AssigneeID: assignee,
 	})
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, startAnswer{c, c})
+}
+
+// autoAssignee reads message.attributes.autoAssigneeId: a user id as a
+// number or numeric string; absent, null or 0 is none.
+func autoAssignee(attrs map[string]any) (int64, error) {
+	v, ok := attrs["autoAssigneeId"]
+	if !ok || v == nil || scalarString(v) == "0" {
+		return 0, nil
+	}
+	return parseID(conversation.AutoAssigneeParam, scalarString(v))
 }
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {

@@ -209,9 +209,17 @@ func (e *consentError) WireError() (status int, contentType string, body []byte)
 	return http.StatusBadRequest, "text/html; charset=utf-8", b.Bytes()
 }
 
+// camelOAuthFields are the camelCase spellings of the token endpoint's
+// fields that JSON clients send, with RFC 6749's names.
+var camelOAuthFields = map[string]string{
+	"clientId": "client_id", "clientSecret": "client_secret", "grantType": "grant_type",
+	"redirectUri": "redirect_uri", "refreshToken": "refresh_token", "codeVerifier": "code_verifier",
+}
+
 // tokenForm reads the token and revoke endpoints' parameters: a form
-// (RFC 6749's encoding, what Drift documents) or a JSON object of strings.
-// Client credentials come from HTTP Basic or the body.
+// (RFC 6749's encoding, what Drift documents) or a JSON object of strings,
+// its fields in snake_case or camelCase. Client credentials come from HTTP
+// Basic or the body.
 func tokenForm(r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -238,7 +246,14 @@ func tokenForm(r *http.Request) (url.Values, error) {
 			if !ok {
 				return nil, bad(k + " must be a string")
 			}
-			v.Set(k, str)
+			name := k
+			if snake, ok := camelOAuthFields[k]; ok {
+				name = snake
+			}
+			if v.Has(name) && v.Get(name) != str {
+				return nil, bad("send " + name + " once, in snake_case or camelCase")
+			}
+			v.Set(name, str)
 		}
 	case mt == "application/x-www-form-urlencoded" || mt == "":
 		if v, err = url.ParseQuery(string(body)); err != nil {

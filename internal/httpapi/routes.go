@@ -60,6 +60,9 @@ func (s *Server) routes() {
 	handle("GET /conversations/{id}/transcript", auth.ConversationRead, s.transcript)
 	handle("GET /conversations/{id}/json_transcript", auth.ConversationRead, s.jsonTranscript)
 	handle("GET /attachments/{id}/data", auth.ConversationRead, s.attachmentData)
+	// Drift's conversation reporting API (real, outside the seed listing).
+	handle("POST /reports/conversations", auth.ConversationRead, s.conversationReport)
+	handle("POST /reports/conversation-summary", auth.ConversationRead, s.conversationSummary)
 	// Driftwood's own: an agent's status change (Drift's REST API has none),
 	// and what a website visitor does, through the widget's code path.
 	handle("PATCH /driftwood/v1/conversations/{id}", auth.Admin, s.setConversationStatus)

@@ -139,7 +139,7 @@ type LandingPage struct {
 
 // NewLandingPage describes p, a landing page of the org whose widget embedId
 // is embedID, on Driftwood's public address publicURL: the full-page chat
-// GET /chat/{embedId} opened on the playbook.
+// GET /chat/{embedId}, opened on the playbook (playbookId).
 func NewLandingPage(p *Playbook, publicURL, embedID string) LandingPage {
 	return LandingPage{Playbook: p, PlaybookID: p.ID, PlaybookName: p.Name,
 		LandingPageURL: fmt.Sprintf("%s/chat/%s?playbookId=%d", publicURL, embedID, p.ID)}

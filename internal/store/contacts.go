@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -85,6 +86,19 @@ func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, li
 	defer derrors.Wrap(&err, "store.ContactsByEmail(%d)", orgID)
 	rows, err := db.reads.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
 		WHERE org_id = $1 AND email_norm = $2 ORDER BY id LIMIT $3`, orgID, strings.ToLower(strings.TrimSpace(email)), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanContacts(rows)
+}
+
+// ListContacts implements contact.Store.
+func (db *DB) ListContacts(ctx context.Context, orgID, beforeID int64, limit int) ([]*contact.Contact, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	rows, err := db.reads.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, orgID, beforeID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,10 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 		if m, postEvs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, append(evs, postEvs...))
+		if err := tx.appendEvents(ctx, append(evs, postEvs...)); err != nil {
+			return err
+		}
+		return tx.assign(ctx, c, s.AssigneeID)
 	}
 	err = db.Transact(ctx, start)
 	if errors.Is(err, apperr.ErrConflict) {
@@ -53,6 +56,22 @@ func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation
 		return nil, nil, err
 	}
 	return c, m, nil
+}
+
+// assign assigns c, locked by tx, to user userID of its org (none when 0):
+// another org's user is refused as an unknown one.
+func (tx *Tx) assign(ctx context.Context, c *conversation.Conversation, userID int64) error {
+	if userID == 0 {
+		return nil
+	}
+	if _, err := tx.requireUser(ctx, c.OrgID, userID, conversation.AutoAssigneeParam); err != nil {
+		return err
+	}
+	evs := c.Assign(userID)
+	if err := tx.saveConversation(ctx, c); err != nil {
+		return err
+	}
+	return tx.appendEvents(ctx, evs)
 }
 
 // contactForEmail returns the first-created contact with the email, creating

@@ -3,6 +3,7 @@ package drift
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -48,6 +49,43 @@ func (c *Client) FindContactsByEmail(ctx context.Context, email string, limit in
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	return getData[[]Contact](ctx, c, "/contacts", q)
+}
+
+// ContactPage is one page of the org's contacts, newest first.
+type ContactPage struct {
+	Data       []Contact  `json:"data"`
+	Links      Links      `json:"links"`
+	Pagination Pagination `json:"pagination"`
+}
+
+// ListContacts lists the org's contacts newest first, limit a page (0: the
+// server's default, 25; at most 100), from the page the cursor next names
+// ("" for the first: pass the previous page's Pagination.Next).
+func (c *Client) ListContacts(ctx context.Context, limit int, next string) (*ContactPage, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if next != "" {
+		q.Set("next", next)
+	}
+	var p ContactPage
+	if err := c.get(ctx, "/contacts", q, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Contacts iterates over every contact of the org, newest first, limit a
+// page (0: the server's default).
+func (c *Client) Contacts(ctx context.Context, limit int) iter.Seq2[Contact, error] {
+	return paginate(func(cursor string) ([]Contact, string, error) {
+		p, err := c.ListContacts(ctx, limit, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Data, p.Pagination.Next, nil
+	})
 }
 
 // FindContactsByExternalID returns the contacts with those externalIds.

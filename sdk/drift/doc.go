@@ -3,8 +3,10 @@
 //
 // A [Client] covers every operation of Drift's API listing — contacts,
 // users, meetings, teams, conversations and messages, accounts, playbooks,
-// app administration, GDPR and SCIM users — with typed requests and
-// answers, and iterators that walk every paginated list:
+// app administration, GDPR and SCIM users — and what real Drift clients
+// call beyond it (users by id, the contact list, conversation reporting),
+// with typed requests and answers, and iterators that walk every paginated
+// list:
 //
 //	c := drift.NewClient(drift.DefaultBaseURL, drift.StaticToken(os.Getenv("DRIFT_TOKEN")))
 //	for conv, err := range c.Conversations(ctx, drift.ConversationListOptions{}) {
