@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,24 +21,18 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
-// forwarded is one request the local receiver got from listen.
-type forwarded struct {
-	header http.Header
-	body   []byte
-}
-
 // verifySignature checks a Standard Webhooks signature as a receiver would,
 // from the specification rather than from Driftwood's code.
-func verifySignature(t *testing.T, secret string, f forwarded) {
+func verifySignature(t *testing.T, secret string, f apitest.Received) {
 	t.Helper()
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mac := hmac.New(sha256.New, key)
-	fmt.Fprintf(mac, "%s.%s.%s", f.header.Get("webhook-id"), f.header.Get("webhook-timestamp"), f.body)
-	if want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); f.header.Get("webhook-signature") != want {
-		t.Fatalf("webhook-signature %q, want %q", f.header.Get("webhook-signature"), want)
+	fmt.Fprintf(mac, "%s.%s.%s", f.Header.Get("webhook-id"), f.Header.Get("webhook-timestamp"), f.Body)
+	if want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); f.Header.Get("webhook-signature") != want {
+		t.Fatalf("webhook-signature %q, want %q", f.Header.Get("webhook-signature"), want)
 	}
 }
 
@@ -82,12 +75,7 @@ func waitLine(t *testing.T, ch <-chan string, want ...string) string {
 func TestListen(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
-		got := make(chan forwarded, 10)
-		rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			got <- forwarded{r.Header.Clone(), body}
-		}))
-		defer rc.Close()
+		rc := apitest.NewReceiver(t, nil)
 		secret := integration.NewSigningSecret()
 		cfg := listenConfig{BaseURL: e.URL, Token: e.Token, ForwardTo: rc.URL, SigningSecret: secret,
 			VerificationToken: "verify-me", Types: []string{"contact_updated", "user_unsubscribed"}, RetryWait: 50 * time.Millisecond}
@@ -104,23 +92,18 @@ func TestListen(t *testing.T) {
 		e.Call(t, "POST", "/emails/unsubscribe", []string{"listen@example.com"}, 200)
 		receive := func(want string) {
 			t.Helper()
-			var f forwarded
-			select {
-			case f = <-got:
-			case <-time.After(20 * time.Second):
-				t.Fatalf("no %s forwarded", want)
-			}
+			f := rc.Next(t)
 			verifySignature(t, secret, f)
 			var env struct {
 				Type  string `json:"type"`
 				OrgID int64  `json:"orgId"`
 				Token string `json:"token"`
 			}
-			if err := json.Unmarshal(f.body, &env); err != nil {
+			if err := json.Unmarshal(f.Body, &env); err != nil {
 				t.Fatal(err)
 			}
-			if env.Type != want || env.OrgID != e.OrgID || env.Token != "verify-me" || f.header.Get("X-Verification-Token") != "verify-me" {
-				t.Fatalf("forwarded %s with %v", f.body, f.header)
+			if env.Type != want || env.OrgID != e.OrgID || env.Token != "verify-me" || f.Header.Get("X-Verification-Token") != "verify-me" {
+				t.Fatalf("forwarded %s with %v", f.Body, f.Header)
 			}
 			waitLine(t, outLines, want, "[200 OK]")
 		}
@@ -142,10 +125,8 @@ func TestListen(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatal("listen did not stop when its context ended")
 		}
-		select {
-		case f := <-got:
-			t.Fatalf("an event was forwarded twice or unasked: %s", f.body)
-		default:
+		if got := rc.Received(); len(got) != 3 {
+			t.Fatalf("%d events forwarded, want 3: one was forwarded twice or unasked", len(got))
 		}
 	})
 }

@@ -106,8 +106,8 @@ func (sc Scenario) Run(t testing.TB, e *Env) *Result {
 			if len(errs) != 1 {
 				t.Fatalf("%s: validation error without one errors[] item: %s", desc, r.Body)
 			}
-			if item, _ := errs[0].(map[string]any); item["param"] == "" {
-				t.Fatalf("%s: validation error with an empty param: %s", desc, r.Body)
+			if item, _ := errs[0].(map[string]any); item["param"] == nil || item["param"] == "" {
+				t.Fatalf("%s: validation error without a param: %s", desc, r.Body)
 			}
 		}
 	}
