@@ -17,6 +17,38 @@ func isSCIM(r *http.Request) bool {
 	return p == "/scim" || strings.HasPrefix(p, "/scim/")
 }
 
+// scimSegments are the spellings of SCIM's resource endpoints that the
+// routes use, by their lower-case form.
+var scimSegments = map[string]string{}
+
+func init() {
+	for _, seg := range []string{"Users", "Groups", "ServiceProviderConfig", "serviceConfiguration", "Schemas", "ResourceTypes"} {
+		scimSegments[strings.ToLower(seg)] = seg
+	}
+}
+
+// canonicalSCIMPath spells a SCIM path's resource segments as the routes
+// do, so that /scim/users reaches /scim/Users: SCIM clients are known to
+// vary the case (RFC 7644 §3.10 makes attribute names case-insensitive,
+// and identity providers treat endpoints alike). Ids are left as sent.
+func canonicalSCIMPath(p string) string {
+	segs := strings.Split(p, "/")
+	if len(segs) < 2 || !strings.EqualFold(segs[1], "scim") {
+		return p
+	}
+	segs[1] = "scim"
+	resource := 2
+	if len(segs) > 2 && strings.EqualFold(segs[2], "v2") {
+		segs[2], resource = "v2", 3
+	}
+	if len(segs) > resource {
+		if c, ok := scimSegments[strings.ToLower(segs[resource])]; ok {
+			segs[resource] = c
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
 // writeSCIM writes v with SCIM's content type.
 func writeSCIM(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/scim+json; charset=utf-8")

@@ -160,7 +160,7 @@ func TestSCIM_UserLifecycle(t *testing.T) {
 			t.Fatalf("inactive: %v", ids)
 		}
 		r = e.Do(t, apitest.Request{Method: "PATCH", Path: "/scim/Users/" + boID, Token: e.Token, Body: map[string]any{
-			"Operations": []any{map[string]any{"op": "replace", "path": "nickName", "value": "b"}}}})
+			"Operations": []any{map[string]any{"op": "replace", "path": "favouriteColour", "value": "b"}}}})
 		wantSCIMError(t, r, http.StatusBadRequest, "invalidPath")
 		r = e.Do(t, apitest.Request{Method: "PATCH", Path: "/scim/Users/" + boID, Token: e.Token, Body: map[string]any{
 			"Operations": []any{map[string]any{"op": "replace", "path": "userName", "value": "Ann@Example.com"}}}})

@@ -141,30 +141,86 @@ func ServiceProviderConfig(base string) map[string]any {
 }
 
 // Project applies the attributes and excludedAttributes parameters
-// (RFC 7644 §3.4.2.5) to a resource as generic JSON. id and schemas are
-// always returned; names are top-level attributes, in any case, optionally
-// URN-qualified; a sub-attribute name selects its whole attribute.
+// (RFC 7644 §3.4.2.5, §3.10) to a resource as generic JSON. id and schemas
+// are always returned; names are in any case, optionally URN-qualified; a
+// sub-attribute (name.givenName) selects or excludes only itself within
+// its attribute, and a value filter (emails[type eq "work"]) its attribute.
 func Project(res map[string]any, attributes, excluded string) {
 	keep, drop := names(attributes), names(excluded)
-	for k := range res {
+	for k, v := range res {
 		lk := strings.ToLower(k)
 		if lk == "id" || lk == "schemas" {
 			continue
 		}
-		if (len(keep) > 0 && !keep[lk]) || drop[lk] {
-			delete(res, k)
+		if len(keep) > 0 {
+			subs, ok := keep[lk]
+			if !ok {
+				delete(res, k)
+				continue
+			}
+			if subs != nil {
+				if !projectSubs(v, func(sub string) bool { return !subs[sub] }) {
+					delete(res, k)
+					continue
+				}
+			}
+		}
+		if subs, ok := drop[lk]; ok {
+			if subs == nil {
+				delete(res, k)
+			} else {
+				projectSubs(v, func(sub string) bool { return subs[sub] })
+			}
 		}
 	}
 }
 
+// projectSubs deletes the sub-attributes for which gone is true from a
+// complex value or from each value of a multi-valued one, and reports
+// whether anything is left.
+func projectSubs(v any, gone func(lowerSub string) bool) bool {
+	left := false
+	prune := func(m map[string]any) {
+		for k := range m {
+			if gone(strings.ToLower(k)) {
+				delete(m, k)
+			}
+		}
+		left = left || len(m) > 0
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		prune(v)
+	case []any:
+		for _, x := range v {
+			if m, ok := x.(map[string]any); ok {
+				prune(m)
+			}
+		}
+	}
+	return left
+}
+
 // names parses a comma-separated attribute list into lower-cased
-// top-level attribute names.
-func names(list string) map[string]bool {
-	out := map[string]bool{}
+// top-level attribute names, each with the lower-cased sub-attributes
+// named, or nil when the whole attribute is named.
+func names(list string) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
 	for _, n := range strings.Split(list, ",") {
 		n, _, _ = strings.Cut(strings.TrimSpace(n), "[")
-		if p, err := splitPath(n); err == nil {
-			out[strings.ToLower(p.Attr)] = true
+		p, err := splitPath(n)
+		if err != nil {
+			continue
+		}
+		attr := strings.ToLower(p.Attr)
+		subs, seen := out[attr]
+		switch {
+		case p.Sub == "" || (seen && subs == nil):
+			out[attr] = nil
+		case !seen:
+			out[attr] = map[string]bool{strings.ToLower(p.Sub): true}
+		default:
+			subs[strings.ToLower(p.Sub)] = true
 		}
 	}
 	return out
