@@ -113,7 +113,12 @@ func (s *Server) routes() {
 		handle("PATCH "+base+"/Users/{id}", auth.Admin, s.patchSCIMUser)
 		handle("DELETE "+base+"/Users/{id}", auth.Admin, s.deleteSCIMUser)
 		handle("GET "+base+"/Groups", auth.Admin, s.scimGroups)
+		handle("GET "+base+"/Groups/{$}", auth.Admin, s.scimGroups)
+		handle("POST "+base+"/Groups", auth.Admin, s.createSCIMGroup)
 		handle("GET "+base+"/Groups/{id}", auth.Admin, s.scimGroup)
+		handle("PUT "+base+"/Groups/{id}", auth.Admin, s.replaceSCIMGroup)
+		handle("PATCH "+base+"/Groups/{id}", auth.Admin, s.patchSCIMGroup)
+		handle("DELETE "+base+"/Groups/{id}", auth.Admin, s.deleteSCIMGroup)
 		handle("GET "+base+"/ServiceProviderConfig", auth.Admin, s.scimServiceProviderConfig)
 		handle("GET "+base+"/serviceConfiguration", auth.Admin, s.scimServiceProviderConfig) // Microsoft's old name
 		handle("GET "+base+"/Schemas", auth.Admin, s.scimSchemas)

@@ -46,6 +46,7 @@ type Store interface {
 	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
 	ResetOrg(ctx context.Context, orgID int64) error
 	scim.Store
+	scim.GroupStore
 	gdpr.Store
 	webhook.LogStore
 	audit.Store

@@ -82,13 +82,28 @@ func lookup(attrs []Attribute, name string) (Attribute, bool) {
 	return Attribute{}, false
 }
 
-// Schemas answers /Schemas: the User schema (and the Group schema that the
-// read-only /Groups serves).
+// groupAttributes are the Group schema's attributes as Driftwood keeps
+// them: a group is a Drift team.
+var groupAttributes = func() []Attribute {
+	id := attr("id", "string", "The team's Drift id.")
+	id.CaseExact, id.Mutability, id.Returned, id.Uniqueness = true, "readOnly", "always", "server"
+	externalID := attr("externalId", "string", "The provisioning client's identifier.")
+	externalID.CaseExact = true
+	displayName := attr("displayName", "string", "The team's name in Drift.")
+	displayName.Required = true
+	value := attr("value", "string", "The id of a Drift user of the org.")
+	value.Mutability = "immutable"
+	ref := attr("$ref", "reference", "The member's URI.")
+	ref.Mutability = "immutable"
+	typ := attr("type", "string", "Always User: a team's members are users.")
+	typ.Mutability = "immutable"
+	return []Attribute{id, externalID, displayName,
+		multi("members", "The team's users.", value, ref, typ, attr("display", "string", "The name given to the membership, else the user's name."))}
+}()
+
+// Schemas answers /Schemas: the User and Group schemas.
 func Schemas(base string) []map[string]any {
-	groupAttrs := []Attribute{
-		attr("displayName", "string", "The group's name."),
-		multi("members", "The group's members.", valueSubs[:2]...),
-	}
+	groupAttrs := groupAttributes
 	return []map[string]any{
 		schemaDoc(base, UserSchema, "User", "User Account", userAttributes),
 		schemaDoc(base, GroupSchema, "Group", "Group", groupAttrs),
@@ -111,7 +126,9 @@ func ResourceTypes(base string) []map[string]any {
 			"meta": map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/" + id},
 		}
 	}
-	return []map[string]any{doc("User", "/Users", UserSchema), doc("Group", "/Groups", GroupSchema)}
+	user, group := doc("User", "/Users", UserSchema), doc("Group", "/Groups", GroupSchema)
+	user["description"], group["description"] = "A Drift user", "A Drift team; its members are users"
+	return []map[string]any{user, group}
 }
 
 // Limits Driftwood advertises and enforces.

@@ -13,8 +13,10 @@ CREATE UNIQUE INDEX users_user_name_key ON users (org_id, user_name_key);
 -- never wrote them, and the Drift email stands for them.
 ALTER TABLE users ADD COLUMN scim_emails TEXT;
 
--- A team provisioned as a SCIM Group keeps the client's externalId.
+-- A team provisioned as a SCIM Group keeps the client's externalId, and each
+-- member the display text the client gave it ('' shows the user's name).
 ALTER TABLE teams ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE team_members ADD COLUMN display TEXT NOT NULL DEFAULT '';
 
 -- conversation_inactive: the updated_at of the quiet period already
 -- announced. A conversation is due when it is older than the period and
