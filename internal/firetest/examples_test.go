@@ -143,7 +143,12 @@ var examples = map[string][]example{
 	"PUT /scim/Users/{id}":         {{path: "/scim/Users/{user}", body: `{"userName":"put-fire@x.example","name":{"givenName":"Put"},"active":true}`}},
 	"PATCH /scim/Users/{id}":       {{path: "/scim/Users/{user}", body: scimPatch}},
 	"DELETE /scim/Users/{id}":      {{path: "/scim/Users/{user}"}},
-	"GET /scim/Groups/{id}":        {{path: "/scim/Groups/{team}", want: 404}}, // Drift has no groups,
+	"GET /scim/Groups/{id}":        {{path: "/scim/Groups/{team}?excludedAttributes=members"}},
+	"GET /scim/Groups":             {{path: "/scim/Groups?filter=displayName+eq+%22Support%22&startIndex=1&count=5"}},
+	"POST /scim/Groups":            {{body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Fire group","members":[{"value":"{user}"}]}`}},
+	"PUT /scim/Groups/{id}":        {{path: "/scim/Groups/{team}", body: `{"displayName":"Put group","members":[{"value":"{user}"}]}`}},
+	"PATCH /scim/Groups/{id}":      {{path: "/scim/Groups/{team}", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{user}"}]}]}`}},
+	"DELETE /scim/Groups/{id}":     {{path: "/scim/Groups/{team}"}},
 	"GET /scim/Schemas/{id}":       {{path: "/scim/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"}},
 	"GET /scim/ResourceTypes/{id}": {{path: "/scim/ResourceTypes/User"}},
 }

@@ -262,6 +262,13 @@ func TestSCIM_Discovery(t *testing.T) {
 		if groups := scimCall(t, e, "GET", "/scim/Groups", nil, 200); groups["totalResults"] != jsonNum(0) {
 			t.Fatalf("Groups: %v", groups)
 		}
+		group := scimCall(t, e, "GET", "/scim/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", nil, 200)
+		if fmt.Sprint(group["attributes"]) == "" || !strings.Contains(fmt.Sprint(group["attributes"]), "members") {
+			t.Fatalf("Group schema: %v", group)
+		}
+		if rt := scimCall(t, e, "GET", "/scim/ResourceTypes/Group", nil, 200); rt["endpoint"] != "/Groups" {
+			t.Fatalf("Group resource type: %v", rt)
+		}
 	})
 }
 
@@ -276,17 +283,18 @@ func TestSCIM_OktaSpecTest(t *testing.T) {
 		t.Skip("python3 is not installed; Okta's SCIM suite needs it")
 	}
 	// Assertions that fail against any correct server (testdata/okta's
-	// README from the conformance folder), and the Groups check: Drift
-	// provisions users only, so Driftwood's /Groups is empty.
+	// README from the conformance folder).
 	knownBad := []string{
 		"FAIL [13] Required Test: Test Users endpoint | response_json Resources[0].emails.value |",
-		"FAIL [31] Optional Test: Verify Groups endpoint | script fe82eabcae87 |",
 		"FAIL [23] Required Test: Make sure random user doesn't exist | response_json totalResults |",
 		"FAIL [29] Required Test: Username Case Sensitivity Check | response_status |",
 	}
 	e := apitest.Start(t, storetest.Backends()[0])
 	// The 2016 export reads the first user without creating one.
-	scimCall(t, e, "POST", "/scim/Users", scimUser("first@example.com", "First", "User"), 201)
+	first := scimCall(t, e, "POST", "/scim/Users", scimUser("first@example.com", "First", "User"), 201)
+	// The suite expects a group too.
+	scimCall(t, e, "POST", "/scim/Groups", map[string]any{"displayName": "Support",
+		"members": []any{map[string]any{"value": first["id"]}}}, 201)
 	for _, suite := range []string{"okta-scim20-spec-test-2016.runscope.json", "okta-scim20-spec-test-2017.runscope.json"} {
 		for _, base := range []string{"/scim", "/scim/v2"} {
 			cmd := exec.Command(python, filepath.Join("testdata", "okta", "okta-runner.py"),
