@@ -80,11 +80,12 @@ var examples = map[string][]example{
 	"POST /conversations/{id}/messages": {
 		{path: "/conversations/{conversation}/messages", body: `{"type":"chat","body":"<p>reply</p>","userId":{user},"buttons":[{"label":"Yes","value":"Yes","type":"reply"}]}`},
 	},
-	"GET /conversations/{id}/transcript":        {{path: "/conversations/{conversation}/transcript"}},
-	"GET /conversations/{id}/json_transcript":   {{path: "/conversations/{conversation}/json_transcript"}},
-	"GET /attachments/{id}/data":                {{path: "/attachments/{attachment}/data"}},
-	"PATCH /driftwood/v1/conversations/{id}":    {{path: "/driftwood/v1/conversations/{conversation}", body: `{"status":"pending"}`}},
-	"POST /driftwood/v1/simulate/conversations": {{body: `{"email":"visitor@x.example","body":"<b>hello</b>"}`}},
+	"GET /conversations/{id}/transcript":         {{path: "/conversations/{conversation}/transcript"}},
+	"GET /conversations/{id}/json_transcript":    {{path: "/conversations/{conversation}/json_transcript"}},
+	"GET /attachments/{id}/data":                 {{path: "/attachments/{attachment}/data"}},
+	"PATCH /driftwood/v1/conversations/{id}":     {{path: "/driftwood/v1/conversations/{conversation}", body: `{"status":"pending"}`}},
+	"POST /driftwood/v1/conversations/{id}/push": {{path: "/driftwood/v1/conversations/{conversation}/push"}},
+	"POST /driftwood/v1/simulate/conversations":  {{body: `{"email":"visitor@x.example","body":"<b>hello</b>"}`}},
 	"POST /driftwood/v1/simulate/conversations/{id}/messages": {
 		{path: "/driftwood/v1/simulate/conversations/{conversation}/messages", body: `{"body":"more"}`},
 		{path: "/driftwood/v1/simulate/conversations/{conversation}/messages", body: `{"button":{"messageId":{message},"value":"Yes"}}`},

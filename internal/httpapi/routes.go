@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	// Driftwood's own: an agent's status change (Drift's REST API has none),
 	// and what a website visitor does, through the widget's code path.
 	handle("PATCH /driftwood/v1/conversations/{id}", auth.Admin, s.setConversationStatus)
+	handle("POST /driftwood/v1/conversations/{id}/push", auth.Admin, s.pushConversation)
 	handle("POST /driftwood/v1/simulate/conversations", auth.Admin, s.simulateConversation)
 	handle("POST /driftwood/v1/simulate/conversations/{id}/messages", auth.Admin, s.simulateMessage)
 

@@ -37,6 +37,7 @@ import (
 type Store interface {
 	contact.Store
 	conversation.Store
+	conversation.QuietStore
 	org.Store
 	user.Store
 	team.Store

@@ -83,11 +83,17 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 		if r, err = getRecord(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
+		wasActive := r.Active
 		if err := change(r); err != nil {
 			return err
 		}
 		if err := tx.checkUserName(ctx, r); err != nil {
 			return err
+		}
+		if wasActive && !r.Active { // deprovisioned: no longer in its conversations
+			if err := tx.removeParticipant(ctx, orgID, id); err != nil {
+				return err
+			}
 		}
 		r.UpdatedAt = tx.now
 		return tx.saveRecord(ctx, r)
@@ -167,7 +173,7 @@ func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) error {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, apperr.NotFoundf("no user with id %d", id))
 		}
-		return nil
+		return tx.removeParticipant(ctx, orgID, id)
 	})
 }
 
