@@ -20,6 +20,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
@@ -50,7 +51,9 @@ type App struct {
 	GDPR *gdpr.Worker
 	// Audit writes the audit log in batches.
 	Audit *audit.Recorder
-	Log   *slog.Logger
+	// Sweeper announces conversations gone quiet (conversation_inactive).
+	Sweeper *conversation.Sweeper
+	Log     *slog.Logger
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -115,6 +118,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Events:    notifier,
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
+	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With("subsystem", "sweeper")}
 	a.dispatchDB = db
 	if db.Dialect().Name() == "postgres" {
 		// Its own few connections: on the API's pool each of its
@@ -147,6 +151,7 @@ func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.Dispatcher.Run(ctx) })
 	a.workers.Go(func() { a.GDPR.Run(ctx) })
 	a.workers.Go(func() { a.Audit.Run(ctx) })
+	a.workers.Go(func() { a.Sweeper.Run(ctx) })
 }
 
 // OpenStore opens and migrates the database: sqlite:PATH or postgres://….

@@ -32,11 +32,15 @@ type Config struct {
 	LogLevel            string
 	// TokenIdleTimeout retires tokens unused for this long (0: never).
 	TokenIdleTimeout time.Duration
+	// ConversationInactiveAfter is the quiet period after which a
+	// conversation without activity is announced (conversation_inactive,
+	// conversation_push); 0 turns the sweep off.
+	ConversationInactiveAfter time.Duration
 	// PprofAddr, when set, serves net/http/pprof on this loopback address,
 	// apart from the API; empty (the default) serves no profiles.
 	PprofAddr string
 
-	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec string
+	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec, inactiveSpec string
 }
 
 // DefaultRetrySchedule is about three days of webhook retries.
@@ -76,6 +80,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 		"tokens unused for this long stop working, e.g. 720h; 0 turns it off (env DRIFTWOOD_TOKEN_IDLE_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("DRIFTWOOD_PPROF_ADDR"),
 		"serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off when empty (env DRIFTWOOD_PPROF_ADDR)")
+	fs.StringVar(&c.inactiveSpec, "conversation-inactive-after", envOr(getenv, "DRIFTWOOD_CONVERSATION_INACTIVE_AFTER", "10m"),
+		"quiet period after which a conversation without activity fires conversation_inactive and conversation_push; 0 turns it off (env DRIFTWOOD_CONVERSATION_INACTIVE_AFTER)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
 }
 
@@ -97,6 +103,11 @@ func (c *Config) Finish() error {
 	}
 	if c.WebhookTimeout, err = time.ParseDuration(c.timeoutSpec); err != nil || c.WebhookTimeout <= 0 {
 		return fmt.Errorf("--webhook-timeout: %q is not a positive Go duration", c.timeoutSpec)
+	}
+	if c.inactiveSpec != "" {
+		if c.ConversationInactiveAfter, err = time.ParseDuration(c.inactiveSpec); err != nil || c.ConversationInactiveAfter < 0 {
+			return fmt.Errorf("--conversation-inactive-after: %q is not a Go duration of 0 or more", c.inactiveSpec)
+		}
 	}
 	if c.TokenIdleTimeout, err = time.ParseDuration(c.idleSpec); err != nil || c.TokenIdleTimeout < 0 {
 		return fmt.Errorf("--token-idle-timeout: %q is not a Go duration (0 turns it off)", c.idleSpec)

@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	// Driftwood's own: an agent's status change (Drift's REST API has none),
 	// and what a website visitor does, through the widget's code path.
 	handle("PATCH /driftwood/v1/conversations/{id}", auth.Admin, s.setConversationStatus)
+	handle("POST /driftwood/v1/conversations/{id}/push", auth.Admin, s.pushConversation)
 	handle("POST /driftwood/v1/simulate/conversations", auth.Admin, s.simulateConversation)
 	handle("POST /driftwood/v1/simulate/conversations/{id}/messages", auth.Admin, s.simulateMessage)
 
@@ -116,7 +117,12 @@ func (s *Server) routes() {
 		handle("PATCH "+base+"/Users/{id}", auth.Admin, s.patchSCIMUser)
 		handle("DELETE "+base+"/Users/{id}", auth.Admin, s.deleteSCIMUser)
 		handle("GET "+base+"/Groups", auth.Admin, s.scimGroups)
+		handle("GET "+base+"/Groups/{$}", auth.Admin, s.scimGroups)
+		handle("POST "+base+"/Groups", auth.Admin, s.createSCIMGroup)
 		handle("GET "+base+"/Groups/{id}", auth.Admin, s.scimGroup)
+		handle("PUT "+base+"/Groups/{id}", auth.Admin, s.replaceSCIMGroup)
+		handle("PATCH "+base+"/Groups/{id}", auth.Admin, s.patchSCIMGroup)
+		handle("DELETE "+base+"/Groups/{id}", auth.Admin, s.deleteSCIMGroup)
 		handle("GET "+base+"/ServiceProviderConfig", auth.Admin, s.scimServiceProviderConfig)
 		handle("GET "+base+"/serviceConfiguration", auth.Admin, s.scimServiceProviderConfig) // Microsoft's old name
 		handle("GET "+base+"/Schemas", auth.Admin, s.scimSchemas)

@@ -9,6 +9,38 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
+// scimSegments are the spellings of SCIM's resource endpoints that the
+// routes use, by their lower-case form.
+var scimSegments = map[string]string{}
+
+func init() {
+	for _, seg := range []string{"Users", "Groups", "ServiceProviderConfig", "serviceConfiguration", "Schemas", "ResourceTypes"} {
+		scimSegments[strings.ToLower(seg)] = seg
+	}
+}
+
+// canonicalSCIMPath spells a SCIM path's resource segments as the routes
+// do, so that /scim/users reaches /scim/Users: SCIM clients are known to
+// vary the case (RFC 7644 §3.10 makes attribute names case-insensitive,
+// and identity providers treat endpoints alike). Ids are left as sent.
+func canonicalSCIMPath(p string) string {
+	segs := strings.Split(p, "/")
+	if len(segs) < 2 || !strings.EqualFold(segs[1], "scim") {
+		return p
+	}
+	segs[1] = "scim"
+	resource := 2
+	if len(segs) > 2 && strings.EqualFold(segs[2], "v2") {
+		segs[2], resource = "v2", 3
+	}
+	if len(segs) > resource {
+		if c, ok := scimSegments[strings.ToLower(segs[resource])]; ok {
+			segs[resource] = c
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
 // writeSCIM writes v with SCIM's content type.
 func writeSCIM(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/scim+json; charset=utf-8")
@@ -61,36 +93,162 @@ func (s *Server) scimDocument(list func(base string) []map[string]any) handlerFu
 	}
 }
 
-// scimGroups serves an empty, read-only Groups endpoint: Drift provisions
-// users only (reference §10), but identity providers probe /Groups.
+// scimGroups serves GET /Groups: the org's teams as SCIM Groups, filtered
+// (displayName eq "…", externalId, members[value eq "…"]) and paged as
+// /Users is.
 func (s *Server) scimGroups(w http.ResponseWriter, r *http.Request) error {
-	return writeSCIM(w, http.StatusOK, listResponse(nil, 0, 1))
-}
-
-func (s *Server) scimGroup(w http.ResponseWriter, r *http.Request) error {
-	return apperr.NotFoundf("no group with id %q", r.PathValue("id"))
-}
-
-func (s *Server) listSCIMUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	filter, start, count, err := scimListParams(r)
+	if err != nil {
+		return err
+	}
+	groups, err := s.cfg.Store.SCIMGroups(r.Context(), orgID(r))
+	if err != nil {
+		return err
+	}
+	base := s.scimBase(r)
+	var matched []map[string]any
+	for _, g := range groups {
+		res := scim.GroupResource(g, base).Generic()
+		if filter == nil || filter.Match(res) {
+			matched = append(matched, res)
+		}
+	}
+	page := matched[min(start-1, len(matched)):min(start-1+count, len(matched))]
+	for _, res := range page {
+		scim.Project(res, q.Get("attributes"), q.Get("excludedAttributes"))
+	}
+	return writeSCIM(w, http.StatusOK, listResponse(page, len(matched), start))
+}
+
+// scimListParams reads a list's filter, startIndex and count.
+func scimListParams(r *http.Request) (scim.Filter, int, int, error) {
 	var filter scim.Filter
-	if f := q.Get("filter"); f != "" {
+	if f := r.URL.Query().Get("filter"); f != "" {
 		var err error
 		if filter, err = scim.ParseFilter(f); err != nil {
-			return err
+			return nil, 0, 0, err
 		}
 	}
 	// RFC 7644 §3.4.2.4: startIndex below 1 means 1, count below 0 means 0.
 	start, err := queryInt(r, "startIndex", 1, -1<<31, 1<<31-1)
 	if err != nil {
-		return err
+		return nil, 0, 0, err
 	}
-	start = max(start, 1)
 	count, err := queryInt(r, "count", scim.MaxResults, -1<<31, 1<<31-1)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return filter, max(start, 1), min(max(count, 0), scim.MaxResults), nil
+}
+
+// scimGroupID reads the group id in the path: like a user's, an id that
+// is not a Drift id names no group.
+func scimGroupID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFoundf("no group with id %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) scimGroup(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimGroupID(r)
 	if err != nil {
 		return err
 	}
-	count = min(max(count, 0), scim.MaxResults)
+	g, err := s.cfg.Store.SCIMGroup(r.Context(), orgID(r), id)
+	if err != nil {
+		return err
+	}
+	return s.writeGroup(w, r, http.StatusOK, g)
+}
+
+// writeGroup answers a group, projected by attributes and excludedAttributes.
+func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, status int, g *scim.GroupRecord) error {
+	res := scim.GroupResource(g, s.scimBase(r)).Generic()
+	scim.Project(res, r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+	return writeSCIM(w, status, res)
+}
+
+func (s *Server) createSCIMGroup(w http.ResponseWriter, r *http.Request) error {
+	var g scim.Group
+	if err := decodeJSON(r, &g); err != nil {
+		return err
+	}
+	rec := &scim.GroupRecord{OrgID: orgID(r)}
+	if err := g.Apply(rec); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.CreateSCIMGroup(r.Context(), rec); err != nil {
+		return err
+	}
+	w.Header().Set("Location", s.scimBase(r)+"/Groups/"+strconv.FormatInt(rec.ID, 10))
+	return s.writeGroup(w, r, http.StatusCreated, rec)
+}
+
+func (s *Server) replaceSCIMGroup(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimGroupID(r)
+	if err != nil {
+		return err
+	}
+	var g scim.Group
+	if err := decodeJSON(r, &g); err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.UpdateSCIMGroup(r.Context(), orgID(r), id, g.Apply)
+	if err != nil {
+		return err
+	}
+	return s.writeGroup(w, r, http.StatusOK, rec)
+}
+
+// patchSCIMGroup answers 204, as Entra and Okta expect of a group PATCH
+// (RFC 7644 §3.5.2 allows it), or 200 with the group when the request asks
+// for attributes.
+func (s *Server) patchSCIMGroup(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimGroupID(r)
+	if err != nil {
+		return err
+	}
+	var req scim.PatchRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.UpdateSCIMGroup(r.Context(), orgID(r), id, func(g *scim.GroupRecord) error {
+		return scim.PatchGroup(&req, g)
+	})
+	if err != nil {
+		return err
+	}
+	if q := r.URL.Query(); q.Has("attributes") || q.Has("excludedAttributes") {
+		return s.writeGroup(w, r, http.StatusOK, rec)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) deleteSCIMGroup(w http.ResponseWriter, r *http.Request) error {
+	id, err := scimGroupID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeleteSCIMGroup(r.Context(), orgID(r), id); err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return apperr.NotFoundf("no group with id %d", id)
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listSCIMUsers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	filter, start, count, err := scimListParams(r)
+	if err != nil {
+		return err
+	}
 	records, err := s.cfg.Store.SCIMUsers(r.Context(), orgID(r))
 	if err != nil {
 		return err

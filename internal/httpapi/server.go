@@ -40,6 +40,7 @@ import (
 type Store interface {
 	contact.Store
 	conversation.Store
+	conversation.QuietStore
 	org.Store
 	user.Store
 	team.Store
@@ -50,6 +51,7 @@ type Store interface {
 	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
 	ResetOrg(ctx context.Context, orgID int64) error
 	scim.Store
+	scim.GroupStore
 	gdpr.Store
 	webhook.LogStore
 	audit.Store
@@ -175,6 +177,9 @@ func (s *Server) stripV1(next http.Handler) http.Handler {
 		if p, ok := strings.CutPrefix(r.URL.Path, "/v1/"); ok {
 			r.URL.Path = "/" + p
 			r.URL.RawPath = ""
+		}
+		if c := canonicalSCIMPath(r.URL.Path); c != r.URL.Path {
+			r.URL.Path, r.URL.RawPath = c, ""
 		}
 		next.ServeHTTP(w, r)
 	})

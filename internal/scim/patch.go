@@ -2,6 +2,7 @@ package scim
 
 import (
 	"maps"
+	"slices"
 	"strings"
 )
 
@@ -24,7 +25,20 @@ type Path struct {
 	Attr   Attribute // the schema's attribute, canonical name
 	Sub    *Attribute
 	Filter Filter // nil without [filter]
+	// Ignored is set for an attribute of the User schema or of an extension
+	// that Driftwood does not keep: operations on it are accepted and
+	// change nothing, as POST and PUT ignore it.
+	Ignored bool
 }
+
+// unkept are the attributes of RFC 7643's User schema (§4.1) that
+// Driftwood does not keep.
+var unkept = []string{"nickName", "profileUrl", "title", "userType", "preferredLanguage", "password",
+	"ims", "addresses", "entitlements", "x509Certificates"}
+
+// extensionPrefix starts the URN of every schema extension, such as the
+// enterprise User (RFC 7643 §4.3), none of which Driftwood keeps.
+const extensionPrefix = "urn:ietf:params:scim:schemas:extension:"
 
 // ParsePath parses a PATCH path against the User schema. A path naming an
 // attribute Driftwood does not have is 400 invalidPath; a read-only one
@@ -32,6 +46,9 @@ type Path struct {
 func ParsePath(s string) (Path, error) {
 	if len(s) > MaxFilterLen {
 		return Path{}, errorf(InvalidPath, "path is longer than %d bytes", MaxFilterLen)
+	}
+	if len(s) > len(extensionPrefix) && strings.EqualFold(s[:len(extensionPrefix)], extensionPrefix) {
+		return Path{Ignored: true}, nil
 	}
 	head, rest, bracket := strings.Cut(s, "[")
 	var filterText, subText string
@@ -52,6 +69,10 @@ func ParsePath(s string) (Path, error) {
 	}
 	if bracket {
 		ap.Sub = subText
+	}
+	if slices.ContainsFunc(unkept, func(n string) bool { return strings.EqualFold(n, ap.Attr) }) &&
+		(strings.HasPrefix(strings.ToLower(s), strings.ToLower(ap.Attr)) || hasUserURN(s)) {
+		return Path{Ignored: true}, nil
 	}
 	a, ok := lookup(userAttributes, ap.Attr)
 	if !ok || !strings.HasPrefix(strings.ToLower(s), strings.ToLower(ap.Attr)) && !hasUserURN(s) {
@@ -124,7 +145,7 @@ func (op Operation) apply(res map[string]any) error {
 		return nil
 	}
 	p, err := ParsePath(op.Path)
-	if err != nil {
+	if err != nil || p.Ignored {
 		return err
 	}
 	if kind != "remove" {
@@ -182,7 +203,7 @@ func (op Operation) apply(res map[string]any) error {
 // (replace emails[type eq "work"].value on a user without a work email).
 func patchMatching(res map[string]any, kind string, p Path, value any) error {
 	name := p.Attr.Name
-	var kept []any
+	kept := []any{} // all removed is an empty list, not "never written"
 	matched := false
 	for _, v := range asList(res[name]) {
 		m, ok := v.(map[string]any)
@@ -322,10 +343,15 @@ func isServerOwned(attr string) bool {
 }
 
 // PatchUser applies req to the user r and writes the result back onto it.
+// The user is patched as stored, without the name parts Resource derives
+// for display, so that only what was sent changes.
 func PatchUser(req *PatchRequest, r *Record) error {
-	res := Resource(r, "").Generic()
+	res := render(r, "", false).Generic()
 	if err := req.Patch(res); err != nil {
 		return err
+	}
+	if _, ok := res["emails"]; !ok {
+		res["emails"] = []any{} // removed: no email, not the userName standing in
 	}
 	u, err := DecodeUser(res)
 	if err != nil {

@@ -82,13 +82,28 @@ func lookup(attrs []Attribute, name string) (Attribute, bool) {
 	return Attribute{}, false
 }
 
-// Schemas answers /Schemas: the User schema (and the Group schema that the
-// read-only /Groups serves).
+// groupAttributes are the Group schema's attributes as Driftwood keeps
+// them: a group is a Drift team.
+var groupAttributes = func() []Attribute {
+	id := attr("id", "string", "The team's Drift id.")
+	id.CaseExact, id.Mutability, id.Returned, id.Uniqueness = true, "readOnly", "always", "server"
+	externalID := attr("externalId", "string", "The provisioning client's identifier.")
+	externalID.CaseExact = true
+	displayName := attr("displayName", "string", "The team's name in Drift.")
+	displayName.Required = true
+	value := attr("value", "string", "The id of a Drift user of the org.")
+	value.Mutability = "immutable"
+	ref := attr("$ref", "reference", "The member's URI.")
+	ref.Mutability = "immutable"
+	typ := attr("type", "string", "Always User: a team's members are users.")
+	typ.Mutability = "immutable"
+	return []Attribute{id, externalID, displayName,
+		multi("members", "The team's users.", value, ref, typ, attr("display", "string", "The name given to the membership, else the user's name."))}
+}()
+
+// Schemas answers /Schemas: the User and Group schemas.
 func Schemas(base string) []map[string]any {
-	groupAttrs := []Attribute{
-		attr("displayName", "string", "The group's name."),
-		multi("members", "The group's members.", valueSubs[:2]...),
-	}
+	groupAttrs := groupAttributes
 	return []map[string]any{
 		schemaDoc(base, UserSchema, "User", "User Account", userAttributes),
 		schemaDoc(base, GroupSchema, "Group", "Group", groupAttrs),
@@ -111,7 +126,9 @@ func ResourceTypes(base string) []map[string]any {
 			"meta": map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/" + id},
 		}
 	}
-	return []map[string]any{doc("User", "/Users", UserSchema), doc("Group", "/Groups", GroupSchema)}
+	user, group := doc("User", "/Users", UserSchema), doc("Group", "/Groups", GroupSchema)
+	user["description"], group["description"] = "A Drift user", "A Drift team; its members are users"
+	return []map[string]any{user, group}
 }
 
 // Limits Driftwood advertises and enforces.
@@ -141,30 +158,86 @@ func ServiceProviderConfig(base string) map[string]any {
 }
 
 // Project applies the attributes and excludedAttributes parameters
-// (RFC 7644 §3.4.2.5) to a resource as generic JSON. id and schemas are
-// always returned; names are top-level attributes, in any case, optionally
-// URN-qualified; a sub-attribute name selects its whole attribute.
+// (RFC 7644 §3.4.2.5, §3.10) to a resource as generic JSON. id and schemas
+// are always returned; names are in any case, optionally URN-qualified; a
+// sub-attribute (name.givenName) selects or excludes only itself within
+// its attribute, and a value filter (emails[type eq "work"]) its attribute.
 func Project(res map[string]any, attributes, excluded string) {
 	keep, drop := names(attributes), names(excluded)
-	for k := range res {
+	for k, v := range res {
 		lk := strings.ToLower(k)
 		if lk == "id" || lk == "schemas" {
 			continue
 		}
-		if (len(keep) > 0 && !keep[lk]) || drop[lk] {
-			delete(res, k)
+		if len(keep) > 0 {
+			subs, ok := keep[lk]
+			if !ok {
+				delete(res, k)
+				continue
+			}
+			if subs != nil {
+				if !projectSubs(v, func(sub string) bool { return !subs[sub] }) {
+					delete(res, k)
+					continue
+				}
+			}
+		}
+		if subs, ok := drop[lk]; ok {
+			if subs == nil {
+				delete(res, k)
+			} else {
+				projectSubs(v, func(sub string) bool { return subs[sub] })
+			}
 		}
 	}
 }
 
+// projectSubs deletes the sub-attributes for which gone is true from a
+// complex value or from each value of a multi-valued one, and reports
+// whether anything is left.
+func projectSubs(v any, gone func(lowerSub string) bool) bool {
+	left := false
+	prune := func(m map[string]any) {
+		for k := range m {
+			if gone(strings.ToLower(k)) {
+				delete(m, k)
+			}
+		}
+		left = left || len(m) > 0
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		prune(v)
+	case []any:
+		for _, x := range v {
+			if m, ok := x.(map[string]any); ok {
+				prune(m)
+			}
+		}
+	}
+	return left
+}
+
 // names parses a comma-separated attribute list into lower-cased
-// top-level attribute names.
-func names(list string) map[string]bool {
-	out := map[string]bool{}
+// top-level attribute names, each with the lower-cased sub-attributes
+// named, or nil when the whole attribute is named.
+func names(list string) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
 	for _, n := range strings.Split(list, ",") {
 		n, _, _ = strings.Cut(strings.TrimSpace(n), "[")
-		if p, err := splitPath(n); err == nil {
-			out[strings.ToLower(p.Attr)] = true
+		p, err := splitPath(n)
+		if err != nil {
+			continue
+		}
+		attr := strings.ToLower(p.Attr)
+		subs, seen := out[attr]
+		switch {
+		case p.Sub == "" || (seen && subs == nil):
+			out[attr] = nil
+		case !seen:
+			out[attr] = map[string]bool{strings.ToLower(p.Sub): true}
+		default:
+			subs[strings.ToLower(p.Sub)] = true
 		}
 	}
 	return out

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
@@ -64,6 +67,17 @@ type Record struct {
 	FamilyName string
 	Formatted  string
 	ExternalID string
+	// Emails are the user's SCIM emails as last written; nil for a user
+	// whose emails SCIM never wrote, whose one email is its Drift email.
+	Emails []MultiValue
+}
+
+// UserNameKey is the form of a userName that uniqueness compares: Unicode
+// case-folded after NFC normalization (RFC 7643 §4.1.1: userName is
+// case-insensitive), computed here rather than by the database, whose
+// lower() folds ASCII only (SQLite) or by locale (PostgreSQL).
+func UserNameKey(userName string) string {
+	return cases.Fold().String(norm.NFC.String(userName))
 }
 
 // Store is the persistence of SCIM-managed users: every user of the org but
@@ -150,8 +164,17 @@ type Meta struct {
 func Time(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // Resource renders r as a SCIM User; base is the SCIM base URL for
-// meta.location.
+// meta.location. A user made outside SCIM, which has only a display name,
+// shows name parts derived from it.
 func Resource(r *Record, base string) *User {
+	return render(r, base, r.UserName == "")
+}
+
+// render renders r; with deriveNames, name parts absent from the record are
+// derived from its display name. What is written back (PATCH) is rendered
+// without, so derived parts never become data (RFC 7644 §3.5.2.2: a removed
+// attribute stays removed).
+func render(r *Record, base string, deriveNames bool) *User {
 	id := strconv.FormatInt(r.ID, 10)
 	active := Bool(r.Active)
 	u := &User{
@@ -166,14 +189,20 @@ func Resource(r *Record, base string) *User {
 		Meta: &Meta{ResourceType: "User", Created: Time(r.CreatedAt), LastModified: Time(r.UpdatedAt),
 			Location: base + "/Users/" + id, Version: fmt.Sprintf(`W/"%d"`, r.UpdatedAt)},
 	}
-	given, family := r.GivenName, r.FamilyName
-	if given == "" && family == "" { // a user made outside SCIM has only a display name
-		given, family, _ = strings.Cut(r.Name, " ")
+	given, family, formatted := r.GivenName, r.FamilyName, r.Formatted
+	if deriveNames {
+		if given == "" && family == "" {
+			given, family, _ = strings.Cut(r.Name, " ")
+		}
+		formatted = cmpOr(formatted, strings.TrimSpace(given+" "+family))
 	}
-	if n := (Name{Formatted: cmpOr(r.Formatted, strings.TrimSpace(given+" "+family)), FamilyName: family, GivenName: given}); n != (Name{}) {
+	if n := (Name{Formatted: formatted, FamilyName: family, GivenName: given}); n != (Name{}) {
 		u.Name = &n
 	}
-	if r.Email != "" {
+	switch {
+	case r.Emails != nil:
+		u.Emails = slices.Clone(r.Emails)
+	case r.Email != "":
 		u.Emails = []MultiValue{{Value: r.Email, Type: "work", Primary: true}}
 	}
 	if r.Phone != "" {
@@ -196,6 +225,9 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// maxEmails bounds how many emails a user keeps.
+const maxEmails = 20
 
 // maxUserNameBytes bounds a userName, a unique key: PostgreSQL cannot index
 // a key much longer (2704 bytes).
@@ -223,8 +255,20 @@ func (u *User) Apply(r *Record) error {
 		r.GivenName, r.FamilyName, r.Formatted = u.Name.GivenName, u.Name.FamilyName, u.Name.Formatted
 	}
 	r.Name = cmpOr(u.DisplayName, cmpOr(r.Formatted, cmpOr(strings.TrimSpace(r.GivenName+" "+r.FamilyName), userName)))
+	if len(u.Emails) > maxEmails {
+		return errorf(InvalidValue, "at most %d emails", maxEmails)
+	}
+	for _, e := range u.Emails {
+		if len(e.Value) > maxUserNameBytes || len(e.Type) > maxUserNameBytes || len(e.Display) > maxUserNameBytes {
+			return errorf(InvalidValue, "an email's value, type and display are at most %d bytes", maxUserNameBytes)
+		}
+	}
+	r.Emails = nil
+	if u.Emails != nil {
+		r.Emails = slices.Clone(u.Emails) // kept as sent, every one (multi-valued)
+	}
 	r.Email = primary(u.Emails)
-	if r.Email == "" && strings.Contains(userName, "@") {
+	if u.Emails == nil && strings.Contains(userName, "@") {
 		r.Email = userName // Drift's userName is the user's email
 	}
 	r.Phone = primary(u.PhoneNumbers)

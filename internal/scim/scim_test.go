@@ -103,9 +103,9 @@ func TestPatchUser_BadPaths(t *testing.T) {
 		op   Operation
 		want Type
 	}{
-		{Operation{Op: "replace", Path: "nickName", Value: "x"}, InvalidPath},
+		{Operation{Op: "replace", Path: "favouriteColour", Value: "x"}, InvalidPath},
 		{Operation{Op: "replace", Path: "name.middleName", Value: "x"}, InvalidPath},
-		{Operation{Op: "replace", Path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", Value: "x"}, InvalidPath},
+		{Operation{Op: "replace", Path: "urn:example:custom:2.0:User:manager", Value: "x"}, InvalidPath},
 		{Operation{Op: "replace", Path: `userName[value eq "x"]`, Value: "x"}, InvalidPath},
 		{Operation{Op: "replace", Path: `emails[type eq]`, Value: "x"}, InvalidPath},
 		{Operation{Op: "replace", Path: "id", Value: "1"}, Mutability},
@@ -120,5 +120,80 @@ func TestPatchUser_BadPaths(t *testing.T) {
 		if !errors.As(err, &typ) || typ != tt.want {
 			t.Errorf("%+v: %v, want %s", tt.op, err, tt.want)
 		}
+	}
+}
+
+// TestPatchUser_KeepsOnlyWhatWasSent: names derived for display are not
+// written back, removals stick (RFC 7644 §3.5.2.2), operations on
+// attributes Driftwood does not keep change nothing and let the rest apply,
+// and every email is kept.
+func TestPatchUser_KeepsOnlyWhatWasSent(t *testing.T) {
+	t.Parallel()
+	// A user whose family name was never given: display derives none for a
+	// SCIM user, and a PATCH of something else writes none.
+	r := testRecord()
+	r.FamilyName, r.Name = "", "Ann Employee"
+	if err := PatchUser(&PatchRequest{Operations: []Operation{{Op: "replace", Path: "active", Value: false}}}, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.FamilyName != "" || r.GivenName != "Ann" || r.Formatted != "" {
+		t.Fatalf("derived names written back: %+v", r)
+	}
+	for _, path := range []string{"name.givenName", "name"} {
+		r := testRecord()
+		if err := PatchUser(&PatchRequest{Operations: []Operation{{Op: "remove", Path: path}}}, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.GivenName != "" || (path == "name") != (r.FamilyName == "") {
+			t.Fatalf("remove %s: %+v", path, r)
+		}
+		if n := Resource(r, "").Name; n != nil && n.GivenName != "" {
+			t.Fatalf("remove %s: shown as %+v", path, n)
+		}
+	}
+
+	r = testRecord()
+	req := &PatchRequest{Operations: []Operation{
+		{Op: "replace", Path: "title", Value: "Engineer"},
+		{Op: "add", Path: `addresses[type eq "work"].country`, Value: "Germany"},
+		{Op: "replace", Path: "preferredLanguage", Value: "de"},
+		{Op: "replace", Path: "password", Value: "secret"},
+		{Op: "replace", Path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", Value: map[string]any{"value": "1"}},
+		{Op: "replace", Value: map[string]any{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "R&D"},
+			"title": "Boss", "displayName": "Ann E"}},
+		{Op: "add", Path: "emails", Value: []any{map[string]any{"value": "ann@home.example", "type": "home"}}},
+	}}
+	if err := PatchUser(req, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "Ann E" || len(r.Emails) != 2 || r.Emails[1].Value != "ann@home.example" || r.Email != "ann@example.com" {
+		t.Fatalf("patched: %+v", r)
+	}
+	req = &PatchRequest{Operations: []Operation{{Op: "remove", Path: `emails[type eq "work"]`}}}
+	if err := PatchUser(req, r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Emails) != 1 || r.Email != "ann@home.example" {
+		t.Fatalf("after removing the work email: %+v", r)
+	}
+	req = &PatchRequest{Operations: []Operation{{Op: "remove", Path: `emails[type eq "home"]`}}}
+	if err := PatchUser(req, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Emails == nil || len(r.Emails) != 0 || r.Email != "" || len(Resource(r, "").Emails) != 0 {
+		t.Fatalf("after removing every email: %+v", r)
+	}
+}
+
+func TestUserNameKey(t *testing.T) {
+	t.Parallel()
+	for _, pair := range [][2]string{{"ÅSA@example.com", "åsa@EXAMPLE.com"}, {"ΣΊΣΥΦΟΣ", "σίσυφος"}, {"Å", "A\u030a"}, {"KELVIN", "\u212aelvin"}} {
+		a, b := pair[0], pair[1]
+		if UserNameKey(a) != UserNameKey(b) {
+			t.Errorf("UserNameKey(%q) = %q, UserNameKey(%q) = %q", a, UserNameKey(a), b, UserNameKey(b))
+		}
+	}
+	if UserNameKey("ann") == UserNameKey("anne") {
+		t.Error("different names share a key")
 	}
 }

@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
@@ -12,7 +13,7 @@ import (
 
 var _ scim.Store = (*DB)(nil)
 
-const scimColumns = userColumns + `, active, user_name, given_name, family_name, formatted_name, external_id`
+const scimColumns = userColumns + `, active, user_name, given_name, family_name, formatted_name, external_id, scim_emails`
 
 // SCIMUsers implements scim.Store.
 func (db *DB) SCIMUsers(ctx context.Context, orgID int64) (_ []*scim.Record, err error) {
@@ -46,9 +47,18 @@ func queryRecords(ctx context.Context, q queryer, where string, args ...any) ([]
 	var out []*scim.Record
 	for rows.Next() {
 		r := &scim.Record{}
-		dest := append(userFields(&r.User), &r.Active, &r.UserName, &r.GivenName, &r.FamilyName, &r.Formatted, &r.ExternalID)
+		var emails sql.NullString
+		dest := append(userFields(&r.User), &r.Active, &r.UserName, &r.GivenName, &r.FamilyName, &r.Formatted, &r.ExternalID, &emails)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
+		}
+		if emails.Valid {
+			if err := json.Unmarshal([]byte(emails.String), &r.Emails); err != nil {
+				return nil, fmt.Errorf("store: user %d scim_emails: %w", r.ID, err)
+			}
+			if r.Emails == nil {
+				r.Emails = []scim.MultiValue{}
+			}
 		}
 		out = append(out, r)
 	}
@@ -78,11 +88,17 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 		if r, err = getRecord(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
+		wasActive := r.Active
 		if err := change(r); err != nil {
 			return err
 		}
 		if err := tx.checkUserName(ctx, r); err != nil {
 			return err
+		}
+		if wasActive && !r.Active { // deprovisioned: no longer in its conversations
+			if err := tx.removeParticipant(ctx, orgID, id); err != nil {
+				return err
+			}
 		}
 		r.UpdatedAt = tx.now
 		return tx.saveRecord(ctx, r)
@@ -91,20 +107,36 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 }
 
 // checkUserName refuses a userName another user of the org has, compared
-// case-insensitively; a user made outside SCIM goes by its email. The
-// unique index backs this up against concurrent creates.
+// by scim.UserNameKey; a user made outside SCIM goes by its email, folded
+// the same way here in Go. The unique index on user_name_key backs this up
+// against concurrent creates.
 func (tx *Tx) checkUserName(ctx context.Context, r *scim.Record) error {
+	key := scim.UserNameKey(r.UserName)
 	var n int
-	err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1 AND id <> $2 AND bot = $3
-		AND lower(CASE WHEN user_name <> '' THEN user_name ELSE email END) = $4`,
-		r.OrgID, r.ID, false, strings.ToLower(r.UserName)).Scan(&n)
+	err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1 AND id <> $2 AND user_name_key = $3`,
+		r.OrgID, r.ID, key).Scan(&n)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		return userNameTaken(r.UserName)
 	}
-	return nil
+	rows, err := tx.q.QueryContext(ctx, `SELECT email FROM users WHERE org_id = $1 AND id <> $2 AND bot = $3
+		AND user_name = '' AND email <> ''`, r.OrgID, r.ID, false)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return err
+		}
+		if scim.UserNameKey(email) == key {
+			return userNameTaken(r.UserName)
+		}
+	}
+	return rows.Err()
 }
 
 func userNameTaken(name string) error {
@@ -113,11 +145,23 @@ func userNameTaken(name string) error {
 
 // saveRecord writes every column SCIM manages.
 func (tx *Tx) saveRecord(ctx context.Context, r *scim.Record) error {
+	var emails, key sql.NullString
+	if r.Emails != nil {
+		b, err := json.Marshal(r.Emails)
+		if err != nil {
+			return err
+		}
+		emails = sql.NullString{String: string(b), Valid: true}
+	}
+	if r.UserName != "" {
+		key = sql.NullString{String: scim.UserNameKey(r.UserName), Valid: true}
+	}
 	_, err := tx.q.ExecContext(ctx, `UPDATE users SET name = $1, email = $2, phone = $3, locale = $4, role = $5,
 		time_zone = $6, avatar_url = $7, active = $8, user_name = $9, given_name = $10, family_name = $11,
-		formatted_name = $12, external_id = $13, updated_at = $14 WHERE id = $15 AND org_id = $16`,
+		formatted_name = $12, external_id = $13, updated_at = $14, user_name_key = $15, scim_emails = $16
+		WHERE id = $17 AND org_id = $18`,
 		r.Name, r.Email, r.Phone, r.Locale, r.Role, r.TimeZone, r.AvatarURL, r.Active, r.UserName, r.GivenName,
-		r.FamilyName, r.Formatted, r.ExternalID, r.UpdatedAt, r.ID, r.OrgID)
+		r.FamilyName, r.Formatted, r.ExternalID, r.UpdatedAt, key, emails, r.ID, r.OrgID)
 	if tx.db.dialect.IsUniqueViolation(err) {
 		return userNameTaken(r.UserName)
 	}
@@ -135,7 +179,7 @@ func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) (err error) {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, apperr.NotFoundf("no user with id %d", id))
 		}
-		return nil
+		return tx.removeParticipant(ctx, orgID, id)
 	})
 }
 
