@@ -373,6 +373,7 @@ func TestWidget_Offline(t *testing.T) {
 		t.Fatalf("the captured email is not the contact's: %v", ct)
 	}
 }
+
 // node is a Driftwood that a test can stop and start again on the same
 // address and database, as a restart would.
 type node struct {
