@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"html"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -140,6 +142,17 @@ func (s *Server) visitorSession(r *http.Request, org int64) (*visitor.Session, e
 func (s *Server) createVisitorSession(w http.ResponseWriter, r *http.Request, v *visit) error {
 	if s.cfg.RateLimit > 0 && !s.visitors.allow("new "+clientIP(r).String(), 1, 20) {
 		return apperr.New(apperr.RateLimited, "too many new visitor sessions from this address; retry after the time in Retry-After")
+	}
+	if b, err := io.ReadAll(r.Body); err != nil {
+		return apperr.New(apperr.TooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+	} else if len(bytes.TrimSpace(b)) > 0 { // an optional {} for now: nothing to set yet
+		var body struct{}
+		if err := requireJSON(r); err != nil {
+			return err
+		}
+		if err := decodeJSONFrom(bytes.NewReader(b), &body); err != nil {
+			return err
+		}
 	}
 	raw := secrets.RandomToken(visitor.TokenPrefix)
 	sess, err := s.cfg.Store.CreateVisitorSession(r.Context(), v.org, s.cfg.Tokens.Key.Hash(raw))
