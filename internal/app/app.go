@@ -54,7 +54,7 @@ type App struct {
 	// Wake tells the other replicas on PostgreSQL that events committed
 	// (nil on SQLite, whose one process is told in memory).
 	Wake *pgwake.Waker
-	Log   *slog.Logger
+	Log  *slog.Logger
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
