@@ -33,11 +33,13 @@ func init() {
 			{path: "/widget/v1/{embedid}/messages", token: v, body: `{"body":"<b>more</b> from the visitor","conversationId":{visitorconv}}`},
 			{path: "/widget/v1/{embedid}/messages", token: v, body: `{"body":"a new conversation","email":"fire-visitor@x.example"}`},
 		},
-		"POST /widget/v1/{embedId}/identify":        {{path: "/widget/v1/{embedid}/identify", token: v, body: `{"externalId":"fire-visitor","attributes":{"name":"Fire Visitor","plan":"pro"}}`}},
-		"POST /widget/v1/{embedId}/email":           {{path: "/widget/v1/{embedid}/email", token: v, body: `{"email":"fire-captured@x.example"}`}},
-		"POST /widget/v1/{embedId}/read":            {{path: "/widget/v1/{embedid}/read", token: v, body: `{"conversationId":{visitorconv},"messageId":1}`}},
-		"GET /widget/v1/{embedId}/attachments/{id}": {{path: "/widget/v1/{embedid}/attachments/{visitorattachment}", token: v}},
-		"GET /widget/v1/{embedId}/stream":           {{path: "/widget/v1/{embedid}/stream", token: v}},
+		"POST /widget/v1/{embedId}/identify":           {{path: "/widget/v1/{embedid}/identify", token: v, body: `{"externalId":"fire-visitor","attributes":{"name":"Fire Visitor","plan":"pro"}}`}},
+		"POST /widget/v1/{embedId}/email":              {{path: "/widget/v1/{embedid}/email", token: v, body: `{"email":"fire-captured@x.example"}`}},
+		"POST /widget/v1/{embedId}/read":               {{path: "/widget/v1/{embedid}/read", token: v, body: `{"conversationId":{visitorconv},"messageId":1}`}},
+		"POST /widget/v1/{embedId}/typing":             {{path: "/widget/v1/{embedid}/typing", token: v, body: `{"conversationId":{visitorconv}}`}},
+		"POST /driftwood/v1/conversations/{id}/typing": {{path: "/driftwood/v1/conversations/{conversation}/typing", body: `{"userId":{user}}`}},
+		"GET /widget/v1/{embedId}/attachments/{id}":    {{path: "/widget/v1/{embedid}/attachments/{visitorattachment}", token: v}},
+		"GET /widget/v1/{embedId}/stream":              {{path: "/widget/v1/{embedid}/stream", token: v}},
 	} {
 		examples[pattern] = exs
 	}

@@ -313,6 +313,11 @@ func TestWidgetStream(t *testing.T) {
 		if m.Event != "message" || !strings.Contains(m.Data, "first reply") || strings.Contains(m.Data, "good lead") {
 			t.Fatalf("second: %+v", m)
 		}
+		agent := e.Call(t, "POST", "/driftwood/v1/users", map[string]any{"name": "Typing Agent", "email": "typist@example.com"}, 201)["data"].(map[string]any)["id"]
+		e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/conversations/%d/typing", conv), map[string]any{"userId": agent}, 200)
+		if m = next(ch); m.Event != "typing" || !strings.Contains(m.Data, "Typing Agent") {
+			t.Fatalf("typing: %+v", m)
+		}
 		cancel()
 		reply("chat", "while away one")
 		reply("chat", "while away two")

@@ -494,6 +494,56 @@ func (s *Server) visitorRead(w http.ResponseWriter, r *http.Request, v *visit) e
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
+// visitorTyping serves POST /widget/v1/{embedId}/typing {conversationId}:
+// the visitor is writing (a conversation_typing event for the inbox).
+func (s *Server) visitorTyping(w http.ResponseWriter, r *http.Request, v *visit) error {
+	var body struct {
+		ConversationID any `json:"conversationId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	cid, err := parseID("conversationId", scalarString(body.ConversationID))
+	if err != nil {
+		return err
+	}
+	ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
+	if err != nil {
+		return err
+	}
+	if !ok || v.session.ContactID == 0 {
+		return apperr.NotFoundf("no conversation with id %d", cid)
+	}
+	author := conversation.Author{Type: conversation.AuthorContact, ID: v.session.ContactID}
+	if err := s.cfg.Store.RecordTyping(r.Context(), v.org, cid, author); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// agentTyping serves POST /driftwood/v1/conversations/{id}/typing
+// {userId}: an agent is writing; the visitor's widget shows it.
+func (s *Server) agentTyping(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		UserID any `json:"userId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	uid, err := parseID("userId", scalarString(body.UserID))
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.RecordTyping(r.Context(), orgID(r), id, conversation.Author{Type: conversation.AuthorUser, ID: uid}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
 // visitorAttachment serves GET /widget/v1/{embedId}/attachments/{id}: a
 // file of a conversation the visitor sees, as a download (never rendered
 // in Driftwood's origin).

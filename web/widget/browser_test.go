@@ -239,7 +239,22 @@ func TestWidget_Chat(t *testing.T) {
 		"body": "<p>Hi! <b>Which plan</b> are you on?</p>", "buttons": []any{map[string]any{"label": "Pro", "value": "Pro", "type": "reply"}}}, 200)
 	waitLog(t, ctx, frame, "Hi! Which plan are you on?")
 	waitLog(t, ctx, frame, "Ada")
+	// Typing both ways: the agent's shows in the widget; the visitor's
+	// reaches the org's event log.
+	e.Call(t, "POST", fmt.Sprintf("/driftwood/v1/conversations/%d/typing", conv), map[string]any{"userId": ada}, 200)
+	do(t, ctx, chromedp.WaitVisible(css("#dw-typing"), in(frame)))
 	screenshot(t, ctx, "widget-conversation.png")
+	do(t, ctx, chromedp.SendKeys(css("#dw-input"), "Thinking", in(frame)))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var n int
+		e.RawDB(t).QueryRow(`SELECT COUNT(*) FROM events WHERE type = 'conversation_typing' AND data LIKE '%"type":"contact"%'`).Scan(&n)
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the visitor's typing never reached the event log")
+		}
+	}
 
 	do(t, ctx, chromedp.Click(css(".dw-choice"), in(frame)))
 	for deadline := time.Now().Add(10 * time.Second); len(messagesOf(t, e, conv)) < 3 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
