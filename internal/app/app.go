@@ -27,6 +27,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
+	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/postgres"
@@ -53,7 +54,10 @@ type App struct {
 	Audit *audit.Recorder
 	// Sweeper announces conversations gone quiet (conversation_inactive).
 	Sweeper *conversation.Sweeper
-	Log     *slog.Logger
+	// Wake tells the other replicas on PostgreSQL that events committed
+	// (nil on SQLite, whose one process is told in memory).
+	Wake *pgwake.Waker
+	Log  *slog.Logger
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -135,6 +139,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Logger:       log,
 	}, a.API.Metrics().Registry)
 	db.OnEvents(a.Dispatcher.Wake)
+	if db.Dialect().Name() == "postgres" {
+		// Streams and the dispatcher of every replica hear of this one's
+		// commits within milliseconds, not at their next poll.
+		a.Wake = pgwake.New(cfg.DB, "driftwood_events", func() { notifier.Notify(); a.Dispatcher.Wake() }, log)
+		db.OnEvents(a.Wake.Notify)
+	}
 	return a, nil
 }
 
@@ -152,6 +162,9 @@ func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.GDPR.Run(ctx) })
 	a.workers.Go(func() { a.Audit.Run(ctx) })
 	a.workers.Go(func() { a.Sweeper.Run(ctx) })
+	if a.Wake != nil {
+		a.workers.Go(func() { a.Wake.Run(ctx) })
+	}
 }
 
 // OpenStore opens and migrates the database: sqlite:PATH or postgres://….

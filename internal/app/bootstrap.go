@@ -6,10 +6,12 @@ import (
 	"io"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/seed"
 	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/widget"
 )
 
 // bootstrap creates the first org of an empty database. With a bootstrap
@@ -52,14 +54,29 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 	if err := seed.Demo(ctx, a.DB, o.ID); err != nil {
 		return err
 	}
+	if err := demoWidget(ctx, a.DB, o.ID); err != nil {
+		return err
+	}
 	base := a.Config.PublicURL
 	fmt.Fprintf(out, `
 Driftwood created a demo org (id %d) on this new database.
   Admin token (shown once, keep it): %s
   API:          %s
   API listing:  %s/openapi.yaml
+  Widget demo:  %s/widget/demo/%s
   Try:          curl -H 'Authorization: Bearer %s' '%s/contacts?email=jane@acme.example'
 
-`, o.ID, raw, base, base, raw, base)
+`, o.ID, raw, base, base, base, httpapi.EmbedID(a.Key, o.ID), raw, base)
 	return nil
+}
+
+// demoWidget gives the demo org's widget settings a site owner would pick:
+// online while an agent is available, a friendly greeting, and the email
+// asked for when nobody is there.
+func demoWidget(ctx context.Context, db *store.DB, orgID int64) error {
+	s := widget.Defaults()
+	s.Title = "Acme support"
+	s.OfflineWhenAllAway = true
+	s.OnlineGreeting = "Hi! 👋 Ask us anything about Acme: plans, trials, or your account."
+	return db.SaveWidgetSettings(ctx, orgID, &s, "")
 }

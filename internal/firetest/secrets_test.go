@@ -15,8 +15,8 @@ import (
 
 // secretPattern finds the secrets Driftwood hands out in an answer: access
 // and refresh tokens, client secrets, authorization codes, signing secrets,
-// verification tokens.
-var secretPattern = regexp.MustCompile(`\b(?:dwat|dwrt|dwcs|dwac|whsec)_[A-Za-z0-9_-]{16,}|"verificationToken":"[^"]+"`)
+// verification tokens, visitor session tokens, widget identity secrets.
+var secretPattern = regexp.MustCompile(`\b(?:dwat|dwrt|dwcs|dwac|whsec|dwvs|dwws)_[A-Za-z0-9_-]{16,}|"verificationToken":"[^"]+"`)
 
 // A realistic session (the bootstrap token, issued tokens, apps with their
 // client secrets, signing secrets and verification tokens, OAuth grants,

@@ -146,6 +146,7 @@ func (w *world) fill(t testing.TB, o *org) {
 		ids["delivery"] = find(call("GET", "/driftwood/v1/deliveries", nil), "id")
 	}
 	ids["gdpr"] = find(call("POST", "/gdpr/retrieve", map[string]any{"email": ids["email"]}), "requestId")
+	w.fillWidget(t, o, ids)
 	for k, v := range ids {
 		if v == "" {
 			t.Fatalf("filling org: no %s id", k)

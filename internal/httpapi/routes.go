@@ -164,6 +164,7 @@ func (s *Server) routes() {
 func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
 	handle("GET /driftwood/v1/widget", auth.Admin, s.getWidget)
 	handle("PATCH /driftwood/v1/widget", auth.Admin, s.patchWidget)
+	handle("POST /driftwood/v1/conversations/{id}/typing", auth.Admin, s.agentTyping)
 
 	noToken("GET /include/{bucket}/{file}", s.public(s.widgetLoader))
 	noToken("GET /widget.js", s.public(s.widgetScript))
@@ -178,6 +179,7 @@ func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noTo
 	noToken("POST /widget/v1/{embedId}/identify", s.widgetRoute(true, s.visitorIdentify))
 	noToken("POST /widget/v1/{embedId}/email", s.widgetRoute(true, s.visitorEmail))
 	noToken("POST /widget/v1/{embedId}/read", s.widgetRoute(true, s.visitorRead))
+	noToken("POST /widget/v1/{embedId}/typing", s.widgetRoute(true, s.visitorTyping))
 	noToken("GET /widget/v1/{embedId}/attachments/{id}", s.widgetRoute(true, s.visitorAttachment))
 	noToken("GET /widget/v1/{embedId}/stream", s.widgetRoute(true, s.visitorStream))
 }

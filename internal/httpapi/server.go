@@ -65,6 +65,7 @@ type Store interface {
 	visitor.Store
 	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
 	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
+	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
 }
 
 // Config is what the API needs from the outside.

@@ -20,12 +20,17 @@ const IdentitySecretPrefix = "dwws_"
 
 // embedID is the org's public widget id: the org id in base 36 and a keyed
 // tag, so that ids cannot be guessed by counting and need no stored row.
-func (s *Server) embedID(orgID int64) string {
-	return strconv.FormatInt(orgID, 36) + "-" + s.embedTag(orgID)
+func (s *Server) embedID(orgID int64) string { return EmbedID(s.cfg.Tokens.Key, orgID) }
+
+// EmbedID is the org's public widget id under key (see Server.embedID).
+func EmbedID(key *secrets.Key, orgID int64) string {
+	return strconv.FormatInt(orgID, 36) + "-" + embedTag(key, orgID)
 }
 
-func (s *Server) embedTag(orgID int64) string {
-	return s.cfg.Tokens.Key.Hash("driftwood widget embed id " + strconv.FormatInt(orgID, 10))[:12]
+func (s *Server) embedTag(orgID int64) string { return embedTag(s.cfg.Tokens.Key, orgID) }
+
+func embedTag(key *secrets.Key, orgID int64) string {
+	return key.Hash("driftwood widget embed id " + strconv.FormatInt(orgID, 10))[:12]
 }
 
 // orgOfEmbed reads an embed id; anything else is a 404, as a missing org.

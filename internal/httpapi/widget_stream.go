@@ -29,7 +29,8 @@ const visitorPoll = 2 * time.Second
 // an id-only message tells the client where it is.
 //
 // Messages are "message" events (visitorMessage: private notes and prompts
-// never leave), status changes "conversation" events ({id, status}).
+// never leave), status changes "conversation" events ({id, status}), an
+// agent writing "typing" events ({conversationId, author}).
 func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit) error {
 	var after int64
 	var err error
@@ -180,6 +181,27 @@ func (f *visitorFilter) view(ctx context.Context, ev events.Event) (string, []by
 		}
 		b, err := json.Marshal(map[string]any{"id": p.ConversationID, "status": p.Status})
 		return "conversation", b, err
+	case conversation.Typing:
+		var p conversation.TypingPayload
+		if !decodeEvent(ev.Data, &p) || p.Author.Type != conversation.AuthorUser {
+			return "", nil, nil // the visitor's own typing is for the inbox
+		}
+		if ok, err := f.sees(ctx, p.ConversationID); err != nil || !ok {
+			return "", nil, err
+		}
+		if f.users[p.Author.ID] == nil {
+			users, err := f.s.usersByID(ctx, f.v.org)
+			if err != nil {
+				return "", nil, err
+			}
+			f.users = users
+		}
+		name := ""
+		if u := f.users[p.Author.ID]; u != nil {
+			name = cmpOr(u.Alias, u.Name)
+		}
+		b, err := json.Marshal(map[string]any{"conversationId": p.ConversationID, "author": visitorAuthor{Type: conversation.AuthorUser, ID: p.Author.ID, Name: name}})
+		return "typing", b, err
 	}
 	return "", nil, nil
 }

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"html"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -140,6 +142,17 @@ func (s *Server) visitorSession(r *http.Request, org int64) (*visitor.Session, e
 func (s *Server) createVisitorSession(w http.ResponseWriter, r *http.Request, v *visit) error {
 	if s.cfg.RateLimit > 0 && !s.visitors.allow("new "+clientIP(r).String(), 1, 20) {
 		return apperr.New(apperr.RateLimited, "too many new visitor sessions from this address; retry after the time in Retry-After")
+	}
+	if b, err := io.ReadAll(r.Body); err != nil {
+		return apperr.New(apperr.TooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+	} else if len(bytes.TrimSpace(b)) > 0 { // an optional {} for now: nothing to set yet
+		var body struct{}
+		if err := requireJSON(r); err != nil {
+			return err
+		}
+		if err := decodeJSONFrom(bytes.NewReader(b), &body); err != nil {
+			return err
+		}
 	}
 	raw := secrets.RandomToken(visitor.TokenPrefix)
 	sess, err := s.cfg.Store.CreateVisitorSession(r.Context(), v.org, s.cfg.Tokens.Key.Hash(raw))
@@ -476,6 +489,56 @@ func (s *Server) visitorRead(w http.ResponseWriter, r *http.Request, v *visit) e
 		return apperr.NotFoundf("no conversation with id %d", cid)
 	}
 	if err := s.cfg.Store.MarkVisitorRead(r.Context(), v.session, visitor.Read{ConversationID: cid, MessageID: mid}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// visitorTyping serves POST /widget/v1/{embedId}/typing {conversationId}:
+// the visitor is writing (a conversation_typing event for the inbox).
+func (s *Server) visitorTyping(w http.ResponseWriter, r *http.Request, v *visit) error {
+	var body struct {
+		ConversationID any `json:"conversationId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	cid, err := parseID("conversationId", scalarString(body.ConversationID))
+	if err != nil {
+		return err
+	}
+	ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
+	if err != nil {
+		return err
+	}
+	if !ok || v.session.ContactID == 0 {
+		return apperr.NotFoundf("no conversation with id %d", cid)
+	}
+	author := conversation.Author{Type: conversation.AuthorContact, ID: v.session.ContactID}
+	if err := s.cfg.Store.RecordTyping(r.Context(), v.org, cid, author); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// agentTyping serves POST /driftwood/v1/conversations/{id}/typing
+// {userId}: an agent is writing; the visitor's widget shows it.
+func (s *Server) agentTyping(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		UserID any `json:"userId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	uid, err := parseID("userId", scalarString(body.UserID))
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.RecordTyping(r.Context(), orgID(r), id, conversation.Author{Type: conversation.AuthorUser, ID: uid}); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})

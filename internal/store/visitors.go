@@ -425,3 +425,20 @@ func (db *DB) VisitorAttachment(ctx context.Context, s *visitor.Session, id int6
 	}
 	return a, err
 }
+
+// RecordTyping announces that author is writing in the conversation (a
+// conversation.Typing event); another org's conversation is not found.
+func (db *DB) RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error {
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		if _, err := getConversation(ctx, tx.q, orgID, conversationID, ""); err != nil {
+			return err
+		}
+		if author.Type == conversation.AuthorUser {
+			if _, err := tx.requireUser(ctx, orgID, author.ID, "userId"); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvent(ctx, events.New(orgID, conversation.Typing, conversation.TypingPayload{
+			ConversationID: conversationID, Author: conversation.ButtonAuthor{Type: author.Type, ID: author.ID}, At: tx.now}))
+	})
+}

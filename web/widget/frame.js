@@ -279,6 +279,13 @@
       const d = JSON.parse(data.join("\n"));
       if (event === "message") {
         if (!conv || d.conversationId === conv.id) add(d);
+      } else if (event === "typing" && conv && d.conversationId === conv.id) {
+        const t = $("dw-typing");
+        t.hidden = false;
+        t.setAttribute("aria-label", (d.author.name || "An agent") + " is typing");
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(() => (t.hidden = true), 6000);
+        scroll();
       } else if (event === "conversation" && conv && d.id === conv.id && conv.status !== d.status) {
         conv.status = d.status;
         if (d.status === "closed") closedNote();
@@ -369,6 +376,13 @@
   file.addEventListener("change", () => { if (file.files.length) compose.requestSubmit(); });
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); compose.requestSubmit(); }
+  });
+  // The visitor's typing, told at most every 3 seconds.
+  let typingTimer = 0, typingSent = 0;
+  input.addEventListener("input", () => {
+    if (!conv || conv.status === "closed" || !input.value.trim() || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    call("POST", "/typing", { conversationId: conv.id }).catch(() => {});
   });
   const resize = () => { input.style.height = "auto"; input.style.height = Math.min(input.scrollHeight, 120) + "px"; };
   input.addEventListener("input", resize);
