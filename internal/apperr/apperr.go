@@ -27,6 +27,9 @@ const (
 	RateLimited      Code = "rate_limited"
 	NotImplemented   Code = "not_implemented"
 	Internal         Code = "server_error"
+	// Unavailable: the database takes no writes at the moment (read-only,
+	// full); the same request may succeed later.
+	Unavailable Code = "service_unavailable"
 )
 
 // Error is an error that is safe to show to the API caller.
@@ -56,7 +59,8 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrNotFound = &Error{Code: NotFound}
 	ErrConflict = &Error{Code: Conflict}
-	ErrInvalid  = &Error{Code: Invalid}
+	ErrInvalid     = &Error{Code: Invalid}
+	ErrUnavailable = &Error{Code: Unavailable}
 )
 
 // New returns an *Error with a formatted message.

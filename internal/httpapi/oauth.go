@@ -155,7 +155,11 @@ func (s *Server) checkAuthorization(w http.ResponseWriter, r *http.Request, req 
 		return c, true
 	}
 	var oe *oauth.Error
-	if !errors.As(err, &oe) {
+	if errors.Is(err, apperr.ErrUnavailable) {
+		w.Header().Set("Retry-After", retryUnavailable)
+		oe = &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusServiceUnavailable,
+			Description: "the database takes no writes at the moment; retry later"}
+	} else if !errors.As(err, &oe) {
 		s.writeError(w, r, err)
 		return nil, false
 	}

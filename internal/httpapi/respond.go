@@ -72,6 +72,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.RateLimited:      http.StatusTooManyRequests,
 	apperr.NotImplemented:   http.StatusNotImplemented,
 	apperr.Internal:         http.StatusInternalServerError,
+	apperr.Unavailable:      http.StatusServiceUnavailable,
 }
 
 // errorBody is Drift's error shape (design.md, "Error body").

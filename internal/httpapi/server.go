@@ -50,6 +50,8 @@ type Store interface {
 	webhook.LogStore
 	audit.Store
 	Ping(ctx context.Context) error
+	// Ready reports whether the database answers and takes writes.
+	Ready(ctx context.Context) error
 	// SettledOrgEvents and LastEventID read the outbox for event streams.
 	SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
 	LastEventID(ctx context.Context, orgID int64) (int64, error)
@@ -287,6 +289,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
+	}
+	if status == http.StatusServiceUnavailable { // the database takes no writes now
+		w.Header().Set("Retry-After", retryUnavailable)
 	}
 	if isSCIM(r) {
 		writeSCIMError(w, status, err, body.Error.Message)
