@@ -57,8 +57,8 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is checks; they match any *Error with the same code.
 var (
-	ErrNotFound = &Error{Code: NotFound}
-	ErrConflict = &Error{Code: Conflict}
+	ErrNotFound    = &Error{Code: NotFound}
+	ErrConflict    = &Error{Code: Conflict}
 	ErrInvalid     = &Error{Code: Invalid}
 	ErrUnavailable = &Error{Code: Unavailable}
 )
