@@ -155,11 +155,7 @@ func (s *Server) checkAuthorization(w http.ResponseWriter, r *http.Request, req 
 		return c, true
 	}
 	var oe *oauth.Error
-	if errors.Is(err, apperr.ErrUnavailable) {
-		w.Header().Set("Retry-After", retryUnavailable)
-		oe = &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusServiceUnavailable,
-			Description: "the database takes no writes at the moment; retry later"}
-	} else if !errors.As(err, &oe) {
+	if !errors.As(err, &oe) {
 		s.writeError(w, r, err)
 		return nil, false
 	}
@@ -299,7 +295,11 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 // oauthError answers err in RFC 6749 §5.2's shape and records the refusal.
 func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, app *integration.App, err error) error {
 	var oe *oauth.Error
-	if !errors.As(err, &oe) {
+	if errors.Is(err, apperr.ErrUnavailable) {
+		w.Header().Set("Retry-After", retryUnavailable)
+		oe = &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusServiceUnavailable,
+			Description: "the database takes no writes at the moment; retry later"}
+	} else if !errors.As(err, &oe) {
 		s.log.Error("oauth request failed", "request_id", requestID(r.Context()), "err", err)
 		oe = &oauth.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "internal server error"}
 	}
