@@ -121,6 +121,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 	}, nil)
+	a.API.Metrics().Registry.MustRegister(a.Audit.Collector())
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With("subsystem", "sweeper")}
 	a.dispatchDB = db

@@ -26,6 +26,9 @@ const (
 	UnsupportedMedia Code = "unsupported_media_type"
 	RateLimited      Code = "rate_limited"
 	Internal         Code = "server_error"
+	// Unavailable: the database takes no writes at the moment (read-only,
+	// full); the same request may succeed later.
+	Unavailable Code = "service_unavailable"
 )
 
 // Error is an error that is safe to show to the API caller.
@@ -53,9 +56,10 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is checks; they match any *Error with the same code.
 var (
-	ErrNotFound = &Error{Code: NotFound}
-	ErrConflict = &Error{Code: Conflict}
-	ErrInvalid  = &Error{Code: Invalid}
+	ErrNotFound    = &Error{Code: NotFound}
+	ErrConflict    = &Error{Code: Conflict}
+	ErrInvalid     = &Error{Code: Invalid}
+	ErrUnavailable = &Error{Code: Unavailable}
 )
 
 // New returns an *Error with a formatted message.

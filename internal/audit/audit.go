@@ -5,14 +5,19 @@
 // Recording is on the hot path of every request, so entries are written
 // asynchronously, in batches, by Recorder.Run: a crash can lose the last
 // second or so of entries (those not yet flushed); a clean shutdown loses
-// none.
+// none. While the database takes no writes, entries are kept (up to
+// maxBacklog) and written once it takes them again; any that must be
+// dropped are logged and counted (driftwood_audit_entries_dropped_total).
 package audit
 
 import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Kind is what an entry records.
@@ -67,12 +72,19 @@ type Recorder struct {
 
 	mu      sync.RWMutex
 	stopped bool // Run has returned: entries are written at once
+
+	// backlog holds, oldest first, the entries Run could not write yet.
+	backlog []Entry
+	dropped atomic.Int64
 }
 
 const (
 	bufferSize    = 8192
 	maxBatch      = 1000
 	flushInterval = time.Second
+	// maxBacklog bounds the entries kept while the database takes no
+	// writes (some 30 MB): beyond it the oldest are dropped.
+	maxBacklog = 100_000
 )
 
 // NewRecorder returns a recorder writing to store, warning through log when
@@ -119,10 +131,9 @@ func (r *Recorder) Run(ctx context.Context) {
 	defer tick.Stop()
 	var batch []Entry
 	flush := func() {
-		if len(batch) > 0 {
-			r.write(batch)
-			batch = nil
-		}
+		r.backlog = append(r.backlog, batch...)
+		batch = nil
+		r.writeBacklog()
 	}
 	for {
 		select {
@@ -142,6 +153,8 @@ func (r *Recorder) Run(ctx context.Context) {
 					batch = append(batch, e)
 				default:
 					flush()
+					r.drop(len(r.backlog), "the database took no writes until shutdown")
+					r.backlog = nil
 					return
 				}
 			}
@@ -149,10 +162,54 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 }
 
+// writeBacklog writes the backlog, maxBatch entries at a time, until it is
+// empty or a write fails; what is left waits for the next flush, but for
+// the oldest entries beyond maxBacklog, which are dropped.
+func (r *Recorder) writeBacklog() {
+	for len(r.backlog) > 0 {
+		n := min(len(r.backlog), maxBatch)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := r.store.AppendAudit(ctx, r.backlog[:n])
+		cancel()
+		if err != nil {
+			r.log.Warn("audit entries not written yet; kept to retry", "count", len(r.backlog), "err", err)
+			break
+		}
+		r.backlog = r.backlog[n:]
+	}
+	if len(r.backlog) == 0 {
+		r.backlog = nil // let a large backlog's array go
+	}
+	if over := len(r.backlog) - maxBacklog; over > 0 {
+		r.drop(over, "more entries than the backlog keeps while the database takes no writes")
+		r.backlog = append([]Entry(nil), r.backlog[over:]...)
+	}
+}
+
+// write writes entries at once; any it cannot are dropped.
 func (r *Recorder) write(entries []Entry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.store.AppendAudit(ctx, entries); err != nil {
-		r.log.Error("audit entries not written", "count", len(entries), "err", err)
+		r.drop(len(entries), err.Error())
 	}
+}
+
+func (r *Recorder) drop(n int, reason string) {
+	if n == 0 {
+		return
+	}
+	total := r.dropped.Add(int64(n))
+	r.log.Error("audit entries dropped", "count", n, "dropped_total", total, "reason", reason)
+}
+
+// Dropped is how many entries were dropped unwritten since the start.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Collector is the recorder's metric, for /metrics.
+func (r *Recorder) Collector() prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "driftwood_audit_entries_dropped_total",
+		Help: "Audit log entries dropped unwritten (the database took no writes for too long).",
+	}, func() float64 { return float64(r.dropped.Load()) })
 }

@@ -43,6 +43,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
+	if status == http.StatusServiceUnavailable { // the database takes no writes now
+		w.Header().Set("Retry-After", retryUnavailable)
+	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(body)

@@ -71,6 +71,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
 	apperr.RateLimited:      http.StatusTooManyRequests,
 	apperr.Internal:         http.StatusInternalServerError,
+	apperr.Unavailable:      http.StatusServiceUnavailable,
 }
 
 // errorBody is Drift's error shape (design.md, "Error body").

@@ -206,9 +206,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// retryUnavailable is the Retry-After, in seconds, of a 503 for a database
+// that takes no writes now: soon enough to find it back, not so soon as to
+// hammer it.
+const retryUnavailable = "5"
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
-	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+	if err := s.cfg.Store.Ready(r.Context()); err != nil {
 		s.log.Warn("not ready", "err", err)
+		w.Header().Set("Retry-After", retryUnavailable)
 		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

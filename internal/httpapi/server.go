@@ -56,6 +56,8 @@ type Store interface {
 	webhook.LogStore
 	audit.Store
 	Ping(ctx context.Context) error
+	// Ready reports whether the database answers and takes writes.
+	Ready(ctx context.Context) error
 	// SettledOrgEvents and LastEventID read the outbox for event streams.
 	SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
 	LastEventID(ctx context.Context, orgID int64) (int64, error)

@@ -7,12 +7,14 @@
 //
 // Error contract for every method: an object that does not exist and an
 // object of another org both read as apperr.ErrNotFound; a uniqueness clash
-// is apperr.ErrConflict; anything else is a server fault.
+// is apperr.ErrConflict; a write the database cannot take now (read-only,
+// full) is apperr.ErrUnavailable; anything else is a server fault.
 package store
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -54,6 +56,13 @@ type Dialect interface {
 	// passes none over. It does nothing where writers already commit in id
 	// order, as SQLite's one writer does.
 	LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error
+	// IsUnavailable reports an error after which a write cannot happen now
+	// but may later, with no change to Driftwood: a read-only or full
+	// database (see DB.Ready).
+	IsUnavailable(err error) bool
+	// ReadOnly reports, cheaply and without writing, a database that
+	// announces it takes no writes (false where it cannot tell).
+	ReadOnly(ctx context.Context, db *sql.DB) (bool, error)
 	// CacheWriteStatements asks the store to keep the statements of write
 	// transactions prepared, where the driver parses every call (SQLite's)
 	// rather than caching per connection (pgx).
@@ -76,6 +85,8 @@ type DB struct {
 
 	hooksMu    sync.Mutex
 	eventHooks []func()
+	// writes is whether the database takes writes, for Ready.
+	health writeHealth
 	// beforeCommit, when set (by tests), runs in every write transaction
 	// between its last statement and its commit.
 	beforeCommit func()
@@ -115,7 +126,7 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers, for /readyz.
+// Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
 // queryer is what *sql.DB and *sql.Tx share, so read queries are written once
@@ -176,9 +187,17 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 }
 
 func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// A connection of its own, so that one that failed for want of writes
+	// can be dropped: a new one sees a file made writable again, or a
+	// session default_transaction_read_only turned off.
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return db.noteWrite(fmt.Errorf("store: connecting: %w", err))
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return db.dropIfUnavailable(conn, db.noteWrite(fmt.Errorf("store: begin: %w", err)))
 	}
 	tx := &Tx{tx: sqlTx, db: db, now: db.Now().UnixMilli()}
 	tx.q = txQueryer{tx}
@@ -198,6 +217,8 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 	} else if err = sqlTx.Commit(); err != nil {
 		err = fmt.Errorf("store: commit: %w", err)
 	}
+	err = db.dropIfUnavailable(conn, db.noteWrite(err))
+	conn.Close()
 	if len(tx.unprepared) > 0 { // the writer connection is free again
 		db.writes.prepareAfter(ctx, tx.unprepared)
 	}
@@ -213,6 +234,15 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 		}
 	}
 	return nil
+}
+
+// dropIfUnavailable closes conn for good, rather than returning it to the
+// pool, when err is apperr.ErrUnavailable; it returns err.
+func (db *DB) dropIfUnavailable(conn *sql.Conn, err error) error {
+	if errors.Is(err, apperr.ErrUnavailable) {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
 }
 
 // AppendEvent records ev in the outbox as part of tx: it becomes visible to

@@ -15,6 +15,9 @@ import (
 // migrators (several replicas starting at once) are serialized by the dialect.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	defer derrors.Wrap(&err, "store.Migrate()")
+	if db.migrated(ctx) {
+		return nil, nil // nothing to write: a read-only database still starts
+	}
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("store: creating schema_migrations: %w", err)
@@ -34,6 +37,25 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 	}
 	return applied, nil
+}
+
+// migrated reports whether every migration is recorded as applied, found by
+// reading alone.
+func (db *DB) migrated(ctx context.Context) bool {
+	names, err := fs.Glob(db.dialect.Migrations(), "*.sql")
+	if err != nil {
+		return false
+	}
+	args := make([]any, len(names))
+	for i, name := range names {
+		args[i] = name
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name IN (`+placeholders(1, len(names))+`)`,
+		args...).Scan(&n); err != nil {
+		return false // no schema_migrations yet
+	}
+	return n == len(names)
 }
 
 func (db *DB) migrateFile(ctx context.Context, name string) (bool, error) {

@@ -83,7 +83,7 @@ func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) (err error) {
 func (db *DB) TouchToken(ctx context.Context, id, at int64) (err error) {
 	defer derrors.Wrap(&err, "store.TouchToken(%d)", id)
 	_, err = db.write.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, id)
-	return err
+	return db.noteWrite(err)
 }
 
 // RevokeAll revokes, at once, every live token and OAuth grant of an app

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -137,4 +138,31 @@ func (dialect) IsUniqueViolation(err error) bool {
 func (dialect) IsRetryable(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+}
+
+// IsUnavailable reports the errors of a server that takes no writes now: a
+// read-only transaction (a standby, default_transaction_read_only), a full
+// disk or other exhausted resource (class 53), a server starting or
+// shutting down, and a server that cannot be reached.
+func (dialect) IsUnavailable(err error) bool {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		switch {
+		case e.Code == "25006", strings.HasPrefix(e.Code, "53"), e.Code == "57P01", e.Code == "57P02", e.Code == "57P03":
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce)
+}
+
+// ReadOnly asks the server whether a transaction would be read-only: on a
+// standby, or under default_transaction_read_only.
+func (dialect) ReadOnly(ctx context.Context, db *sql.DB) (bool, error) {
+	var v string
+	if err := db.QueryRowContext(ctx, `SHOW transaction_read_only`).Scan(&v); err != nil {
+		return false, err
+	}
+	return v == "on", nil
 }

@@ -95,3 +95,21 @@ func (dialect) IsRetryable(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
+
+// IsUnavailable reports the errors of a database file that cannot be
+// written now: read-only (file, directory or file system), full, or failing
+// I/O, which an operator can clear without restarting Driftwood.
+func (dialect) IsUnavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}
+
+// ReadOnly is false: SQLite tells only by failing a write.
+func (dialect) ReadOnly(context.Context, *sql.DB) (bool, error) { return false, nil }
