@@ -13,7 +13,7 @@ import (
 // in its error body.
 type Code string
 
-// The codes design.md lists, plus not_implemented for routes a later issue builds.
+// The codes docs/design.md lists, plus not_implemented for routes a later issue builds.
 const (
 	BadRequest       Code = "bad_request"
 	Invalid          Code = "validation_error"

@@ -15,7 +15,7 @@ func (s *Server) listPlaybooks(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listLandingPages serves GET /playbooks/clp: the enabled conversational
-// landing pages, a bare array in the playbook shape (design.md).
+// landing pages, a bare array in the playbook shape (docs/design.md).
 func (s *Server) listLandingPages(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Store.ListPlaybooks(r.Context(), orgID(r), true)
 	if err != nil {
