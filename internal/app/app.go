@@ -24,6 +24,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	notifier := &events.Notifier{}
 	db.OnEvents(notifier.Notify)
 	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
-	a.Audit = audit.NewRecorder(db, log.With("subsystem", "audit"), audit.NewVolume())
+	a.Audit = audit.NewRecorder(db, log.With(logkey.Subsystem, "audit"), audit.NewVolume())
 	a.API = httpapi.New(httpapi.Config{
 		Store:  db,
 		Tokens: a.Tokens,
@@ -114,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 	}, nil)
-	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
+	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
 	a.dispatchDB = db
 	if db.Dialect().Name() == "postgres" {
 		// Its own few connections: on the API's pool each of its
@@ -211,7 +212,7 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 		path := strings.TrimPrefix(cfg.DB, "sqlite:") + ".key"
 		k, created, err := secrets.LoadOrCreateFile(path)
 		if created {
-			log.Info("created secret key", "file", filepath.Clean(path))
+			log.Info("created secret key", logkey.File, filepath.Clean(path))
 		}
 		return k, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/seed"
@@ -46,7 +47,7 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	if !demo {
-		a.Log.Info("created the first org for the bootstrap token", "org", o.ID)
+		a.Log.Info("created the first org for the bootstrap token", logkey.OrgID, o.ID)
 		return nil
 	}
 	if err := seed.Demo(ctx, a.DB, o.ID); err != nil {

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // Kind is what an entry records.
@@ -91,8 +93,8 @@ func (r *Recorder) Record(e Entry) {
 		return
 	}
 	if rows, usual, unusual := r.volume.Add(e.TokenID, e.Rows, e.At); unusual {
-		r.log.Warn("token read far more than its usual volume", "token_id", e.TokenID, "org_id", e.OrgID,
-			"rows_this_hour", rows, "usual_rows_per_hour", int64(usual))
+		r.log.Warn("token read far more than its usual volume", logkey.TokenID, e.TokenID, logkey.OrgID, e.OrgID,
+			logkey.RowsThisHour, rows, logkey.UsualRowsPerHour, int64(usual))
 		r.enqueue(Entry{OrgID: e.OrgID, TokenID: e.TokenID, AppID: e.AppID, Kind: Anomaly, At: e.At,
 			ClientIP: e.ClientIP, Rows: rows, Detail: anomalyDetail(rows, usual)})
 	}
@@ -153,6 +155,6 @@ func (r *Recorder) write(entries []Entry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.store.AppendAudit(ctx, entries); err != nil {
-		r.log.Error("audit entries not written", "count", len(entries), "err", err)
+		r.log.Error("audit entries not written", logkey.Count, len(entries), logkey.Err, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 )
 
@@ -296,7 +297,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) oauthError(w http.ResponseWriter, r *http.Request, app *integration.App, err error) error {
 	var oe *oauth.Error
 	if !errors.As(err, &oe) {
-		s.log.Error("oauth request failed", "request_id", requestID(r.Context()), "err", err)
+		s.log.Error("oauth request failed", logkey.RequestID, requestID(r.Context()), logkey.Err, err)
 		oe = &oauth.Error{Code: "server_error", Status: http.StatusInternalServerError, Description: "internal server error"}
 	}
 	if oe.Code == oauth.InvalidClient {

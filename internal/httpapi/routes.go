@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
@@ -170,7 +171,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.Ping(r.Context()); err != nil {
-		s.log.Warn("not ready", "err", err)
+		s.log.Warn("not ready", logkey.Err, err)
 		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

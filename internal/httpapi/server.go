@@ -22,6 +22,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/org"
@@ -108,7 +109,7 @@ func New(cfg Config, metrics *Metrics) *Server {
 	}
 	s := &Server{
 		cfg:      cfg,
-		log:      cfg.Logger.With("subsystem", "http"),
+		log:      cfg.Logger.With(logkey.Subsystem, "http"),
 		mux:      http.NewServeMux(),
 		metrics:  metrics,
 		limiters: map[int64]*rate.Limiter{},
@@ -194,7 +195,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", v, "stack", stack())
+				s.log.Error("panic", logkey.RequestID, requestID(r.Context()), logkey.Panic, v, logkey.Stack, stack())
 				s.writeError(w, r, apperr.New(apperr.Internal, "internal server error"))
 			}
 		}()
@@ -283,7 +284,7 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := errorResponse(err)
 	if status >= 500 && status != http.StatusNotImplemented {
-		s.log.Error("request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", logkey.RequestID, requestID(r.Context()), logkey.Method, r.Method, logkey.Path, r.URL.Path, logkey.Err, err)
 	}
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
