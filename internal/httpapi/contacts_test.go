@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -320,7 +319,7 @@ func TestHTTP_Middleware(t *testing.T) {
 	}
 	// Metrics count requests by route pattern and status.
 	r = e.Do(t, apitest.Request{Method: "GET", Path: "/metrics"})
-	want := fmt.Sprintf(`driftwood_http_requests_total{method="GET",route="GET /contacts",status="429"} 1`)
+	want := `driftwood_http_requests_total{method="GET",route="GET /contacts",status="429"} 1`
 	if r.Status != 200 || !strings.Contains(string(r.Body), want) {
 		t.Fatalf("metrics lack %s:\n%.2000s", want, r.Body)
 	}
