@@ -26,6 +26,9 @@ import (
 // SIGTERM with requests in flight fails none of them, and the server exits
 // cleanly.
 func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts the server under load: runs without -short")
+	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		env := []string{"DRIFTWOOD_DB=" + b.DSN(t), "DRIFTWOOD_BOOTSTRAP_TOKEN=crash-token", "DRIFTWOOD_RATE_LIMIT=0",

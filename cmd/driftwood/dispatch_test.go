@@ -48,6 +48,9 @@ func call(t *testing.T, s *server, token, method, path string, body any) map[str
 // twice except what the killed process had in flight: an attempt whose 200
 // it never got to record (at-least-once cannot do better than that).
 func TestDispatch_TwoProcessesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts the server under load: runs without -short")
+	}
 	dsn := storetest.PostgresDSN(t)
 
 	var mu sync.Mutex

@@ -12,6 +12,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer a.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the background workers before Close waits for them
-	log.Info("listening", "addr", ln.Addr().String(), "db", a.DB.Dialect().Name(), "version", moduleVersion())
+	log.Info("listening", logkey.Addr, ln.Addr().String(), logkey.DB, a.DB.Dialect().Name(), logkey.Version, moduleVersion())
 	if cfg.PprofAddr != "" {
 		stop, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
@@ -72,7 +73,7 @@ func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	log.Info("serving profiles", "addr", ln.Addr().String())
+	log.Info("serving profiles", logkey.Addr, ln.Addr().String())
 	return func() { srv.Close() }, nil
 }
 

@@ -1,5 +1,5 @@
 // Package account is Drift's ABM account: a company known by its domain,
-// owned by a user, with typed custom properties (drift-reference.md §3.4, §4).
+// owned by a user, with typed custom properties (docs/drift-reference.md §3.4, §4).
 package account
 
 import (
@@ -73,7 +73,7 @@ type Fields struct {
 	Targeted         *bool
 }
 
-// ID is the accountId of an org's domain: "<orgId>_<domain>" (design.md).
+// ID is the accountId of an org's domain: "<orgId>_<domain>" (docs/design.md).
 func ID(orgID int64, domain string) string { return fmt.Sprintf("%d_%s", orgID, domain) }
 
 // New validates a create request and builds the account. The owner and the

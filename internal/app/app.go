@@ -25,6 +25,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/pgwake"
@@ -105,7 +106,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	notifier := &events.Notifier{}
 	db.OnEvents(notifier.Notify)
 	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
-	a.Audit = audit.NewRecorder(db, log.With("subsystem", "audit"), audit.NewVolume())
+	a.Audit = audit.NewRecorder(db, log.With(logkey.Subsystem, "audit"), audit.NewVolume())
 	a.API = httpapi.New(httpapi.Config{
 		Store:  db,
 		Tokens: a.Tokens,
@@ -122,8 +123,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Events:    notifier,
 	}, nil)
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collector())
-	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
-	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With("subsystem", "sweeper")}
+	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
+	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With(logkey.Subsystem, "sweeper")}
 	a.dispatchDB = db
 	if db.Dialect().Name() == "postgres" {
 		// Its own few connections: on the API's pool each of its
@@ -230,7 +231,7 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 		path := strings.TrimPrefix(cfg.DB, "sqlite:") + ".key"
 		k, created, err := secrets.LoadOrCreateFile(path)
 		if created {
-			log.Info("created secret key", "file", filepath.Clean(path))
+			log.Info("created secret key", logkey.File, filepath.Clean(path))
 		}
 		return k, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/seed"
@@ -48,7 +49,7 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	if !demo {
-		a.Log.Info("created the first org for the bootstrap token", "org", o.ID)
+		a.Log.Info("created the first org for the bootstrap token", logkey.OrgID, o.ID)
 		return nil
 	}
 	if err := seed.Demo(ctx, a.DB, o.ID); err != nil {

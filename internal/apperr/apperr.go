@@ -13,7 +13,7 @@ import (
 // in its error body.
 type Code string
 
-// The codes design.md lists.
+// The codes docs/design.md lists.
 const (
 	BadRequest       Code = "bad_request"
 	Invalid          Code = "validation_error"

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -103,8 +104,8 @@ func (r *Recorder) Record(e Entry) {
 		return
 	}
 	if rows, usual, unusual := r.volume.Add(e.TokenID, e.Rows, e.At); unusual {
-		r.log.Warn("token read far more than its usual volume", "token_id", e.TokenID, "org_id", e.OrgID,
-			"rows_this_hour", rows, "usual_rows_per_hour", int64(usual))
+		r.log.Warn("token read far more than its usual volume", logkey.TokenID, e.TokenID, logkey.OrgID, e.OrgID,
+			logkey.RowsThisHour, rows, logkey.UsualRowsPerHour, int64(usual))
 		r.enqueue(Entry{OrgID: e.OrgID, TokenID: e.TokenID, AppID: e.AppID, Kind: Anomaly, At: e.At,
 			ClientIP: e.ClientIP, Rows: rows, Detail: anomalyDetail(rows, usual)})
 	}
@@ -172,7 +173,7 @@ func (r *Recorder) writeBacklog() {
 		err := r.store.AppendAudit(ctx, r.backlog[:n])
 		cancel()
 		if err != nil {
-			r.log.Warn("audit entries not written yet; kept to retry", "count", len(r.backlog), "err", err)
+			r.log.Warn("audit entries not written yet; kept to retry", logkey.Count, len(r.backlog), logkey.Err, err)
 			break
 		}
 		r.backlog = r.backlog[n:]
@@ -200,7 +201,7 @@ func (r *Recorder) drop(n int, reason string) {
 		return
 	}
 	total := r.dropped.Add(int64(n))
-	r.log.Error("audit entries dropped", "count", n, "dropped_total", total, "reason", reason)
+	r.log.Error("audit entries dropped", logkey.Count, n, "dropped_total", total, "reason", reason)
 }
 
 // Dropped is how many entries were dropped unwritten since the start.

@@ -12,7 +12,7 @@ import (
 // Scope is a Drift OAuth scope, or Driftwood's own driftwood_admin.
 type Scope string
 
-// Scopes attested for Drift (drift-reference.md §2) and Driftwood's admin scope.
+// Scopes attested for Drift (docs/drift-reference.md §2) and Driftwood's admin scope.
 const (
 	ContactRead       Scope = "contact_read"
 	ContactWrite      Scope = "contact_write"

@@ -20,3 +20,17 @@ func TestPprofAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactDSN(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"sqlite:driftwood.db": "sqlite:driftwood.db",
+		"postgres://u:secret@127.0.0.1:5432/db?sslmode=disable":     "postgres://u:xxxxx@127.0.0.1:5432/db?sslmode=disable",
+		"postgres://u@127.0.0.1/db?password=secret&sslmode=disable": "postgres://u@127.0.0.1/db?password=xxxxx&sslmode=disable",
+		"postgresql://127.0.0.1/db":                                 "postgresql://127.0.0.1/db",
+		"postgres://u:se%zzcret@host/db":                            "xxxxx@host/db",
+	} {
+		if got := RedactDSN(dsn); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

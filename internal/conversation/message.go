@@ -96,7 +96,7 @@ type AttachmentData struct {
 	Data []byte
 }
 
-// Attachment limits: design.md lets attachments exceed the 1 MiB body limit,
+// Attachment limits: docs/design.md lets attachments exceed the 1 MiB body limit,
 // up to their own.
 const (
 	MaxAttachmentBytes = 10 << 20 // all files of one message together

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"log/slog"
 	"slices"
 	"time"
@@ -129,7 +130,7 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 		n, err := s.Store.MarkQuiet(ctx, cutoff, sweepBatch)
 		if err != nil {
 			if ctx.Err() == nil && s.Log != nil {
-				s.Log.Error("sweeping quiet conversations", "err", err)
+				s.Log.Error("sweeping quiet conversations", logkey.Err, err)
 			}
 			return
 		}

@@ -35,7 +35,7 @@ func isTagStart(c byte) bool {
 	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
 
-// TranscriptEntry is one message of the JSON transcript (design.md).
+// TranscriptEntry is one message of the JSON transcript (docs/design.md).
 type TranscriptEntry struct {
 	Author    TranscriptAuthor `json:"author"`
 	Body      string           `json:"body"`

@@ -12,7 +12,7 @@ import (
 // Type is a Drift webhook event name.
 type Type string
 
-// Event types Drift sends (drift-reference.md §5).
+// Event types Drift sends (docs/drift-reference.md §5).
 const (
 	NewMessage                   Type = "new_message"
 	NewCommandMessage            Type = "new_command_message"

@@ -37,6 +37,7 @@ type hostile struct {
 // or a panic, which answers 500), in Drift's error shape, and an error
 // answer never leaves a write behind.
 func TestHostileInput(t *testing.T) {
+	skipIfShort(t)
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		w := newWorld(t, b)

@@ -23,6 +23,7 @@ import (
 // them off (ReadHeaderTimeout, ReadTimeout) rather than hold it forever.
 // 300 tricklers in CI; the long form has 3000.
 func TestSlowClients(t *testing.T) {
+	skipIfShort(t)
 	tricklers := 300
 	if long {
 		tricklers = 3000
@@ -140,6 +141,7 @@ func trickle(ctx context.Context, addr, token string, inBody bool) bool {
 // N goroutines hammering one token get at most burst + rate × elapsed
 // successes, and every refusal is a 429 with a Retry-After of whole seconds.
 func TestRateLimitUnderConcurrency(t *testing.T) {
+	skipIfShort(t)
 	const rate, burst, workers = 20.0, 10, 16
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()

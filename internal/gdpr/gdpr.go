@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // Kind is what a request asks for.
@@ -109,13 +110,13 @@ func (w *Worker) RunPending(ctx context.Context) {
 	ids, err := w.Store.PendingGDPRRequests(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.Log.Error("listing pending gdpr requests", "err", err)
+			w.Log.Error("listing pending gdpr requests", logkey.Err, err)
 		}
 		return
 	}
 	for _, id := range ids {
 		if err := w.Store.ProcessGDPRRequest(ctx, id); err != nil && ctx.Err() == nil {
-			w.Log.Error("processing gdpr request", "gdpr_request", id, "err", err)
+			w.Log.Error("processing gdpr request", logkey.GDPRRequestID, id, logkey.Err, err)
 		}
 	}
 }

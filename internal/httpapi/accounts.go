@@ -11,7 +11,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 )
 
-// Account list sizes (design.md: default 10, max 65).
+// Account list sizes (docs/design.md: default 10, max 65).
 const (
 	defaultAccountPage = 10
 	maxAccountPage     = 65

@@ -20,7 +20,7 @@ import (
 // and the message beside them.
 const MaxUploadBytes = conversation.MaxAttachmentBytes + MaxBodyBytes
 
-// Page sizes of conversation lists (design.md) and message pages (Drift's 50).
+// Page sizes of conversation lists (docs/design.md) and message pages (Drift's 50).
 const (
 	conversationsDefault = 25
 	conversationsMax     = 100
@@ -37,7 +37,7 @@ type startBody struct {
 }
 
 // startAnswer is the conversation at the top level and under data, as the
-// clients of POST /conversations/new read it (design.md).
+// clients of POST /conversations/new read it (docs/design.md).
 type startAnswer struct {
 	*conversation.Conversation
 	Data *conversation.Conversation `json:"data"`

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
@@ -38,7 +39,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status, contentType, body := wireResponse(err)
 	if status >= 500 {
-		s.log.Error("request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", logkey.RequestID, requestID(r.Context()), logkey.Method, r.Method, logkey.Path, r.URL.Path, logkey.Err, err)
 	}
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")

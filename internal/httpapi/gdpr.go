@@ -8,6 +8,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // firstParty reports whether p may use the GDPR API: Drift grants it only
@@ -55,7 +56,7 @@ func (s *Server) gdprRequest(w http.ResponseWriter, r *http.Request, kind gdpr.K
 		return err
 	}
 	if err := s.cfg.Store.ProcessGDPRRequest(r.Context(), req.ID); err != nil {
-		s.log.Warn("gdpr request left for the worker", "request_id", requestID(r.Context()), "gdpr_request", req.ID, "err", err)
+		s.log.Warn("gdpr request left for the worker", logkey.RequestID, requestID(r.Context()), logkey.GDPRRequestID, req.ID, logkey.Err, err)
 	}
 	// requestId is Driftwood's addition: the export is served at
 	// /driftwood/v1/gdpr/requests/{requestId}.

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // Metrics are the server's Prometheus metrics, on a registry of their own so
@@ -117,17 +119,17 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.Group("request",
-			slog.String("id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Int("bytes", rec.bytes),
-			slog.Float64("ms", float64(elapsed.Microseconds())/1000),
-			slog.Int64("org", ri.orgID),
-			slog.String("remote", r.RemoteAddr),
-		))
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String(logkey.RequestID, id),
+			slog.String(logkey.Method, r.Method),
+			slog.String(logkey.Path, r.URL.Path),
+			slog.String(logkey.Route, route),
+			slog.Int(logkey.Status, status),
+			slog.Int(logkey.Bytes, rec.bytes),
+			slog.Float64(logkey.Ms, float64(elapsed.Microseconds())/1000),
+			slog.Int64(logkey.OrgID, ri.orgID),
+			slog.String(logkey.Remote, r.RemoteAddr),
+		)
 	})
 }
 

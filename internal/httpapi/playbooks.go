@@ -18,8 +18,8 @@ func (s *Server) listPlaybooks(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listLandingPages serves GET /playbooks/clp: the enabled conversational
-// landing pages, a bare array in the playbook shape (design.md), each also
-// with playbookId, playbookName and its landingPageUrl.
+// landing pages, a bare array in the playbook shape (docs/design.md), each
+// also with playbookId, playbookName and its landingPageUrl.
 func (s *Server) listLandingPages(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Store.ListPlaybooks(r.Context(), orgID(r), true)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 )
 
-// MaxBodyBytes is the request body limit (design.md: 1 MiB).
+// MaxBodyBytes is the request body limit (docs/design.md: 1 MiB).
 const MaxBodyBytes = 1 << 20
 
 // handlerFunc is an API handler: it writes its answer, or returns an error
@@ -74,7 +74,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Unavailable:      http.StatusServiceUnavailable,
 }
 
-// errorBody is Drift's error shape (design.md, "Error body").
+// errorBody is Drift's error shape (docs/design.md, "Error body").
 type errorBody struct {
 	Error  errorItem   `json:"error"`
 	Errors []errorItem `json:"errors,omitempty"`

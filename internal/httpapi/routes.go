@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
@@ -131,7 +132,7 @@ func (s *Server) routes() {
 		handle("GET "+base+"/ResourceTypes/{id}", auth.Admin, s.scimDocument(scim.ResourceTypes))
 	}
 
-	// Driftwood's own API: apps and their webhook deliveries (design.md).
+	// Driftwood's own API: apps and their webhook deliveries (docs/design.md).
 	handle("POST /driftwood/v1/apps", auth.Admin, s.createApp)
 	handle("GET /driftwood/v1/apps", auth.Admin, s.listApps)
 	handle("GET /driftwood/v1/apps/{id}", auth.Admin, s.getApp)
@@ -146,7 +147,7 @@ func (s *Server) routes() {
 
 	// OAuth 2.0 (reference §2): no bearer token.
 	// The consent form posts back to /oauth2/authorize, with the admin token
-	// of the consenting org (design.md, "Installing an app by script").
+	// of the consenting org (docs/design.md, "Installing an app by script").
 	noToken("GET /oauth2/authorize", s.public(s.authorize))
 	noToken("GET /authorize", s.public(s.authorize))
 	noToken("POST /oauth2/authorize", s.public(s.consent))
@@ -213,7 +214,7 @@ const retryUnavailable = "5"
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.Ready(r.Context()); err != nil {
-		s.log.Warn("not ready", "err", err)
+		s.log.Warn("not ready", logkey.Err, err)
 		w.Header().Set("Retry-After", retryUnavailable)
 		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
 	"github.com/driftwood-chat/driftwood/internal/org"
@@ -125,7 +126,7 @@ func New(cfg Config, metrics *Metrics) *Server {
 	}
 	s := &Server{
 		cfg:      cfg,
-		log:      cfg.Logger.With("subsystem", "http"),
+		log:      cfg.Logger.With(logkey.Subsystem, "http"),
 		mux:      http.NewServeMux(),
 		metrics:  metrics,
 		limiters: map[int64]*rate.Limiter{},
@@ -214,7 +215,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", v, "stack", stack())
+				s.log.Error("panic", logkey.RequestID, requestID(r.Context()), logkey.Panic, v, logkey.Stack, stack())
 				s.writeError(w, r, apperr.New(apperr.Internal, "internal server error"))
 			}
 		}()

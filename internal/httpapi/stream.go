@@ -12,6 +12,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/integration"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/webhook"
 )
 
@@ -81,7 +82,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		evs, err := s.cfg.Store.SettledOrgEvents(ctx, org, after, streamBatch)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Error("reading events for a stream", "request_id", requestID(ctx), "err", err)
+				s.log.Error("reading events for a stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
 			}
 			return nil // the answer has begun: nothing to add but the end
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"net/http"
 	"strconv"
 	"time"
@@ -70,7 +71,7 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 		evs, err := s.cfg.Store.SettledOrgEvents(ctx, v.org, after, streamBatch)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Error("reading events for a visitor stream", "request_id", requestID(ctx), "err", err)
+				s.log.Error("reading events for a visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
 			}
 			return nil
 		}
@@ -79,7 +80,7 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 			name, payload, err := f.view(ctx, ev)
 			if err != nil {
 				if ctx.Err() == nil {
-					s.log.Error("filtering a visitor stream", "request_id", requestID(ctx), "err", err)
+					s.log.Error("filtering a visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
 				}
 				return nil
 			}

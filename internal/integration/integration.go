@@ -88,7 +88,7 @@ type Installation struct {
 }
 
 // EventScope is the scope an installation needs to receive each event
-// (drift-reference.md §5). An event absent here cannot be subscribed to.
+// (docs/drift-reference.md §5). An event absent here cannot be subscribed to.
 var EventScope = map[events.Type]auth.Scope{
 	events.NewMessage:                   auth.ConversationRead,
 	events.NewCommandMessage:            auth.ConversationRead,

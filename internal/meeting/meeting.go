@@ -1,5 +1,5 @@
 // Package meeting is a meeting a contact booked on an agent's calendar
-// (drift-reference.md §4, Meeting). Drift's REST API only reads meetings;
+// (docs/drift-reference.md §4, Meeting). Drift's REST API only reads meetings;
 // Driftwood's admin API books, reschedules and cancels them, firing
 // new_meeting and meeting_updated as Drift does.
 package meeting

@@ -9,6 +9,7 @@ package pgwake
 
 import (
 	"context"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"log/slog"
 	"time"
 
@@ -71,7 +72,7 @@ func (w *Waker) keep(ctx context.Context, what string, fn func(context.Context, 
 			}
 			backoff = 100 * time.Millisecond
 		}
-		w.log.Warn("wake-up connection lost; reconnecting", "role", what, "err", err, "after", backoff)
+		w.log.Warn("wake-up connection lost; reconnecting", "role", what, logkey.Err, err, "after", backoff)
 		select {
 		case <-ctx.Done():
 			return

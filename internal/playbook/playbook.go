@@ -1,5 +1,5 @@
 // Package playbook is Drift's playbook: a bot flow with goals
-// (drift-reference.md §3.5, §4). Drift's REST API only lists them; Driftwood's
+// (docs/drift-reference.md §3.5, §4). Drift's REST API only lists them; Driftwood's
 // admin API creates them, and marks which are conversational landing pages.
 package playbook
 

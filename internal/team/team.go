@@ -1,5 +1,5 @@
 // Package team is a group of an org's users. Drift documents no team model;
-// the shape is Driftwood's (design.md): {id, orgId, name, members, updatedAt}.
+// the shape is Driftwood's (docs/design.md): {id, orgId, name, members, updatedAt}.
 package team
 
 import (

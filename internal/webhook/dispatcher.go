@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 )
 
@@ -78,7 +79,7 @@ func New(store Store, key *secrets.Key, cfg Config, reg prometheus.Registerer) *
 		store:   store,
 		key:     key,
 		cfg:     cfg,
-		log:     cfg.Logger.With("subsystem", "webhook"),
+		log:     cfg.Logger.With(logkey.Subsystem, "webhook"),
 		client:  newClient(cfg.AllowPrivate, cfg.Concurrency),
 		metrics: newMetrics(reg, store),
 		wake:    make(chan struct{}, 1),
@@ -158,7 +159,7 @@ func (d *Dispatcher) fanOutLoop(ctx context.Context, fannedOut chan struct{}) {
 		for {
 			n, err := d.store.FanOut(ctx, fanOutBatch)
 			if err != nil && ctx.Err() == nil {
-				d.log.Error("fanning out events", "err", err)
+				d.log.Error("fanning out events", logkey.Err, err)
 			}
 			signal(fannedOut)
 			if err != nil || n < fanOutBatch {
@@ -182,7 +183,7 @@ func (d *Dispatcher) claim(ctx context.Context, owner string, polled bool, attem
 	jobs, err := d.store.ClaimDeliveries(ctx, owner, free, lease)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Error("claiming deliveries", "err", err)
+			d.log.Error("claiming deliveries", logkey.Err, err)
 		}
 		return
 	}
@@ -251,7 +252,7 @@ func (d *Dispatcher) record(results <-chan Recorded) {
 func (d *Dispatcher) recordBatch(batch []Recorded) {
 	if err := d.store.RecordAttempts(context.Background(), batch); err != nil {
 		// The leases will expire and the deliveries be attempted again.
-		d.log.Error("recording webhook attempts", "attempts", len(batch), "err", err)
+		d.log.Error("recording webhook attempts", logkey.Attempts, len(batch), logkey.Err, err)
 		return
 	}
 	for _, rec := range batch {
@@ -259,8 +260,8 @@ func (d *Dispatcher) recordBatch(batch []Recorded) {
 		if wait := time.Until(time.UnixMilli(r.NextAttemptAt)); r.Outcome == OutcomeRetry && wait < d.cfg.PollInterval {
 			time.AfterFunc(wait, d.Wake) // a retry due before the next poll
 		}
-		d.log.Debug("webhook attempt", "delivery", job.DeliveryID, "app", job.AppID, "event", job.Event.Type,
-			"status", r.StatusCode, "outcome", r.Outcome, "ms", r.LatencyMs)
+		d.log.Debug("webhook attempt", logkey.DeliveryID, job.DeliveryID, logkey.AppID, job.AppID, logkey.Event, job.Event.Type,
+			logkey.Status, r.StatusCode, logkey.Outcome, r.Outcome, logkey.Ms, r.LatencyMs)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 
 // The contract suite: every path and method of Drift's listing (api.DriftListing)
 // is exercised through the SDK against a live Driftwood on both stores, and
-// the answers are checked against the shapes of drift-reference.md §3-§10.
+// the answers are checked against the shapes of docs/drift-reference.md §3-§10.
 
 // exercise drives one operation of the listing.
 type exercise struct {
