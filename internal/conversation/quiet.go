@@ -2,12 +2,12 @@ package conversation
 
 import (
 	"context"
-	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // RemovedPayload is the data of conversation_participant_removed.

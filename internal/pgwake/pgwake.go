@@ -9,10 +9,10 @@ package pgwake
 
 import (
 	"context"
-	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"log/slog"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/jackc/pgx/v5"
 )
 
