@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,34 @@ var triggers = map[events.Type]trigger{
 		}
 		_, err = c.reply(ctx, w, conv, map[string]any{"type": "chat", "body": "Hi, how can I help?", "userId": agent})
 		return err
+	},
+	events.ConversationParticipantRem: func(ctx context.Context, c *apiClient, w io.Writer) error {
+		conv, err := c.startConversation(ctx, w)
+		if err != nil {
+			return err
+		}
+		var agent struct {
+			ID string `json:"id"`
+		}
+		if err := c.step(ctx, w, "POST", "/scim/v2/Users", map[string]any{"userName": strings.Replace(c.email, "trigger+", "scim+", 1),
+			"displayName": "Triggered SCIM Agent"}, &agent); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(agent.ID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("SCIM user id %q: %w", agent.ID, err)
+		}
+		if _, err := c.reply(ctx, w, conv, map[string]any{"type": "chat", "body": "Hi, how can I help?", "userId": id}); err != nil {
+			return err
+		}
+		return c.step(ctx, w, "DELETE", "/scim/v2/Users/"+agent.ID, nil, nil)
+	},
+	events.ConversationPush: func(ctx context.Context, c *apiClient, w io.Writer) error {
+		conv, err := c.startConversation(ctx, w)
+		if err != nil {
+			return err
+		}
+		return c.step(ctx, w, "POST", fmt.Sprintf("/driftwood/v1/conversations/%d/push", conv), nil, nil)
 	},
 	events.ButtonClicked: clickButton,
 	events.ButtonAction:  clickButton,
@@ -143,6 +172,8 @@ func runTrigger(ctx context.Context, args []string, getenv func(string) string, 
 	fire, ok := triggers[typ]
 	switch {
 	case ok:
+	case typ == events.ConversationInactive:
+		return fmt.Errorf("trigger: %s comes after a conversation is quiet for --conversation-inactive-after; try conversation_push, which comes with it", typ)
 	case integration.EventScope[typ] != "":
 		return fmt.Errorf("trigger: %s is a Drift event, but nothing in this Driftwood causes it yet; try one of %s", typ, strings.Join(triggerNames(), ", "))
 	default:
