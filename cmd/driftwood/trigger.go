@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,33 @@ var triggers = map[events.Type]trigger{
 		}
 		_, err = c.reply(ctx, conv, drift.NewMessage{Type: "chat", Body: "Hi, how can I help?", UserID: agent})
 		return err
+	},
+	events.ConversationParticipantRem: func(ctx context.Context, c *triggerClient) error {
+		conv, err := c.startConversation(ctx)
+		if err != nil {
+			return err
+		}
+		agent, err := c.api.CreateSCIMUser(ctx, drift.SCIMUser{UserName: strings.Replace(c.email, "trigger+", "scim+", 1),
+			DisplayName: "Triggered SCIM Agent"})
+		if err := c.did("POST", "/scim/v2/Users", err); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(agent.ID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("SCIM user id %q: %w", agent.ID, err)
+		}
+		if _, err := c.reply(ctx, conv, drift.NewMessage{Type: "chat", Body: "Hi, how can I help?", UserID: id}); err != nil {
+			return err
+		}
+		return c.did("DELETE", "/scim/v2/Users/"+agent.ID, c.api.DeleteSCIMUser(ctx, agent.ID))
+	},
+	events.ConversationPush: func(ctx context.Context, c *triggerClient) error {
+		conv, err := c.startConversation(ctx)
+		if err != nil {
+			return err
+		}
+		path := fmt.Sprintf("/driftwood/v1/conversations/%d/push", conv)
+		return c.did("POST", path, c.api.Do(ctx, "POST", path, nil, nil))
 	},
 	events.ButtonClicked: clickButton,
 	events.ButtonAction:  clickButton,
@@ -155,6 +183,8 @@ func runTrigger(ctx context.Context, args []string, getenv func(string) string, 
 	fire, ok := triggers[typ]
 	switch {
 	case ok:
+	case typ == events.ConversationInactive:
+		return fmt.Errorf("trigger: %s comes after a conversation is quiet for --conversation-inactive-after; try conversation_push, which comes with it", typ)
 	case integration.EventScope[typ] != "":
 		return fmt.Errorf("trigger: %s is a Drift event, but nothing in this Driftwood causes it yet; try one of %s", typ, strings.Join(triggerNames(), ", "))
 	default:

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"testing"
+	"time"
 )
 
 func TestPprofAddr(t *testing.T) {
@@ -31,6 +32,33 @@ func TestRedactDSN(t *testing.T) {
 	} {
 		if got := RedactDSN(dsn); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
+func TestConversationInactiveAfter(t *testing.T) {
+	parse := func(args []string, env map[string]string) (Config, error) {
+		var c Config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c.ServeFlags(fs, func(k string) string { return env[k] })
+		if err := fs.Parse(args); err != nil {
+			return c, err
+		}
+		return c, c.Finish()
+	}
+	if c, err := parse(nil, nil); err != nil || c.ConversationInactiveAfter != 10*time.Minute {
+		t.Fatalf("default: %v, %v", c.ConversationInactiveAfter, err)
+	}
+	if c, err := parse(nil, map[string]string{"DRIFTWOOD_CONVERSATION_INACTIVE_AFTER": "30m"}); err != nil || c.ConversationInactiveAfter != 30*time.Minute {
+		t.Fatalf("from the environment: %v, %v", c.ConversationInactiveAfter, err)
+	}
+	if c, err := parse([]string{"--conversation-inactive-after", "0"}, nil); err != nil || c.ConversationInactiveAfter != 0 {
+		t.Fatalf("0 turns it off: %v, %v", c.ConversationInactiveAfter, err)
+	}
+	for _, bad := range []string{"-1m", "soon", "10"} {
+		if _, err := parse([]string{"--conversation-inactive-after", bad}, nil); err == nil {
+			t.Errorf("--conversation-inactive-after %q accepted", bad)
 		}
 	}
 }

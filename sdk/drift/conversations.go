@@ -211,6 +211,8 @@ type Message struct {
 	EditedMessageID int64           `json:"editedMessageId,omitempty"`
 	EditType        string          `json:"editType,omitempty"`
 	Attachments     []Attachment    `json:"attachments,omitempty"`
+	// EndUserID is the conversation's contact, in new_message webhooks.
+	EndUserID int64 `json:"endUserId,omitempty"`
 }
 
 // Message types.

@@ -44,12 +44,14 @@ type Event struct {
 	Type  string `json:"type"`
 	OrgID int64  `json:"orgId"`
 	Token string `json:"token"` // the app's verification token
+	// TimeStamp is when the event happened, epoch ms.
+	TimeStamp int64 `json:"timeStamp"`
 	// Raw is the data as sent.
 	Raw json.RawMessage `json:"data"`
 	// Data is Raw decoded by Type: *Message (new_message,
 	// new_command_message), *Conversation (new_conversation), *Contact
 	// (contact_identified, user_unsubscribed), *ContactUpdate,
-	// *StatusChange, *ParticipantChange, *InactiveConversation,
+	// *StatusChange, *ParticipantChange, *InactiveConversation, *PushedConversation,
 	// *ButtonClick (button_action, button_clicked), *PlaybookGoal,
 	// *PhoneCapture, *Meeting (new_meeting, meeting_updated),
 	// *AvailabilityChange; for other types it is Raw.
@@ -92,6 +94,16 @@ type ParticipantChange struct {
 type InactiveConversation struct {
 	ConversationID int64 `json:"conversationId"`
 	LastUpdated    int64 `json:"lastUpdated"`
+}
+
+// PushedConversation is the data of conversation_push (Driftwood's: Drift
+// documents none): Trigger is "inactive" (with conversation_inactive) or
+// "manual".
+type PushedConversation struct {
+	ConversationID int64  `json:"conversationId"`
+	ContactID      int64  `json:"contactId"`
+	LastUpdated    int64  `json:"lastUpdated"`
+	Trigger        string `json:"trigger"`
 }
 
 // ButtonClick is the data of button_action and button_clicked.
@@ -146,6 +158,8 @@ func dataOf(typ string) any {
 		return new(ParticipantChange)
 	case EventConversationInactive:
 		return new(InactiveConversation)
+	case EventConversationPush:
+		return new(PushedConversation)
 	case EventButtonAction, EventButtonClicked:
 		return new(ButtonClick)
 	case EventPlaybookGoalMet:

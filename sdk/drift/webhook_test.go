@@ -132,6 +132,10 @@ func TestParseEvent(t *testing.T) {
 			_, ok := d.(*drift.Contact)
 			return ok
 		}},
+		drift.EventConversationPush: {`{"conversationId": 3, "contactId": 4, "lastUpdated": 5, "trigger": "manual"}`, func(d any) bool {
+			p, ok := d.(*drift.PushedConversation)
+			return ok && p.ConversationID == 3 && p.Trigger == "manual"
+		}},
 		"chat_to_call": {`{"anything": true}`, func(d any) bool {
 			raw, ok := d.(json.RawMessage)
 			return ok && strings.Contains(string(raw), "anything")
@@ -148,6 +152,10 @@ func TestParseEvent(t *testing.T) {
 	}
 	if _, err := drift.ParseEvent([]byte(`{"orgId": 7}`)); err == nil {
 		t.Error("an event without a type parsed")
+	}
+	ev, err := drift.ParseEvent([]byte(`{"type": "new_message", "orgId": 7, "timeStamp": 1700000000123, "data": {"id": 1, "conversationId": 3, "endUserId": 4}}`))
+	if m, ok := ev.Data.(*drift.Message); err != nil || ev.TimeStamp != 1700000000123 || !ok || m.EndUserID != 4 {
+		t.Errorf("new_message with timeStamp and endUserId: %+v, %v", ev, err)
 	}
 	if _, err := drift.ParseEvent([]byte(`{"type": "new_message", "data": {"id": "x"}}`)); err == nil {
 		t.Error("a message with a string id parsed")
