@@ -46,7 +46,7 @@ type Sub struct {
 
 // subBuffer is how many events a subscriber may be behind before it is
 // dropped.
-const subBuffer = 256
+const subBuffer = 32
 
 // hubBatch is how many events the feed reads at once.
 const hubBatch = 500
