@@ -99,6 +99,7 @@ func (h *Hub) run(ctx context.Context, orgID int64, f *feed) {
 	}
 	poll := time.NewTicker(h.Poll)
 	defer poll.Stop()
+	retries := 0
 	for {
 		var wake <-chan struct{}
 		if h.Wake != nil {
@@ -131,14 +132,31 @@ func (h *Hub) run(ctx context.Context, orgID int64, f *feed) {
 		if len(evs) == hubBatch {
 			continue
 		}
+		// After a wake-up, look again soon for a while: on PostgreSQL an
+		// event is read only once every older transaction has ended
+		// (settled), which can be a few milliseconds after its commit.
+		var soon <-chan time.Time
+		if retries > 0 && len(evs) == 0 {
+			retries--
+			soon = time.After(settleRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
+			retries = settleRetries
+		case <-soon:
 		case <-poll.C:
 		}
 	}
 }
+
+// A wake-up that finds nothing new is retried settleRetries times,
+// settleRetry apart.
+const (
+	settleRetries = 20
+	settleRetry   = 15 * time.Millisecond
+)
 
 // fail drops every subscriber of a feed that cannot read the log; each
 // reads it itself and subscribes again.
