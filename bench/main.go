@@ -46,6 +46,7 @@ type options struct {
 	clients       int
 	duration      time.Duration
 	conversations int
+	visitors      int
 	jsonPath      string
 	profileDir    string
 	baselines     bool
@@ -76,6 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "time per scenario and baseline")
 	fs.IntVar(&o.conversations, "conversations", 50, "conversations the message scenarios post to")
+	fs.IntVar(&o.visitors, "visitors", 1000, "idle widget visitor streams the visitors scenario holds open")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of each scenario of a started server into this directory")
 	fs.BoolVar(&o.baselines, "baselines", true, "measure the ceiling and raw-transaction baselines")
@@ -254,7 +256,7 @@ func runStores(ctx context.Context, o *options, bin, dir string, rep *Report, pr
 
 // runScenarios runs every scenario of --scenarios against d.
 func runScenarios(ctx context.Context, o *options, d *deployment, progress func(*Result)) error {
-	e := &env{api: newAPI(d.bases, d.token, o.clients), o: o, run: randomHex(4)}
+	e := &env{api: newAPI(d.bases, d.token, o.clients), o: o, run: randomHex(4), servers: d.servers}
 	for _, sc := range scenarios {
 		if !slices.Contains(o.scenarios, sc.name) {
 			continue

@@ -66,6 +66,7 @@ type Result struct {
 	TxRatio    float64            `json:"txRatio,omitempty"`
 	Server     *ServerStats       `json:"server,omitempty"`
 	Webhooks   *WebhookStats      `json:"webhooks,omitempty"`
+	Visitors   *VisitorStats      `json:"visitors,omitempty"`
 	Ops        map[string]OpStats `json:"ops,omitempty"`
 	FirstError string             `json:"firstError,omitempty"`
 	Note       string             `json:"note,omitempty"`

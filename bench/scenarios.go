@@ -23,6 +23,8 @@ type env struct {
 	// --target never clash.
 	run string
 	seq atomic.Int64
+	// servers are the started replicas (none against a --target).
+	servers []*server
 }
 
 func (e *env) email(prefix string) string {
@@ -42,6 +44,7 @@ var scenarios = []scenario{
 	{"messages", setupMessages},
 	{"mixed", setupMixed},
 	{"webhooks", setupWebhooks},
+	{"visitors", setupVisitors},
 }
 
 // idAnswer is every answer this tool reads an id from: {"data": {"id"}}

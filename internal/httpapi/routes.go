@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
@@ -163,6 +164,7 @@ func (s *Server) routes() {
 // pages and assets, and the visitor endpoints, with no API token (the
 // visitor endpoints take a visitor session).
 func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
+	s.hub = &events.Hub{Read: s.cfg.Store.SettledOrgEvents, Last: s.cfg.Store.LastEventID, Wake: s.cfg.Events, Poll: visitorPoll}
 	handle("GET /driftwood/v1/widget", auth.Admin, s.getWidget)
 	handle("PATCH /driftwood/v1/widget", auth.Admin, s.patchWidget)
 	handle("POST /driftwood/v1/conversations/{id}/typing", auth.Admin, s.agentTyping)

@@ -113,6 +113,7 @@ type Server struct {
 	endStreams context.CancelFunc
 
 	visitors visitorLimits // the widget endpoints' rate limits
+	hub      *events.Hub   // one reader of each org's log for its visitors' streams
 }
 
 // New builds the API handler. metrics may be shared with other servers'

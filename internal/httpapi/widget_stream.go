@@ -16,7 +16,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
-// visitorPoll is how often a visitor's stream reads the log for events no
+// visitorPoll is how often the hub reads an org's log for events no
 // wake-up announced. With the PostgreSQL wake-up (pgwake) every replica is
 // woken, so this is only the fallback.
 const visitorPoll = 2 * time.Second
@@ -42,6 +42,10 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	} else if after, err = s.cfg.Store.LastEventID(r.Context(), v.org); err != nil {
 		return err
 	}
+	f := &visitorFilter{s: s, v: v, seen: map[int64]bool{}}
+	if err := f.load(r.Context()); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(s.streams, cancel)()
@@ -57,62 +61,101 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := sse.send(": connected\nretry: 1000\n\n"); err != nil {
 		return nil
 	}
-	f := &visitorFilter{s: s, v: v, seen: map[int64]bool{}}
-	poll := time.NewTicker(visitorPoll)
-	defer poll.Stop()
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
-	sent := after
-	for {
-		var wake <-chan struct{}
-		if s.cfg.Events != nil {
-			wake = s.cfg.Events.Wait()
+	send := func(msg string) error {
+		if err := sse.send(msg); err != nil {
+			return writeError{err}
 		}
-		evs, err := s.cfg.Store.SettledOrgEvents(ctx, v.org, after, streamBatch)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("reading events for a visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
-			}
+		return nil
+	}
+	sent := after
+	emit := func(ev events.Event) error {
+		after = ev.ID
+		name, payload, err := f.view(ctx, ev)
+		if err != nil || name == "" {
+			return err
+		}
+		sent = ev.ID
+		return send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload))
+	}
+	// moved tells the client its position past events it does not see.
+	moved := func() error {
+		if after == sent {
 			return nil
 		}
-		for _, ev := range evs {
-			after = ev.ID
-			name, payload, err := f.view(ctx, ev)
+		sent = after
+		return send(fmt.Sprintf("id: %d\n\n", after))
+	}
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
+	for {
+		// Subscribe first, then read the log up to its end: what settles
+		// in between comes both ways and is told apart by id.
+		sub := s.hub.Subscribe(v.org)
+		for {
+			evs, err := s.cfg.Store.SettledOrgEvents(ctx, v.org, after, streamBatch)
+			if err == nil {
+				for _, ev := range evs {
+					if err = emit(ev); err != nil {
+						break
+					}
+				}
+			}
+			if err == nil {
+				err = moved()
+			}
 			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("filtering a visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
+				sub.Close()
+				if ctx.Err() == nil && !isWriteError(err) {
+					s.log.Error("visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
 				}
 				return nil
 			}
-			if name == "" {
-				continue
+			if len(evs) < streamBatch {
+				break
 			}
-			if err := sse.send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload)); err != nil {
-				return nil
-			}
-			sent = ev.ID
 		}
-		if after != sent { // move the client's position past what it does not see
-			if err := sse.send(fmt.Sprintf("id: %d\n\n", after)); err != nil {
-				return nil
-			}
-			sent = after
+		if err := s.follow(ctx, sub, heartbeat, send, &after, emit, moved); err != nil {
+			sub.Close()
+			return nil
 		}
-		if len(evs) == streamBatch {
-			continue
-		}
+		sub.Close() // dropped for lagging: catch up from the log again
+	}
+}
+
+// follow forwards the hub's events until the subscription ends (nil) or
+// the stream does (an error).
+func (s *Server) follow(ctx context.Context, sub *events.Sub, heartbeat *time.Ticker, send func(string) error, after *int64,
+	emit func(events.Event) error, moved func() error) error {
+	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-wake:
-		case <-poll.C:
-		case <-heartbeat.C:
-			if err := sse.send(": heartbeat\n\n"); err != nil {
+			return ctx.Err()
+		case ev, ok := <-sub.C:
+			if !ok {
 				return nil
+			}
+			if ev.ID <= *after {
+				continue
+			}
+			if err := emit(ev); err != nil {
+				return err
+			}
+		case <-heartbeat.C:
+			if err := moved(); err != nil {
+				return err
+			}
+			if err := send(": heartbeat\n\n"); err != nil {
+				return err
 			}
 		}
 	}
 }
+
+// isWriteError reports a failure to write to the client (gone), as opposed
+// to one of reading the log.
+func isWriteError(err error) bool { return errors.As(err, new(writeError)) }
+
+type writeError struct{ error }
 
 // visitorFilter decides what of the org's events a visitor's stream shows.
 type visitorFilter struct {
@@ -122,35 +165,64 @@ type visitorFilter struct {
 	users map[int64]*user.User
 }
 
-// sees reports whether the visitor sees the conversation. Whether a
-// session sees a conversation never changes once it exists (it started it,
-// or its verified contact owns it), so the answer is kept.
-func (f *visitorFilter) sees(ctx context.Context, id int64) (bool, error) {
-	if ok, known := f.seen[id]; known {
-		return ok, nil
+// maxVisible bounds the conversations a stream keeps in mind; a visitor
+// has a handful.
+const maxVisible = 10_000
+
+// load notes the conversations the visitor sees when the stream starts.
+// Whether a session sees a conversation never changes once it exists (it
+// started it, or its verified contact owns it), so a conversation that is
+// not among these and was not created later (its new_conversation event
+// comes first) is not the visitor's: most events need no query at all.
+func (f *visitorFilter) load(ctx context.Context) error {
+	convs, err := f.s.cfg.Store.VisitorConversations(ctx, f.v.session, maxVisible)
+	for _, c := range convs {
+		f.seen[c.ID] = true
 	}
-	ok, err := f.s.cfg.Store.VisitorSees(ctx, f.v.session, id)
-	if err != nil {
-		return false, err
+	return err
+}
+
+// sees reports whether the visitor sees the conversation.
+func (f *visitorFilter) sees(id int64) bool { return f.seen[id] }
+
+// learn decides for a conversation just created (its new_conversation
+// event): one of another contact is not the visitor's; else the store says.
+func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation) error {
+	if _, known := f.seen[c.ID]; known {
+		return nil
 	}
-	if len(f.seen) > 10_000 {
-		clear(f.seen)
+	if len(f.seen) > maxVisible {
+		for id, ok := range f.seen {
+			if !ok {
+				delete(f.seen, id)
+			}
+		}
 	}
-	f.seen[id] = ok
-	return ok, nil
+	if f.v.session.ContactID != 0 && c.ContactID != f.v.session.ContactID {
+		f.seen[c.ID] = false
+		return nil
+	}
+	ok, err := f.s.cfg.Store.VisitorSees(ctx, f.v.session, c.ID)
+	f.seen[c.ID] = ok
+	return err
 }
 
 // view returns the stream event for ev, or "" when the visitor does not
 // see it.
 func (f *visitorFilter) view(ctx context.Context, ev events.Event) (string, []byte, error) {
 	switch ev.Type {
+	case events.NewConversation:
+		var c conversation.Conversation
+		if decodeEvent(ev.Data, &c) {
+			return "", nil, f.learn(ctx, &c)
+		}
 	case events.NewMessage:
 		var m conversation.Message
 		if !decodeEvent(ev.Data, &m) {
 			return "", nil, nil
 		}
-		if ok, err := f.sees(ctx, m.ConversationID); err != nil || !ok {
-			return "", nil, err
+		if !f.sees(m.ConversationID) {
+			return "", nil, nil
 		}
 		if m.Type == conversation.Edit {
 			// An edit is shown only when what it edits was shown.
@@ -177,8 +249,8 @@ func (f *visitorFilter) view(ctx context.Context, ev events.Event) (string, []by
 		if !decodeEvent(ev.Data, &p) {
 			return "", nil, nil
 		}
-		if ok, err := f.sees(ctx, p.ConversationID); err != nil || !ok {
-			return "", nil, err
+		if !f.sees(p.ConversationID) {
+			return "", nil, nil
 		}
 		b, err := json.Marshal(map[string]any{"id": p.ConversationID, "status": p.Status})
 		return "conversation", b, err
@@ -187,8 +259,8 @@ func (f *visitorFilter) view(ctx context.Context, ev events.Event) (string, []by
 		if !decodeEvent(ev.Data, &p) || p.Author.Type != conversation.AuthorUser {
 			return "", nil, nil // the visitor's own typing is for the inbox
 		}
-		if ok, err := f.sees(ctx, p.ConversationID); err != nil || !ok {
-			return "", nil, err
+		if !f.sees(p.ConversationID) {
+			return "", nil, nil
 		}
 		if f.users[p.Author.ID] == nil {
 			users, err := f.s.usersByID(ctx, f.v.org)
