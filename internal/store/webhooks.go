@@ -349,8 +349,8 @@ func (db *DB) RetryDelivery(ctx context.Context, ownerOrgID, id int64) (_ *webho
 		if err != nil {
 			return err
 		}
-		if leasedUntil > tx.now {
-			return apperr.New(apperr.Conflict, "delivery %d is being attempted right now; retry it once the attempt is recorded", id)
+		if err := webhook.CheckRetry(id, leasedUntil, tx.now); err != nil {
+			return err
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', step = 0, next_attempt_at = $1,
 			updated_at = $1 WHERE id = $2`, tx.now, id); err != nil {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
@@ -193,6 +194,16 @@ func (j Job) After(r Result) (status Status, step int, next, delivered int64) {
 		return Pending, j.Step + 1, r.NextAttemptAt, 0
 	}
 	return Failed, j.Step, 0, 0
+}
+
+// CheckRetry refuses a manual retry of delivery id while an attempt holds
+// its lease (until leasedUntil) at now: the attempt's result would
+// overwrite the retry.
+func CheckRetry(id, leasedUntil, now int64) error {
+	if leasedUntil > now {
+		return apperr.New(apperr.Conflict, "delivery %d is being attempted right now; retry it once the attempt is recorded", id)
+	}
+	return nil
 }
 
 // NewWebhookID returns a webhook-id: unique per delivery, the same for
