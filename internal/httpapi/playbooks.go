@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 )
@@ -27,15 +26,8 @@ func (s *Server) listLandingPages(w http.ResponseWriter, r *http.Request) error 
 	}
 	pages := make([]playbook.LandingPage, len(ps))
 	for i, p := range ps {
-		pages[i] = playbook.NewLandingPage(p, s.cfg.PublicURL, s.landingEmbedID(orgID(r)))
+		pages[i] = playbook.NewLandingPage(p, s.cfg.PublicURL, s.embedID(orgID(r)))
 	}
 	return writeJSON(w, http.StatusOK, pages)
 }
 
-// landingEmbedID is the org's widget embed id, the one GET /chat/{embedId}
-// serves: the org id in base 36 and a keyed tag, so that ids cannot be
-// guessed by counting. It is the widget's Server.embedID, computed alike
-// until the two meet in one branch (then this calls that).
-func (s *Server) landingEmbedID(orgID int64) string {
-	return strconv.FormatInt(orgID, 36) + "-" + s.cfg.Tokens.Key.Hash("driftwood widget embed id " + strconv.FormatInt(orgID, 10))[:12]
-}
