@@ -30,4 +30,3 @@ func (s *Server) listLandingPages(w http.ResponseWriter, r *http.Request) error 
 	}
 	return writeJSON(w, http.StatusOK, pages)
 }
-
