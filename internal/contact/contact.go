@@ -388,3 +388,9 @@ func tagValue(t Tag) map[string]any {
 	}
 	return m
 }
+
+// Identified is the contact_identified event of c, newly tied to an email
+// (in chat, or by a visitor's first conversation).
+func (c *Contact) Identified() events.Event {
+	return events.New(c.OrgID, events.ContactIdentified, c)
+}

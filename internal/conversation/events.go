@@ -92,7 +92,7 @@ func (c *Conversation) ChangeEvents(ch Change) []events.Event {
 func (c *Conversation) StartEvents(ct *contact.Contact, visitor bool) []events.Event {
 	var evs []events.Event
 	if visitor {
-		evs = append(evs, events.New(c.OrgID, events.ContactIdentified, ct))
+		evs = append(evs, ct.Identified())
 	}
 	return append(evs, events.New(c.OrgID, events.NewConversation, c))
 }

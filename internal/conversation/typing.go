@@ -14,3 +14,9 @@ type TypingPayload struct {
 	Author         ButtonAuthor `json:"author"`
 	At             int64        `json:"at"`
 }
+
+// TypingEvent announces that author is writing in conversationID at at.
+func TypingEvent(orgID, conversationID int64, author Author, at int64) events.Event {
+	return events.New(orgID, Typing, TypingPayload{
+		ConversationID: conversationID, Author: ButtonAuthor{Type: author.Type, ID: author.ID}, At: at})
+}

@@ -9,6 +9,7 @@ import (
 // resetTables are emptied, in order, for an org by ResetOrg. Tables of
 // other domains join this list as they arrive.
 var resetTables = []string{
+	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",

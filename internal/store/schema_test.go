@@ -28,6 +28,7 @@ var orgTablesKept = map[string]string{
 	"oauth_codes":   "kept with the grants by a reset, single-use and short-lived; no personal data",
 	"deliveries":    "the delivery history is kept by a reset; payloads live in events (GDPR-covered)",
 	"audit_log":     "append-only by design (no API deletes from it); token ids and addresses, no contact data",
+	"widgets":       "the widget's settings are kept by a reset, as apps are; no personal data",
 	"gdpr_requests": "the requests themselves; a delete request clears its email from them (eraseSubject)",
 }
 

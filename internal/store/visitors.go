@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -115,10 +114,7 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 		if m, evs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		if err := tx.appendEvents(ctx, evs); err != nil {
-			return err
-		}
-		return tx.saveMessageContext(ctx, m)
+		return tx.appendEvents(ctx, evs)
 	}
 	contactBefore := int64(0)
 	if s != nil {
@@ -161,10 +157,7 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 		if m, evs, err = tx.post(ctx, cs[0], &p); err != nil {
 			return err
 		}
-		if err := tx.appendEvents(ctx, evs); err != nil {
-			return err
-		}
-		return tx.saveMessageContext(ctx, m)
+		return tx.appendEvents(ctx, evs)
 	})
 	return m, err
 }
@@ -207,19 +200,6 @@ func (tx *Tx) setSessionContact(ctx context.Context, s *visitor.Session, contact
 	}
 	s.ContactID, s.Verified = contactID, verified
 	return nil
-}
-
-// saveMessageContext keeps a visitor message's context beside it.
-func (tx *Tx) saveMessageContext(ctx context.Context, m *conversation.Message) error {
-	if m.Context == (conversation.Context{}) {
-		return nil
-	}
-	b, err := json.Marshal(m.Context)
-	if err != nil {
-		return err
-	}
-	_, err = tx.q.ExecContext(ctx, `INSERT INTO message_contexts (message_id, org_id, context) VALUES ($1, $2, $3)`, m.ID, m.OrgID, string(b))
-	return err
 }
 
 // IdentifyVisitor implements visitor.Store.
@@ -394,7 +374,7 @@ func (db *DB) CaptureVisitorEmail(ctx context.Context, s *visitor.Session, email
 			return err
 		}
 		identified = true
-		return tx.AppendEvent(ctx, events.New(s.OrgID, events.ContactIdentified, ct))
+		return tx.AppendEvent(ctx, ct.Identified())
 	})
 	if err != nil {
 		*s = before
@@ -438,7 +418,6 @@ func (db *DB) RecordTyping(ctx context.Context, orgID, conversationID int64, aut
 				return err
 			}
 		}
-		return tx.AppendEvent(ctx, events.New(orgID, conversation.Typing, conversation.TypingPayload{
-			ConversationID: conversationID, Author: conversation.ButtonAuthor{Type: author.Type, ID: author.ID}, At: tx.now}))
+		return tx.AppendEvent(ctx, conversation.TypingEvent(orgID, conversationID, author, tx.now))
 	})
 }

@@ -26,9 +26,3 @@ CREATE TABLE visitor_conversations (
 );
 CREATE INDEX visitor_conversations_session ON visitor_conversations (session_id, conversation_id);
 
--- Where a visitor's message was written from (Drift's message context).
-CREATE TABLE message_contexts (
-    message_id BIGINT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
-    org_id     BIGINT NOT NULL,
-    context    TEXT   NOT NULL -- JSON {ip, userAgent}
-);
