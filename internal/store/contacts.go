@@ -93,7 +93,8 @@ func (db *DB) ContactsByEmail(ctx context.Context, orgID int64, email string, li
 }
 
 // ListContacts implements contact.Store.
-func (db *DB) ListContacts(ctx context.Context, orgID, beforeID int64, limit int) ([]*contact.Contact, error) {
+func (db *DB) ListContacts(ctx context.Context, orgID, beforeID int64, limit int) (_ []*contact.Contact, err error) {
+	defer derrors.Wrap(&err, "store.ListContacts(%d, %d)", orgID, beforeID)
 	if beforeID <= 0 {
 		beforeID = math.MaxInt64
 	}

@@ -34,7 +34,8 @@ func (db *DB) OrgEvents(ctx context.Context, orgID, afterID int64, limit int) (_
 // it read, as an event stream does. Every committed event is settled: an
 // org's events commit in id order (Dialect.LockEvents), so no event can
 // still commit below one already read, and such a reader passes none over.
-func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error) {
+func (db *DB) SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) (_ []events.Event, err error) {
+	defer derrors.Wrap(&err, "store.SettledOrgEvents(%d, %d)", orgID, afterID)
 	return db.OrgEvents(ctx, orgID, afterID, limit)
 }
 

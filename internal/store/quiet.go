@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
 
 var _ conversation.QuietStore = (*DB)(nil)
@@ -13,13 +14,14 @@ var _ conversation.QuietStore = (*DB)(nil)
 // are locked (on PostgreSQL, skipped by other replicas' sweeps) until they
 // are marked, in the same transaction as their events; a message posted
 // meanwhile waits for the lock and starts a new quiet period.
-func (db *DB) MarkQuiet(ctx context.Context, cutoff int64, limit int) (int, error) {
+func (db *DB) MarkQuiet(ctx context.Context, cutoff int64, limit int) (_ int, err error) {
+	defer derrors.Wrap(&err, "store.MarkQuiet(%d)", cutoff)
 	// A read first: nothing quiet costs no write transaction.
 	if none, err := db.noRows(ctx, `SELECT 1 FROM conversations WHERE inactive_for <> updated_at AND updated_at <= $1 LIMIT 1`, cutoff); err != nil || none {
 		return 0, err
 	}
 	var n int
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		n = 0
 		rows, err := tx.q.QueryContext(ctx, `SELECT id, org_id, contact_id, updated_at FROM conversations
 			WHERE inactive_for <> updated_at AND updated_at <= $1 ORDER BY updated_at, id LIMIT $2`+db.dialect.SkipLocked(), cutoff, limit)
@@ -55,9 +57,10 @@ func (db *DB) MarkQuiet(ctx context.Context, cutoff int64, limit int) (int, erro
 }
 
 // PushConversation implements conversation.QuietStore.
-func (db *DB) PushConversation(ctx context.Context, orgID, id int64) (*conversation.Conversation, error) {
+func (db *DB) PushConversation(ctx context.Context, orgID, id int64) (_ *conversation.Conversation, err error) {
+	defer derrors.Wrap(&err, "store.PushConversation(%d, %d)", orgID, id)
 	var c *conversation.Conversation
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if c, err = getConversation(ctx, tx.q, orgID, id, ""); err != nil {
 			return err

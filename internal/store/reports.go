@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/report"
 )
@@ -16,7 +17,8 @@ var _ report.Store = (*DB)(nil)
 // ConversationFacts implements report.Store: one pass over the org's
 // conversations, one over its messages and one over its status changes
 // (the outbox's conversation_status_updated events), folded in order.
-func (db *DB) ConversationFacts(ctx context.Context, orgID int64) ([]report.Facts, error) {
+func (db *DB) ConversationFacts(ctx context.Context, orgID int64) (_ []report.Facts, err error) {
+	defer derrors.Wrap(&err, "store.ConversationFacts(%d)", orgID)
 	byID := map[int64]*report.Facts{}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, contact_id, status, participants, created_at, updated_at
 		FROM conversations WHERE org_id = $1`, orgID)

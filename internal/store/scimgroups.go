@@ -5,15 +5,17 @@ import (
 	"fmt"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 )
 
 var _ scim.GroupStore = (*DB)(nil)
 
 // SCIMGroups implements scim.GroupStore.
-func (db *DB) SCIMGroups(ctx context.Context, orgID int64) ([]*scim.GroupRecord, error) {
+func (db *DB) SCIMGroups(ctx context.Context, orgID int64) (_ []*scim.GroupRecord, err error) {
+	defer derrors.Wrap(&err, "store.SCIMGroups(%d)", orgID)
 	var out []*scim.GroupRecord
-	err := db.readSnapshot(ctx, func(q queryer) error {
+	err = db.readSnapshot(ctx, func(q queryer) error {
 		var err error
 		out, err = queryGroups(ctx, q, orgID, `WHERE org_id = $1 ORDER BY id`, orgID)
 		return err
@@ -22,9 +24,10 @@ func (db *DB) SCIMGroups(ctx context.Context, orgID int64) ([]*scim.GroupRecord,
 }
 
 // SCIMGroup implements scim.GroupStore.
-func (db *DB) SCIMGroup(ctx context.Context, orgID, id int64) (*scim.GroupRecord, error) {
+func (db *DB) SCIMGroup(ctx context.Context, orgID, id int64) (_ *scim.GroupRecord, err error) {
+	defer derrors.Wrap(&err, "store.SCIMGroup(%d, %d)", orgID, id)
 	var g *scim.GroupRecord
-	err := db.readSnapshot(ctx, func(q queryer) error {
+	err = db.readSnapshot(ctx, func(q queryer) error {
 		var err error
 		g, err = getGroup(ctx, q, orgID, id, "")
 		return err
@@ -90,7 +93,8 @@ func queryGroups(ctx context.Context, q queryer, orgID int64, where string, args
 }
 
 // CreateSCIMGroup implements scim.GroupStore.
-func (db *DB) CreateSCIMGroup(ctx context.Context, g *scim.GroupRecord) error {
+func (db *DB) CreateSCIMGroup(ctx context.Context, g *scim.GroupRecord) (err error) {
+	defer derrors.Wrap(&err, "store.CreateSCIMGroup()")
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		g.CreatedAt, g.UpdatedAt = tx.now, tx.now
 		if err := tx.q.QueryRowContext(ctx, `INSERT INTO teams (org_id, name, external_id, created_at, updated_at)
@@ -102,9 +106,10 @@ func (db *DB) CreateSCIMGroup(ctx context.Context, g *scim.GroupRecord) error {
 }
 
 // UpdateSCIMGroup implements scim.GroupStore.
-func (db *DB) UpdateSCIMGroup(ctx context.Context, orgID, id int64, change func(*scim.GroupRecord) error) (*scim.GroupRecord, error) {
+func (db *DB) UpdateSCIMGroup(ctx context.Context, orgID, id int64, change func(*scim.GroupRecord) error) (_ *scim.GroupRecord, err error) {
+	defer derrors.Wrap(&err, "store.UpdateSCIMGroup(%d, %d)", orgID, id)
 	var g *scim.GroupRecord
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		if g, err = getGroup(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
@@ -144,6 +149,7 @@ func (tx *Tx) saveGroupMembers(ctx context.Context, g *scim.GroupRecord) error {
 }
 
 // DeleteSCIMGroup implements scim.GroupStore.
-func (db *DB) DeleteSCIMGroup(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteSCIMGroup(ctx context.Context, orgID, id int64) (err error) {
+	defer derrors.Wrap(&err, "store.DeleteSCIMGroup(%d, %d)", orgID, id)
 	return db.DeleteTeam(ctx, orgID, id)
 }

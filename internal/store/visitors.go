@@ -11,6 +11,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
@@ -20,9 +21,10 @@ var _ visitor.Store = (*DB)(nil)
 const sessionColumns = `id, org_id, contact_id, verified, created_at`
 
 // CreateVisitorSession implements visitor.Store.
-func (db *DB) CreateVisitorSession(ctx context.Context, orgID int64, tokenHash string) (*visitor.Session, error) {
+func (db *DB) CreateVisitorSession(ctx context.Context, orgID int64, tokenHash string) (_ *visitor.Session, err error) {
+	defer derrors.Wrap(&err, "store.CreateVisitorSession(%d)", orgID)
 	s := &visitor.Session{OrgID: orgID}
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		s.CreatedAt = tx.now
 		return tx.q.QueryRowContext(ctx, `INSERT INTO visitor_sessions (org_id, token_hash, verified, created_at)
 			VALUES ($1, $2, $3, $4) RETURNING id`, orgID, tokenHash, false, tx.now).Scan(&s.ID)
@@ -31,10 +33,11 @@ func (db *DB) CreateVisitorSession(ctx context.Context, orgID int64, tokenHash s
 }
 
 // VisitorSession implements visitor.Store.
-func (db *DB) VisitorSession(ctx context.Context, tokenHash string) (*visitor.Session, error) {
+func (db *DB) VisitorSession(ctx context.Context, tokenHash string) (_ *visitor.Session, err error) {
+	defer derrors.Wrap(&err, "store.VisitorSession()")
 	s := &visitor.Session{}
 	var contactID sql.NullInt64
-	err := db.reads.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM visitor_sessions WHERE token_hash = $1`, tokenHash).
+	err = db.reads.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM visitor_sessions WHERE token_hash = $1`, tokenHash).
 		Scan(&s.ID, &s.OrgID, &contactID, &s.Verified, &s.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.ErrNotFound
@@ -55,7 +58,8 @@ func visibleTo(s *visitor.Session, args *[]any) string {
 }
 
 // VisitorConversations implements visitor.Store.
-func (db *DB) VisitorConversations(ctx context.Context, s *visitor.Session, limit int) ([]*conversation.Conversation, error) {
+func (db *DB) VisitorConversations(ctx context.Context, s *visitor.Session, limit int) (_ []*conversation.Conversation, err error) {
+	defer derrors.Wrap(&err, "store.VisitorConversations(%d)", s.OrgID)
 	var args []any
 	where := visibleTo(s, &args)
 	args = append(args, limit)
@@ -63,15 +67,17 @@ func (db *DB) VisitorConversations(ctx context.Context, s *visitor.Session, limi
 }
 
 // VisitorSees implements visitor.Store.
-func (db *DB) VisitorSees(ctx context.Context, s *visitor.Session, conversationID int64) (bool, error) {
+func (db *DB) VisitorSees(ctx context.Context, s *visitor.Session, conversationID int64) (_ bool, err error) {
+	defer derrors.Wrap(&err, "store.VisitorSees(%d)", conversationID)
 	args := []any{conversationID}
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = $1 AND `+visibleTo(s, &args), args...).Scan(&n)
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = $1 AND `+visibleTo(s, &args), args...).Scan(&n)
 	return n > 0, err
 }
 
 // StartVisitorConversation implements visitor.Store.
-func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visitor.Session, start conversation.Start) (*conversation.Conversation, *conversation.Message, error) {
+func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visitor.Session, start conversation.Start) (_ *conversation.Conversation, _ *conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.StartVisitorConversation(%d)", orgID)
 	start.Email = strings.TrimSpace(start.Email)
 	if start.Email != "" || s == nil {
 		if err := start.Validate(); err != nil {
@@ -120,7 +126,7 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 	if s != nil {
 		contactBefore = s.ContactID
 	}
-	err := db.Transact(ctx, run)
+	err = db.Transact(ctx, run)
 	if errors.Is(err, apperr.ErrConflict) {
 		if s != nil {
 			s.ContactID = contactBefore
@@ -138,13 +144,14 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 
 // PostVisitorMessage posts p as the visitor in a conversation the session
 // sees, with its context kept for the message.
-func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error) {
+func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (_ *conversation.Message, err error) {
+	defer derrors.Wrap(&err, "store.PostVisitorMessage(%d)", conversationID)
 	p.FromContact = true
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	var m *conversation.Message
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		args := []any{conversationID}
 		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND `+visibleTo(s, &args)+db.dialect.LockRows(), args...)
 		if err != nil {
@@ -203,7 +210,8 @@ func (tx *Tx) setSessionContact(ctx context.Context, s *visitor.Session, contact
 }
 
 // IdentifyVisitor implements visitor.Store.
-func (db *DB) IdentifyVisitor(ctx context.Context, s *visitor.Session, id visitor.Identify) error {
+func (db *DB) IdentifyVisitor(ctx context.Context, s *visitor.Session, id visitor.Identify) (err error) {
+	defer derrors.Wrap(&err, "store.IdentifyVisitor(%d)", s.OrgID)
 	attrs := maps.Clone(id.Attributes)
 	if attrs == nil {
 		attrs = map[string]any{}
@@ -221,7 +229,7 @@ func (db *DB) IdentifyVisitor(ctx context.Context, s *visitor.Session, id visito
 		return apperr.Invalidf("externalId", "a signed identity needs the externalId it signs")
 	}
 	before := *s
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		*s = before
 		if id.Verified {
 			return tx.identifyVerified(ctx, s, id.ExternalID, attrs)
@@ -337,14 +345,15 @@ func (tx *Tx) updateVisitorContact(ctx context.Context, ct *contact.Contact, att
 }
 
 // CaptureVisitorEmail implements visitor.Store.
-func (db *DB) CaptureVisitorEmail(ctx context.Context, s *visitor.Session, email string) (bool, error) {
+func (db *DB) CaptureVisitorEmail(ctx context.Context, s *visitor.Session, email string) (_ bool, err error) {
+	defer derrors.Wrap(&err, "store.CaptureVisitorEmail(%d)", s.OrgID)
 	email = strings.TrimSpace(email)
 	if _, err := contact.NewVisitor(map[string]any{contact.AttrEmail: email}, 0); err != nil || email == "" {
 		return false, apperr.Invalidf("email", "%q is not an email address", email)
 	}
 	identified := false
 	before := *s
-	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		*s, identified = before, false
 		attrs := map[string]any{contact.AttrEmail: email}
 		if err := tx.dropTaken(ctx, s, attrs); err != nil || len(attrs) == 0 {
@@ -383,7 +392,8 @@ func (db *DB) CaptureVisitorEmail(ctx context.Context, s *visitor.Session, email
 }
 
 // MarkVisitorRead implements visitor.Store.
-func (db *DB) MarkVisitorRead(ctx context.Context, s *visitor.Session, r visitor.Read) error {
+func (db *DB) MarkVisitorRead(ctx context.Context, s *visitor.Session, r visitor.Read) (err error) {
+	defer derrors.Wrap(&err, "store.MarkVisitorRead(%d)", s.OrgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		_, err := tx.q.ExecContext(ctx, `UPDATE visitor_conversations SET read_message_id = $1
 			WHERE session_id = $2 AND conversation_id = $3 AND read_message_id < $1`, r.MessageID, s.ID, r.ConversationID)
@@ -393,10 +403,11 @@ func (db *DB) MarkVisitorRead(ctx context.Context, s *visitor.Session, r visitor
 
 // VisitorAttachment returns a file of a conversation the session sees; any
 // other reads as not found.
-func (db *DB) VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error) {
+func (db *DB) VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (_ *conversation.AttachmentData, err error) {
+	defer derrors.Wrap(&err, "store.VisitorAttachment(%d)", id)
 	args := []any{id}
 	a := &conversation.AttachmentData{}
-	err := db.read.QueryRowContext(ctx, `SELECT a.id, a.file_name, a.mime_type, a.data FROM attachments a
+	err = db.read.QueryRowContext(ctx, `SELECT a.id, a.file_name, a.mime_type, a.data FROM attachments a
 		JOIN messages m ON m.id = a.message_id
 		WHERE a.id = $1 AND m.conversation_id IN (SELECT id FROM conversations WHERE `+visibleTo(s, &args)+`)`, args...).
 		Scan(&a.ID, &a.FileName, &a.MimeType, &a.Data)
@@ -408,7 +419,8 @@ func (db *DB) VisitorAttachment(ctx context.Context, s *visitor.Session, id int6
 
 // RecordTyping announces that author is writing in the conversation (a
 // conversation.Typing event); another org's conversation is not found.
-func (db *DB) RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error {
+func (db *DB) RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) (err error) {
+	defer derrors.Wrap(&err, "store.RecordTyping(%d, %d)", orgID, conversationID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		if _, err := getConversation(ctx, tx.q, orgID, conversationID, ""); err != nil {
 			return err

@@ -7,16 +7,18 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/widget"
 )
 
 var _ widget.Store = (*DB)(nil)
 
 // WidgetSettings implements widget.Store.
-func (db *DB) WidgetSettings(ctx context.Context, orgID int64) (*widget.Settings, string, error) {
+func (db *DB) WidgetSettings(ctx context.Context, orgID int64) (_ *widget.Settings, _ string, err error) {
+	defer derrors.Wrap(&err, "store.WidgetSettings(%d)", orgID)
 	var data, secret string
 	var updated int64
-	err := db.reads.QueryRowContext(ctx, `SELECT settings, secret, updated_at FROM widgets WHERE org_id = $1`, orgID).Scan(&data, &secret, &updated)
+	err = db.reads.QueryRowContext(ctx, `SELECT settings, secret, updated_at FROM widgets WHERE org_id = $1`, orgID).Scan(&data, &secret, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		s := widget.Defaults()
 		return &s, "", nil
@@ -34,7 +36,8 @@ func (db *DB) WidgetSettings(ctx context.Context, orgID int64) (*widget.Settings
 }
 
 // SaveWidgetSettings implements widget.Store.
-func (db *DB) SaveWidgetSettings(ctx context.Context, orgID int64, s *widget.Settings, sealedSecret string) error {
+func (db *DB) SaveWidgetSettings(ctx context.Context, orgID int64, s *widget.Settings, sealedSecret string) (err error) {
+	defer derrors.Wrap(&err, "store.SaveWidgetSettings(%d)", orgID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		s.UpdatedAt = tx.now
 		data, err := json.Marshal(s)
