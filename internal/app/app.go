@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 	}, nil)
-	a.API.Metrics().Registry.MustRegister(a.Audit.Collector())
+	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	a.dispatchDB = db
 	if db.Dialect().Name() == "postgres" {
