@@ -76,6 +76,7 @@ type Recorder struct {
 
 	// backlog holds, oldest first, the entries Run could not write yet.
 	backlog []Entry
+	pending atomic.Int64 // len(backlog), for Pending
 	dropped atomic.Int64
 }
 
@@ -156,6 +157,7 @@ func (r *Recorder) Run(ctx context.Context) {
 					flush()
 					r.drop(len(r.backlog), "the database took no writes until shutdown")
 					r.backlog = nil
+					r.pending.Store(0)
 					return
 				}
 			}
@@ -185,6 +187,7 @@ func (r *Recorder) writeBacklog() {
 		r.drop(over, "more entries than the backlog keeps while the database takes no writes")
 		r.backlog = append([]Entry(nil), r.backlog[over:]...)
 	}
+	r.pending.Store(int64(len(r.backlog)))
 }
 
 // write writes entries at once; any it cannot are dropped.
@@ -207,10 +210,19 @@ func (r *Recorder) drop(n int, reason string) {
 // Dropped is how many entries were dropped unwritten since the start.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 
-// Collector is the recorder's metric, for /metrics.
-func (r *Recorder) Collector() prometheus.Collector {
-	return prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "driftwood_audit_entries_dropped_total",
-		Help: "Audit log entries dropped unwritten (the database took no writes for too long).",
-	}, func() float64 { return float64(r.dropped.Load()) })
+// Pending is how many entries a failed write left waiting for the next.
+func (r *Recorder) Pending() int64 { return r.pending.Load() }
+
+// Collectors are the recorder's metrics, for /metrics.
+func (r *Recorder) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "driftwood_audit_entries_dropped_total",
+			Help: "Audit log entries dropped unwritten (the database took no writes for too long).",
+		}, func() float64 { return float64(r.dropped.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "driftwood_audit_entries_pending",
+			Help: "Audit log entries kept to write once the database takes writes again.",
+		}, func() float64 { return float64(r.pending.Load()) }),
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/seed"
@@ -178,6 +179,9 @@ func (s *Server) adminSeed(w http.ResponseWriter, r *http.Request) error {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		return jsonError(err)
+	}
+	if hasNULEscape(b) { // as decodeJSON refuses: PostgreSQL cannot store NUL
+		return apperr.New(apperr.BadRequest, `malformed JSON: strings must not contain \u0000`)
 	}
 	f, err := seed.Parse(demoIfEmpty(b))
 	if err != nil {

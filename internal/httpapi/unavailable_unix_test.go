@@ -47,6 +47,7 @@ func TestUnavailable_SQLiteCannotWrite(t *testing.T) {
 		Body: map[string]any{"attributes": map[string]any{"email": "during@x.example"}}})
 	wantUnavailable(t, r)
 	e.Call(t, "GET", "/contacts?email=before@x.example", nil, 200)
+	waitFor(t, "the audit log's writer to fail and keep its entries", func() bool { return e.App.Audit.Pending() > 0 })
 	if r := e.Do(t, apitest.Request{Method: "GET", Path: "/readyz"}); r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("/readyz while the database cannot be written: %d %s", r.Status, r.Body)
 	}
@@ -73,6 +74,7 @@ func TestUnavailable_SQLiteCannotWrite(t *testing.T) {
 	if n := e.App.Audit.Dropped(); n != 0 {
 		t.Fatalf("%d audit entries dropped", n)
 	}
+	waitFor(t, "no audit entry pending", func() bool { return e.App.Audit.Pending() == 0 })
 }
 
 // A PostgreSQL server whose sessions are read-only (as on a standby):

@@ -85,7 +85,7 @@ type DB struct {
 
 	hooksMu    sync.Mutex
 	eventHooks []func()
-	// writes is whether the database takes writes, for Ready.
+	// health is whether the database takes writes, for Ready.
 	health writeHealth
 	// beforeCommit, when set (by tests), runs in every write transaction
 	// between its last statement and its commit.
@@ -237,9 +237,11 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 }
 
 // dropIfUnavailable closes conn for good, rather than returning it to the
-// pool, when err is apperr.ErrUnavailable; it returns err.
+// pool, when err is apperr.ErrUnavailable; it returns err. At most one
+// connection a second is dropped, so that a read-only server is not also
+// flooded with new connections, one per refused write.
 func (db *DB) dropIfUnavailable(conn *sql.Conn, err error) error {
-	if errors.Is(err, apperr.ErrUnavailable) {
+	if errors.Is(err, apperr.ErrUnavailable) && db.health.mayDrop() {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return err

@@ -21,6 +21,19 @@ type writeHealth struct {
 	failure error
 	at      time.Time // when the store last learnt either way
 	probing sync.Mutex
+	dropped time.Time // when a connection was last dropped (DB.dropIfUnavailable)
+}
+
+// mayDrop reports whether a connection may be dropped now, and if so notes
+// that one is.
+func (h *writeHealth) mayDrop() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if time.Since(h.dropped) < time.Second {
+		return false
+	}
+	h.dropped = time.Now()
+	return true
 }
 
 // How long what Ready learnt holds before it probes again: while writes

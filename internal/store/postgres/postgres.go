@@ -111,7 +111,9 @@ func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 // a higher id and commits later. The key is the events table's oid (one per
 // schema, as advisory locks are per database) and the org id; two orgs that
 // share a key (ids 2³² apart) only wait for each other. Unrelated
-// transactions, in this database or another, hold nothing back.
+// transactions, in this database or another, hold nothing back. The cost:
+// one org's event-writing commits no longer share a WAL flush, each waits
+// for the one before it (bench, messages on one org: about ⅓ of the req/s).
 func (dialect) LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock('events'::regclass::oid::int4, $1)`, int32(orgID))
 	return err
