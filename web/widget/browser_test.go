@@ -522,3 +522,32 @@ func num(v any) int64 {
 	}
 	return 0
 }
+
+// Driftwood's own demo page embeds the widget with Drift's snippet (no
+// allowed origins needed: it is Driftwood's origin), and the full-page chat
+// at /chat/{embedId} is the same chat without a host page.
+func TestWidget_DemoAndFullPage(t *testing.T) {
+	ctx := browser(t)
+	e := apitest.Start(t, storetest.Backends()[0])
+	w := setWidget(t, e, map[string]any{"title": "Acme support"})
+	do(t, ctx, chromedp.Navigate(w["demoUrl"].(string)), chromedp.Click(css("#drift-widget-launcher")))
+	frame := frameNode(t, ctx)
+	do(t, ctx, chromedp.SendKeys(css("#dw-input"), "Hello from the demo page\n", in(frame)))
+	waitLog(t, ctx, frame, "Hello from the demo page")
+	screenshot(t, ctx, "widget-demo.png")
+	if msgs := messagesOf(t, e, newestConversation(t, e)); len(msgs) != 1 || msgs[0]["body"] != "Hello from the demo page" {
+		t.Fatalf("the demo page's message through the API: %v", msgs)
+	}
+
+	do(t, ctx, chromedp.Navigate(w["chatUrl"].(string)), chromedp.WaitVisible(css("#dw-input")),
+		chromedp.SendKeys(css("#dw-input"), "Hello from the full page\n"))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if strings.Contains(run(t, ctx, chromedp.TextContent(css("#dw-log"))), "Hello from the full page") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the full-page chat never showed the message")
+		}
+	}
+	screenshot(t, ctx, "widget-fullpage.png")
+}
