@@ -8,6 +8,7 @@ package widget_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,7 +37,11 @@ import (
 // allocator starts browsers for every test of the binary; nil without one.
 var allocator context.Context
 
+// -screenshots rewrites the screenshots of docs/ (README's) from the tests.
+var updateScreenshots = flag.Bool("screenshots", false, "write the widget's screenshots into docs/")
+
 func TestMain(m *testing.M) {
+	flag.Parse()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
@@ -156,8 +161,12 @@ func waitLog(t *testing.T, ctx context.Context, frame *chromedp.Node, want strin
 	return ""
 }
 
+// screenshot saves the page as docs/name when -screenshots is given.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	if !*updateScreenshots {
+		return
+	}
 	time.Sleep(400 * time.Millisecond) // animations end
 	png := run(t, ctx, chromedp.CaptureScreenshot())
 	_, file, _, _ := runtime.Caller(0)
