@@ -6,7 +6,6 @@ package visitor
 
 import (
 	"context"
-	"slices"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 )
@@ -74,10 +73,4 @@ type Store interface {
 	// MarkVisitorRead records that the visitor read the conversation up to
 	// a message.
 	MarkVisitorRead(ctx context.Context, s *Session, r Read) error
-}
-
-// Visible filters convs down to those that s sees (used by streams that
-// learn of conversations one event at a time).
-func Visible(s *Session, owned []int64, c *conversation.Conversation) bool {
-	return slices.Contains(owned, c.ID) || (s.Verified && c.ContactID == s.ContactID)
 }

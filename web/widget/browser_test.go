@@ -8,6 +8,7 @@ package widget_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,7 +37,11 @@ import (
 // allocator starts browsers for every test of the binary; nil without one.
 var allocator context.Context
 
+// -screenshots rewrites the screenshots of docs/ (README's) from the tests.
+var updateScreenshots = flag.Bool("screenshots", false, "write the widget's screenshots into docs/")
+
 func TestMain(m *testing.M) {
+	flag.Parse()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
@@ -74,7 +79,7 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	ctx, cancel2 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel2 := context.WithTimeout(ctx, 3*time.Minute) // a guard: a loaded machine is slow
 	t.Cleanup(cancel2)
 	return ctx
 }
@@ -156,8 +161,12 @@ func waitLog(t *testing.T, ctx context.Context, frame *chromedp.Node, want strin
 	return ""
 }
 
+// screenshot saves the page as docs/name when -screenshots is given.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	if !*updateScreenshots {
+		return
+	}
 	time.Sleep(400 * time.Millisecond) // animations end
 	png := run(t, ctx, chromedp.CaptureScreenshot())
 	_, file, _, _ := runtime.Caller(0)
@@ -521,4 +530,33 @@ func num(v any) int64 {
 		return int64(n)
 	}
 	return 0
+}
+
+// Driftwood's own demo page embeds the widget with Drift's snippet (no
+// allowed origins needed: it is Driftwood's origin), and the full-page chat
+// at /chat/{embedId} is the same chat without a host page.
+func TestWidget_DemoAndFullPage(t *testing.T) {
+	ctx := browser(t)
+	e := apitest.Start(t, storetest.Backends()[0])
+	w := setWidget(t, e, map[string]any{"title": "Acme support"})
+	do(t, ctx, chromedp.Navigate(w["demoUrl"].(string)), chromedp.Click(css("#drift-widget-launcher")))
+	frame := frameNode(t, ctx)
+	do(t, ctx, chromedp.SendKeys(css("#dw-input"), "Hello from the demo page\n", in(frame)))
+	waitLog(t, ctx, frame, "Hello from the demo page")
+	screenshot(t, ctx, "widget-demo.png")
+	if msgs := messagesOf(t, e, newestConversation(t, e)); len(msgs) != 1 || msgs[0]["body"] != "Hello from the demo page" {
+		t.Fatalf("the demo page's message through the API: %v", msgs)
+	}
+
+	do(t, ctx, chromedp.Navigate(w["chatUrl"].(string)), chromedp.WaitVisible(css("#dw-input")),
+		chromedp.SendKeys(css("#dw-input"), "Hello from the full page\n"))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if strings.Contains(run(t, ctx, chromedp.TextContent(css("#dw-log"))), "Hello from the full page") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the full-page chat never showed the message")
+		}
+	}
+	screenshot(t, ctx, "widget-fullpage.png")
 }
