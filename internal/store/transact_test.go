@@ -16,7 +16,9 @@ func claimed(t *testing.T, db *store.DB, name string) bool {
 	t.Helper()
 	var first bool
 	err := db.Transact(context.Background(), func(ctx context.Context, tx *store.Tx) (err error) {
-		first, err = tx.ClaimOnce(ctx, name)
+		if first, err = tx.ClaimOnce(ctx, name); err != nil {
+			return err
+		}
 		return errors.New("roll back") // only asking
 	})
 	if err == nil || err.Error() != "roll back" {
