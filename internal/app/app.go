@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/api"
+	"github.com/driftwood-chat/driftwood/internal/agent"
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
@@ -120,6 +121,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		OpenAPI:   api.Document(),
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
+		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
 	}, nil)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With("subsystem", "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With("subsystem", "sweeper")}
