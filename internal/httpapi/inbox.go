@@ -26,10 +26,10 @@ import (
 func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
 	handle("POST /driftwood/v1/users/{id}/invite", auth.Admin, s.inviteUser)
 
-	noToken("GET /login", s.public(s.loginPage))
-	noToken("POST /login", s.public(s.login))
 	noToken("GET /invite/{token}", s.public(s.invitePage))
 	noToken("POST /invite/{token}", s.public(s.acceptInvite))
+	noToken("GET /login", s.public(s.loginPage))
+	noToken("POST /login", s.public(s.login))
 	noToken("GET /inbox/assets/{file}", s.public(s.inboxAsset))
 	noToken("GET /inbox", s.agentRoute(true, s.inboxPage))
 	noToken("POST /logout", s.agentRoute(true, s.logout))

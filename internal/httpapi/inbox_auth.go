@@ -39,16 +39,16 @@ const (
 )
 
 // signInLimits are the sign-in rate limits of one server (one replica).
+// Only failures spend them, so that colleagues behind one address who
+// sign in right are never held back.
 type signInLimits struct {
 	mu       sync.Mutex
 	accounts map[string]*rate.Limiter
 	ips      map[string]*rate.Limiter
 }
 
-// allow takes a try from both the account's and the address's budget.
-func (l *signInLimits) allow(email, ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// limiters returns the account's and the address's limiters.
+func (l *signInLimits) limiters(account, ip string) (*rate.Limiter, *rate.Limiter) {
 	if l.accounts == nil || len(l.accounts)+len(l.ips) > signInKeysMax {
 		l.accounts, l.ips = map[string]*rate.Limiter{}, map[string]*rate.Limiter{}
 	}
@@ -58,10 +58,25 @@ func (l *signInLimits) allow(email, ip string) bool {
 		}
 		return m[k]
 	}
-	a := get(l.accounts, strings.ToLower(strings.TrimSpace(email)), signInAccountEvery, signInAccountBurst)
-	i := get(l.ips, ip, signInIPEvery, signInIPBurst)
-	okIP := i.Allow()
-	return a.Allow() && okIP
+	return get(l.accounts, strings.ToLower(strings.TrimSpace(account)), signInAccountEvery, signInAccountBurst),
+		get(l.ips, ip, signInIPEvery, signInIPBurst)
+}
+
+// blocked reports whether the account or the address has spent its tries.
+func (l *signInLimits) blocked(account, ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, i := l.limiters(account, ip)
+	return a.Tokens() < 1 || i.Tokens() < 1
+}
+
+// failed spends a try of the account and of the address.
+func (l *signInLimits) failed(account, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, i := l.limiters(account, ip)
+	a.Allow()
+	i.Allow()
 }
 
 // sessionKey carries the signed-in agent in a request's context.
@@ -208,12 +223,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !plainText(email) || !plainText(pw) {
 		return fail(http.StatusBadRequest, "The email and password must be text.", "")
 	}
-	if !s.signIns.allow(email, clientIP(r).String()) {
+	ip := clientIP(r).String()
+	if s.signIns.blocked(email, ip) {
 		w.Header().Set("Retry-After", "60")
 		return fail(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.", email)
 	}
 	raw, _, err := s.cfg.Agents.SignIn(r.Context(), email, pw)
 	if errors.Is(err, agent.ErrSignIn) {
+		s.signIns.failed(email, ip)
 		return fail(http.StatusUnauthorized, "Wrong email or password.", email)
 	}
 	if err != nil {
@@ -264,7 +281,8 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if pw != r.PostForm.Get("confirm") {
 		return fail(http.StatusBadRequest, "The two passwords differ.")
 	}
-	if !s.signIns.allow("invite:"+r.PathValue("token"), clientIP(r).String()) {
+	ip := clientIP(r).String()
+	if s.signIns.blocked("invite:", ip) {
 		w.Header().Set("Retry-After", "60")
 		return fail(http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.")
 	}
@@ -272,6 +290,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	var ae *apperr.Error
 	switch {
 	case errors.Is(err, agent.ErrBadInvite):
+		s.signIns.failed("invite:", ip) // guessing links
 		return fail(http.StatusNotFound, "This invitation link is invalid, already used or expired. Ask an admin for a new one.")
 	case errors.As(err, &ae) && ae.Code == apperr.Invalid:
 		return fail(http.StatusBadRequest, ae.Message)

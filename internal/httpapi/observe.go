@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,7 +121,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.Group("request",
 			slog.String("id", id),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int("bytes", rec.bytes),
@@ -147,4 +148,13 @@ func newRequestID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// loggedPath is a request's path as the access log writes it: an
+// invitation link's token is a credential, so it is left out.
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, "/invite/") {
+		return "/invite/[token]"
+	}
+	return p
 }
