@@ -183,7 +183,10 @@
     var dl = el("dl");
     Object.keys(c.contact.attributes || {}).sort().forEach(function (k) {
       var v = c.contact.attributes[k];
-      if (v == null || typeof v === "object") v = JSON.stringify(v);
+      // Drift's bookkeeping attributes and empty values say nothing to an agent.
+      if (k.charAt(0) === "_" || v == null || v === "" || (typeof v === "object" && !Object.keys(v).length)) return;
+      if (typeof v === "object") v = JSON.stringify(v);
+      if (k === "start_date" || k === "last_active") v = new Date(Number(v)).toLocaleString();
       dl.append(el("dt", "", k), el("dd", "", String(v)));
     });
     side.append(dl);
