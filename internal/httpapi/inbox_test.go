@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/sse"
 )
 
 const agentPassword = "correct horse battery"
@@ -215,5 +217,89 @@ func TestInbox_LoginThrottle(t *testing.T) {
 		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "Too many") {
 			t.Errorf("the right password while throttled: %d %s", r.Status, r.Body)
 		}
+	})
+}
+
+// openInboxStream opens the inbox's event stream as the agent, at path
+// (with its query), sending lastID as Last-Event-ID when set.
+func openInboxStream(t *testing.T, e *apitest.Env, a *apitest.Agent, path, lastID string) <-chan sse.Message {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", e.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", "dw_session="+a.Cookie)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := e.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("inbox stream: %s, %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	ch := make(chan sse.Message)
+	go func() {
+		defer close(ch)
+		defer resp.Body.Close()
+		r := sse.NewReader(resp.Body)
+		for {
+			m, err := r.Next()
+			if err != nil {
+				return
+			}
+			select {
+			case ch <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// The inbox follows the org's events with the session cookie, and an
+// inbox that lost its connection catches up from the last event id it saw
+// (the Last-Event-ID header, or ?lastEventId= for a new EventSource): a
+// colleague's reply written meanwhile is not missed.
+func TestInbox_EventsResume(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		ada := e.NewAgent(t, e.OrgID, "Ada", "ada@stream.example")
+		bo := e.NewAgent(t, e.OrgID, "Bo", "bo@stream.example")
+		a := e.SignIn(t, e.OrgID, ada, "ada@stream.example", agentPassword)
+		b := e.SignIn(t, e.OrgID, bo, "bo@stream.example", agentPassword)
+		seen := fmt.Sprint(e.LastEventID(t, e.OrgID))
+		// While Ada's inbox is away, a visitor writes and Bo answers.
+		c, _ := startVisitor(t, e, "v@stream.example", "anyone there?")
+		reply := inboxCall(b, "POST", fmt.Sprintf("/inbox/api/conversations/%d/messages", c.ID), map[string]any{"body": "Bo here"})
+		reply.Events = []events.Type{events.NewMessage, events.ConversationParticipantAdded}
+		reply.Run(t, e)
+		want := []string{"contact_identified", "new_conversation", "new_message", "new_message", "conversation_participant_added"}
+		for _, open := range []func() <-chan sse.Message{
+			func() <-chan sse.Message { return openInboxStream(t, e, a, "/inbox/api/events", seen) },
+			func() <-chan sse.Message { return openInboxStream(t, e, a, "/inbox/api/events?lastEventId="+seen, "") },
+		} {
+			ch := open()
+			var got []string
+			for range want {
+				got = append(got, nextMessage(t, ch).Event)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("caught up with %v, want %v", got, want)
+			}
+		}
+		// Live from here: a reply arrives on an open stream.
+		ch := openInboxStream(t, e, a, "/inbox/api/events", "")
+		again := inboxCall(b, "POST", fmt.Sprintf("/inbox/api/conversations/%d/messages", c.ID), map[string]any{"body": "still here"})
+		again.Events = []events.Type{events.NewMessage}
+		again.Run(t, e)
+		if m := nextMessage(t, ch); m.Event != "new_message" || !strings.Contains(m.Data, "still here") {
+			t.Errorf("live: %s %s", m.Event, m.Data)
+		}
+		noSession := apitest.Scenario{Method: "GET", Path: "/inbox/api/events", Token: apitest.NoToken, Status: 401, Error: "authentication_error"}
+		noSession.Run(t, e)
 	})
 }
