@@ -20,6 +20,7 @@ import (
 // stream never ends: httpapi's TestEventStream_BadInput covers its
 // machinery.
 func init() {
+	missing["canned"] = "987654321987"
 	s := "{session}"
 	for pattern, exs := range map[string][]example{
 		"POST /driftwood/v1/users/{id}/invite":        {{path: "/driftwood/v1/users/{user}/invite"}},
@@ -36,6 +37,11 @@ func init() {
 		"POST /inbox/api/conversations/{id}/status":   {{token: s, path: "/inbox/api/conversations/{conversation}/status", body: `{"status":"pending"}`}},
 		"GET /inbox/api/attachments/{id}":             {{token: s, path: "/inbox/api/attachments/{attachment}"}},
 		"POST /inbox/api/availability":                {{token: s, body: `{"availability":"OFFLINE"}`}},
+		"GET /inbox/api/canned-replies":               {{token: s}},
+		"POST /inbox/api/canned-replies":              {{token: s, body: `{"shortcut":"agents-may-not","body":"x"}`, want: http.StatusForbidden}},
+		"POST /driftwood/v1/canned-replies":           {{body: `{"shortcut":"fire","body":"<b>Fire</b> reply"}`}},
+		"PATCH /driftwood/v1/canned-replies/{id}":     {{path: "/driftwood/v1/canned-replies/{canned}", body: `{"shortcut":"fired","body":"Fired"}`}},
+		"DELETE /driftwood/v1/canned-replies/{id}":    {{path: "/driftwood/v1/canned-replies/{canned}"}},
 	} {
 		examples[pattern] = exs
 	}
@@ -95,6 +101,11 @@ func (w *world) fillInbox(t testing.TB, o *org, ids map[string]string) {
 	}
 	ids["invitee"] = find(decode(t, r.Body.Bytes()), "id")
 	ids["invite"] = invite(ids["invitee"])
+	r = w.do("POST", "/driftwood/v1/canned-replies", o.token, []byte(`{"shortcut":"only-`+ids["user"]+`","body":"Only this org's"}`), nil)
+	if r.Code != http.StatusCreated {
+		t.Fatalf("a canned reply: %d %s", r.Code, r.Body)
+	}
+	ids["canned"] = find(decode(t, r.Body.Bytes()), "id")
 }
 
 // sessionHeader turns a session example token into the cookie and CSRF

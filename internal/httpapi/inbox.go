@@ -25,6 +25,10 @@ import (
 // so they fire the same events.
 func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
 	handle("POST /driftwood/v1/users/{id}/invite", auth.Admin, s.inviteUser)
+	handle("GET /driftwood/v1/canned-replies", auth.Admin, s.listCanned)
+	handle("POST /driftwood/v1/canned-replies", auth.Admin, s.createCanned)
+	handle("PATCH /driftwood/v1/canned-replies/{id}", auth.Admin, s.updateCanned)
+	handle("DELETE /driftwood/v1/canned-replies/{id}", auth.Admin, s.deleteCanned)
 
 	noToken("GET /invite/{token}", s.public(s.invitePage))
 	noToken("POST /invite/{token}", s.public(s.acceptInvite))
@@ -41,6 +45,8 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("POST /inbox/api/conversations/{id}/status", s.agentRoute(false, s.inboxStatus))
 	noToken("GET /inbox/api/attachments/{id}", s.agentRoute(false, s.inboxAttachment))
 	noToken("POST /inbox/api/availability", s.agentRoute(false, s.inboxAvailability))
+	noToken("GET /inbox/api/canned-replies", s.agentRoute(false, s.listCanned))
+	noToken("POST /inbox/api/canned-replies", s.agentRoute(false, s.createCanned))
 	noToken("GET /inbox/api/events", s.agentRoute(false, s.inboxEvents))
 }
 

@@ -303,3 +303,35 @@ func TestInbox_EventsResume(t *testing.T) {
 		noSession.Run(t, e)
 	})
 }
+
+// Canned replies: admins manage them (the API with an admin token, or the
+// inbox as an admin user); agents read them; another org's is a 404.
+func TestCannedReplies(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		ada := e.NewAgent(t, e.OrgID, "Ada", "ada@canned.example")
+		a := e.SignIn(t, e.OrgID, ada, "ada@canned.example", agentPassword)
+		_, otherToken := e.NewOrg(t, "Other")
+		var made struct{ Data struct{ ID int64 } }
+		apitest.Scenario{Method: "POST", Path: "/driftwood/v1/canned-replies", Body: map[string]any{"shortcut": "/Trial", "body": "Our trial lasts 14 days."},
+			Status: 201, Contains: []string{`"shortcut":"trial"`}, Check: func(t testing.TB, r *apitest.Result) { r.Decode(t, &made) }}.Run(t, e)
+		one := fmt.Sprintf("/driftwood/v1/canned-replies/%d", made.Data.ID)
+		agentCreate := inboxCall(a, "POST", "/inbox/api/canned-replies", map[string]any{"shortcut": "x", "body": "y"})
+		agentCreate.Status, agentCreate.Error = 403, "insufficient_scope"
+		agentList := inboxCall(a, "GET", "/inbox/api/canned-replies", nil)
+		agentList.Contains = []string{"Our trial lasts 14 days, no card needed."}
+		for _, sc := range []apitest.Scenario{
+			{Method: "POST", Path: "/driftwood/v1/canned-replies", Body: map[string]any{"shortcut": "trial", "body": "again"}, Status: 409, Error: "conflict"},
+			{Method: "POST", Path: "/driftwood/v1/canned-replies", Body: map[string]any{"shortcut": "has space", "body": "x"}, Status: 400, Error: "validation_error"},
+			{Method: "POST", Path: "/driftwood/v1/canned-replies", Body: map[string]any{"shortcut": "empty", "body": " "}, Status: 400, Error: "validation_error"},
+			{Method: "PATCH", Path: one, Body: map[string]any{"body": "Our trial lasts 14 days, no card needed."}, Contains: []string{"no card needed"}},
+			{Method: "PATCH", Path: one, Token: otherToken, Body: map[string]any{"body": "theirs"}, Status: 404, Error: "not_found"},
+			{Method: "DELETE", Path: one, Token: otherToken, Status: 404, Error: "not_found"},
+			{Method: "GET", Path: "/driftwood/v1/canned-replies", Token: otherToken, NotContains: []string{"trial"}},
+			agentCreate, agentList,
+			{Method: "DELETE", Path: one, Status: 204},
+			{Method: "DELETE", Path: one, Status: 404, Error: "not_found"},
+		} {
+			sc.Run(t, e)
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/canned"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
@@ -69,6 +70,7 @@ type Store interface {
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
+	canned.Store
 }
 
 // Config is what the API needs from the outside.

@@ -128,6 +128,7 @@ func TestInbox_TwoAgents(t *testing.T) {
 	boID := e.NewAgent(t, e.OrgID, "Bo Sales", "bo@inbox.example")
 	e.SetPassword(t, e.Invite(t, e.OrgID, adaID), password)
 	e.SetPassword(t, e.Invite(t, e.OrgID, boID), password)
+	e.Call(t, "POST", "/driftwood/v1/canned-replies", map[string]any{"shortcut": "trial", "body": "Our trial lasts 14 days, no card needed."}, 201)
 
 	do(t, ada, chromedp.Navigate(e.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "ada@inbox.example"), chromedp.SendKeys(chromedp.CSS("#password"), "wrong password\n"),
@@ -173,6 +174,16 @@ func TestInbox_TwoAgents(t *testing.T) {
 		map[string]any{"body": "Great, thanks! Can I invite my team?"}, 200)
 	waitText(t, ada, ".log", "Can I invite my team?")
 	screenshot(t, ada, "inbox.png")
+
+	// A canned reply: / and its shortcut, then Tab.
+	do(t, ada, chromedp.Click(chromedp.CSS(".tabs button:nth-child(1)")),
+		chromedp.SendKeys(chromedp.CSS(".composer textarea"), "/tri"), chromedp.WaitVisible(chromedp.CSS(".canned")))
+	screenshot(t, ada, "inbox-canned.png")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "\t"))
+	if v := run(t, ada, chromedp.Evaluate[string](`document.querySelector(".composer textarea").value`)); v != "Our trial lasts 14 days, no card needed." {
+		t.Errorf("the composer holds %q after picking the canned reply", v)
+	}
+	do(t, ada, chromedp.Evaluate[chromedp.Void](`document.querySelector(".composer textarea").value = ""`))
 
 	// Close and reopen, seen by the other agent.
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn.primary")))

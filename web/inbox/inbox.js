@@ -161,13 +161,35 @@
     ta.setAttribute("aria-label", "Message");
     ta.placeholder = noteMode ? "A note only agents see…" : "Reply to the visitor…";
     ta.value = draft;
+    // Canned replies: "/" and a shortcut lists the matches; Tab or Enter
+    // puts the first one in.
+    var picker = el("ul", "canned");
+    picker.hidden = true;
+    function matches() {
+      var m = /^\s*\/(\S*)$/.exec(ta.value);
+      return m ? canned.filter(function (r) { return r.shortcut.indexOf(m[1].toLowerCase()) === 0; }) : [];
+    }
+    function pick(r) { ta.value = r.body; picker.hidden = true; ta.focus(); }
+    ta.addEventListener("input", function () {
+      var ms = matches();
+      picker.replaceChildren();
+      ms.slice(0, 8).forEach(function (r) {
+        var li = el("li"), b = button("", "", function () { pick(r); });
+        b.append(el("strong", "", "/" + r.shortcut), el("span", "", " " + r.body));
+        li.append(b);
+        picker.append(li);
+      });
+      picker.hidden = !ms.length;
+    });
     ta.addEventListener("keydown", function (e) {
+      var ms = matches();
+      if ((e.key === "Enter" || e.key === "Tab") && ms.length) { e.preventDefault(); pick(ms[0]); return; }
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }
-      if (e.key === "Escape") ta.blur();
+      if (e.key === "Escape") { picker.hidden = true; ta.blur(); }
     });
     var row = el("div", "row");
-    row.append(el("small", "", "Enter to send · Shift+Enter for a new line"), el("button", "btn primary send", "Send"));
-    form.append(tabs, ta, row);
+    row.append(el("small", "", "Enter to send · Shift+Enter for a new line · / for canned replies"), el("button", "btn primary send", "Send"));
+    form.append(tabs, picker, ta, row);
     form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
     function send() {
       var text = ta.value;
@@ -303,6 +325,9 @@
     }[e.key];
     if (act) { e.preventDefault(); act(); }
   });
+
+  var canned = [];
+  api("GET", "/inbox/api/canned-replies").then(function (j) { canned = j.data; }).catch(showError);
 
   var m = /^#c(\d+)$/.exec(location.hash);
   loadList().then(function () { if (m) open(Number(m[1])); });
