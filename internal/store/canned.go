@@ -97,4 +97,3 @@ func (db *DB) DeleteCannedReply(ctx context.Context, orgID, id int64) (err error
 		return nil
 	})
 }
-
