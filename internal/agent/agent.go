@@ -113,8 +113,8 @@ func (a *Accounts) Invite(ctx context.Context, orgID, userID int64) (raw string,
 	return raw, expires, nil
 }
 
-// CheckInvite reports whether an invitation token can still be used, for
-// the page that asks for the password.
+// inviteHash is the stored hash of a raw invitation token, or ErrBadInvite
+// for a value that cannot be one.
 func (a *Accounts) inviteHash(raw string) (string, error) {
 	if !strings.HasPrefix(raw, invitePrefix) || len(raw) > 100 {
 		return "", ErrBadInvite
