@@ -61,6 +61,7 @@ Usage:
   driftwood token create --org N --scopes a,b|--all-scopes
   driftwood token list --org N
   driftwood token revoke --org N ID | --org N | --app N
+  driftwood user invite --org N --email E   a one-time link to set a password for the inbox
   driftwood seed --org N [--file fixtures.json] [--reset]
   driftwood trigger EVENT              cause EVENT through a running Driftwood's API
   driftwood listen --forward-to URL    forward a running Driftwood's events to a local URL
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runOrg(ctx, args, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args, getenv, stdout, stderr)
 	case "trigger":

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/api"
+	"github.com/driftwood-chat/driftwood/internal/agent"
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		OpenAPI:   api.Document(),
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
+		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
 	}, nil)
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}

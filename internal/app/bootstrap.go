@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/driftwood-chat/driftwood/internal/agent"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
@@ -12,6 +14,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/seed"
 	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/user"
 	"github.com/driftwood-chat/driftwood/internal/widget"
 )
 
@@ -59,15 +62,20 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	base := a.Config.PublicURL
+	signIn, err := a.demoAdminInvite(ctx, o.ID)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `
 Driftwood created a demo org (id %d) on this new database.
   Admin token (shown once, keep it): %s
   API:          %s
   API listing:  %s/openapi.yaml
   Widget demo:  %s/widget/demo/%s
-  Try:          curl -H 'Authorization: Bearer %s' '%s/contacts?email=jane@acme.example'
+  Inbox:        %s/inbox
+%s  Try:          curl -H 'Authorization: Bearer %s' '%s/contacts?email=jane@acme.example'
 
-`, o.ID, raw, base, base, base, httpapi.EmbedID(a.Key, o.ID), raw, base)
+`, o.ID, raw, base, base, base, httpapi.EmbedID(a.Key, o.ID), base, signIn, raw, base)
 	return nil
 }
 
@@ -80,4 +88,27 @@ func demoWidget(ctx context.Context, db *store.DB, orgID int64) error {
 	s.OfflineWhenAllAway = true
 	s.OnlineGreeting = "Hi! 👋 Ask us anything about Acme: plans, trials, or your account."
 	return db.SaveWidgetSettings(ctx, orgID, &s, "")
+}
+
+// demoAdminInvite makes an invitation for the demo org's first admin, so
+// that the first start's output says how to sign in to the inbox.
+func (a *App) demoAdminInvite(ctx context.Context, orgID int64) (string, error) {
+	users, err := a.DB.ListUsers(ctx, orgID)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.Role != user.RoleAdmin || u.Bot {
+			continue
+		}
+		accounts := &agent.Accounts{Store: a.DB, Key: a.Key}
+		raw, expires, err := accounts.Invite(ctx, orgID, u.ID)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("  Sign in:      set a password for %s (admin) at %s/invite/%s\n"+
+			"                (valid until %s), then sign in at %s/login\n",
+			u.Email, a.Config.PublicURL, raw, expires.UTC().Format(time.RFC3339), a.Config.PublicURL), nil
+	}
+	return "", nil
 }

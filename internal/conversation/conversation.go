@@ -68,6 +68,9 @@ type Conversation struct {
 	CreatedAt        int64 `json:"createdAt"`
 	UpdatedAt        int64 `json:"updatedAt"`
 	ConversationTags []Tag `json:"conversationTags"`
+	// AssigneeID is the user the conversation is assigned to (0: nobody);
+	// the inbox's, outside Drift's shape.
+	AssigneeID int64 `json:"-"`
 }
 
 // New returns an open conversation of the contact, created at now.
@@ -215,5 +218,8 @@ func (c *Conversation) Assign(userID int64) []events.Event {
 		return nil
 	}
 	c.Participants = append(c.Participants, userID)
+	if c.AssigneeID == 0 {
+		c.AssigneeID = userID
+	}
 	return c.ChangeEvents(Change{Added: []int64{userID}})
 }

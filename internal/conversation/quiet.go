@@ -43,6 +43,9 @@ type PushPayload struct {
 // when the user was not one. The conversation's updatedAt is left as it
 // is: no message was posted.
 func (c *Conversation) RemoveParticipant(userID, now int64) []events.Event {
+	if c.AssigneeID == userID {
+		c.AssigneeID = 0
+	}
 	i := slices.Index(c.Participants, userID)
 	if i < 0 {
 		return nil

@@ -88,7 +88,8 @@ func (w *world) fire(t *testing.T, rt httpapi.Route, reqs []hostile) int {
 // and the consent routes may also answer an HTML error page, as a browser
 // is on the other end.
 func errorShape(rt httpapi.Route, rec *httptest.ResponseRecorder) string {
-	if strings.HasSuffix(rt.Path, "authorize") && strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+	if (strings.HasSuffix(rt.Path, "authorize") || rt.Path == "/login" || strings.HasPrefix(rt.Path, "/invite/")) &&
+		strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 		if !strings.Contains(rec.Body.String(), "Cannot authorize") && !strings.Contains(rec.Body.String(), `class="error"`) {
 			return "is an HTML page without an error"
 		}

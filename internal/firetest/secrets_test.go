@@ -16,7 +16,7 @@ import (
 // secretPattern finds the secrets Driftwood hands out in an answer: access
 // and refresh tokens, client secrets, authorization codes, signing secrets,
 // verification tokens, visitor session tokens, widget identity secrets.
-var secretPattern = regexp.MustCompile(`\b(?:dwat|dwrt|dwcs|dwac|whsec|dwvs|dwws)_[A-Za-z0-9_-]{16,}|"verificationToken":"[^"]+"`)
+var secretPattern = regexp.MustCompile(`\b(?:dwat|dwrt|dwcs|dwac|whsec|dwvs|dwws|dwi|dws)_[A-Za-z0-9_-]{16,}|"verificationToken":"[^"]+"`)
 
 // A realistic session (the bootstrap token, issued tokens, apps with their
 // client secrets, signing secrets and verification tokens, OAuth grants,

@@ -147,6 +147,7 @@ func (w *world) fill(t testing.TB, o *org) {
 	}
 	ids["gdpr"] = find(call("POST", "/gdpr/retrieve", map[string]any{"email": ids["email"]}), "requestId")
 	w.fillWidget(t, o, ids)
+	w.fillInbox(t, o, ids)
 	for k, v := range ids {
 		if v == "" {
 			t.Fatalf("filling org: no %s id", k)
@@ -196,7 +197,9 @@ func (w *world) do(method, target, token string, body []byte, h http.Header) *ht
 // unknown size is sent chunked.
 func serve(api *httpapi.Server, method, target, token string, body io.Reader, h http.Header) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, "http://driftwood.test"+target, body)
-	if token != "" {
+	if h, ok := sessionHeader(token); ok { // an inbox session (inbox_test.go)
+		req.Header = h
+	} else if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if _, ok := body.(*bytes.Reader); ok && req.ContentLength > 0 {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,7 +123,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String(logkey.RequestID, id),
 			slog.String(logkey.Method, r.Method),
-			slog.String(logkey.Path, r.URL.Path),
+			slog.String(logkey.Path, loggedPath(r.URL.Path)),
 			slog.String(logkey.Route, route),
 			slog.Int(logkey.Status, status),
 			slog.Int(logkey.Bytes, rec.bytes),
@@ -149,4 +150,13 @@ func newRequestID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// loggedPath is a request's path as the access log writes it: an
+// invitation link's token is a credential, so it is left out.
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, "/invite/") {
+		return "/invite/[token]"
+	}
+	return p
 }

@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	handle("GET /driftwood/v1/audit", auth.Admin, s.listAudit)
 
 	s.widgetRoutes(handle, noToken)
+	s.inboxRoutes(handle, noToken)
 }
 
 // widgetRoutes are the website widget's (design.md, "The live-chat

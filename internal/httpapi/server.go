@@ -14,9 +14,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/driftwood-chat/driftwood/internal/account"
+	"github.com/driftwood-chat/driftwood/internal/agent"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/canned"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
@@ -69,6 +71,9 @@ type Store interface {
 	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
 	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
+	// The agent inbox's list and assignment (inbox.go).
+	conversation.InboxStore
+	canned.Store
 }
 
 // Config is what the API needs from the outside.
@@ -94,6 +99,8 @@ type Config struct {
 	// Events announces committed outbox events to event streams (nil: they
 	// only poll).
 	Events *events.Notifier
+	// Agents signs users in to the inbox (nil: no inbox).
+	Agents *agent.Accounts
 }
 
 // Server is the API's http.Handler.
@@ -114,6 +121,10 @@ type Server struct {
 
 	visitors visitorLimits // the widget endpoints' rate limits
 	hub      *events.Hub   // one reader of each org's log for its visitors' streams
+
+	signIns signInLimits // the inbox's sign-in limits
+	xoOnce  sync.Once
+	xo      *http.CrossOriginProtection // see crossOrigin
 }
 
 // New builds the API handler. metrics may be shared with other servers'

@@ -16,7 +16,7 @@ import (
 
 var _ conversation.Store = (*DB)(nil)
 
-const conversationColumns = `id, org_id, contact_id, inbox_id, status, participants, tags, created_at, updated_at`
+const conversationColumns = `id, org_id, contact_id, inbox_id, status, participants, tags, created_at, updated_at, assignee_id`
 
 // StartConversation implements conversation.Store.
 func (db *DB) StartConversation(ctx context.Context, orgID int64, s conversation.Start) (_ *conversation.Conversation, _ *conversation.Message, err error) {
@@ -144,7 +144,7 @@ func queryConversations(ctx context.Context, q queryer, where string, args ...an
 	for rows.Next() {
 		c := &conversation.Conversation{}
 		var participants, tags string
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.ContactID, &c.InboxID, &c.Status, &participants, &tags, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.ContactID, &c.InboxID, &c.Status, &participants, &tags, &c.CreatedAt, &c.UpdatedAt, &c.AssigneeID); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(participants), &c.Participants); err != nil {
@@ -164,8 +164,8 @@ func (tx *Tx) saveConversation(ctx context.Context, c *conversation.Conversation
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.ExecContext(ctx, `UPDATE conversations SET status = $1, participants = $2, updated_at = $3 WHERE id = $4`,
-		c.Status, string(participants), c.UpdatedAt, c.ID)
+	_, err = tx.q.ExecContext(ctx, `UPDATE conversations SET status = $1, participants = $2, updated_at = $3, assignee_id = $4 WHERE id = $5`,
+		c.Status, string(participants), c.UpdatedAt, c.AssigneeID, c.ID)
 	return err
 }
 

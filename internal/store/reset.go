@@ -13,6 +13,7 @@ var resetTables = []string{
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",
+	"user_sessions", "user_invites", "canned_replies",
 }
 
 // ResetOrg empties the org's data in one transaction: contacts, teams,

@@ -95,8 +95,11 @@ func (db *DB) UpdateSCIMUser(ctx context.Context, orgID, id int64, change func(*
 		if err := tx.checkUserName(ctx, r); err != nil {
 			return err
 		}
-		if wasActive && !r.Active { // deprovisioned: no longer in its conversations
+		if wasActive && !r.Active { // deprovisioned: no longer in its conversations, signed out
 			if err := tx.removeParticipant(ctx, orgID, id); err != nil {
+				return err
+			}
+			if err := tx.endSessions(ctx, id); err != nil {
 				return err
 			}
 		}
@@ -178,6 +181,9 @@ func (db *DB) DeleteSCIMUser(ctx context.Context, orgID, id int64) (err error) {
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, apperr.NotFoundf("no user with id %d", id))
+		}
+		if err := tx.endSessions(ctx, id); err != nil {
+			return err
 		}
 		return tx.removeParticipant(ctx, orgID, id)
 	})

@@ -1,0 +1,335 @@
+// The agent inbox: lists the org's conversations, shows one, and follows
+// the org's events over SSE so that what colleagues and visitors do shows
+// at once. Every user text goes into the page as textContent, never HTML.
+(function () {
+  "use strict";
+  var boot = JSON.parse(document.getElementById("boot").textContent);
+  var me = boot.me, csrf = boot.csrf, users = {};
+  boot.users.forEach(function (u) { users[u.id] = u; });
+  var state = { view: "all", status: "open", list: [], next: "", current: 0, conv: null, lastEventId: "" };
+  var $ = function (s) { return document.querySelector(s); };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function when(ms) {
+    var d = new Date(ms), now = new Date();
+    return d.toDateString() === now.toDateString()
+      ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : d.toLocaleDateString([], { month: "short", day: "numeric" });
+  }
+  function userName(id) { return users[id] ? users[id].name : "User " + id; }
+
+  function api(method, path, body) {
+    var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.headers["X-CSRF-Token"] = csrf;
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(path, opts).then(function (r) {
+      if (r.status === 401) { location.href = "/login"; throw new Error("signed out"); }
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error(j.error && j.error.message || r.statusText);
+        return j;
+      });
+    });
+  }
+
+  // The list.
+  var titles = { mine: "Assigned to me", unassigned: "Unassigned", all: "All conversations" };
+  function listURL(cursor) {
+    return "/inbox/api/conversations?view=" + state.view + "&status=" + state.status + (cursor ? "&cursor=" + cursor : "");
+  }
+  function loadList() {
+    return api("GET", listURL()).then(function (j) {
+      state.list = j.data; state.next = j.next; renderList();
+    }).catch(showError);
+  }
+  function loadMore() {
+    api("GET", listURL(state.next)).then(function (j) {
+      state.list = state.list.concat(j.data); state.next = j.next; renderList();
+    }).catch(showError);
+  }
+  function renderList() {
+    var ul = $("#convs");
+    ul.replaceChildren();
+    $("#list-title").textContent = titles[state.view];
+    if (!state.list.length) ul.append(el("li", "none", "No " + state.status + " conversations here."));
+    state.list.forEach(function (c) {
+      var li = el("li"), b = el("button", "item" + (c.id === state.current ? " active" : "") + (c.awaitingReply ? " unread" : ""));
+      b.dataset.id = c.id;
+      b.setAttribute("aria-current", c.id === state.current ? "true" : "false");
+      var top = el("div", "top");
+      top.append(el("span", "avatar", (c.contactName || c.contactEmail || "?").charAt(0).toUpperCase()),
+        el("strong", "name", c.contactName || c.contactEmail || "Visitor " + c.contactId), el("time", "", when(c.updatedAt)));
+      var bottom = el("div", "bottom");
+      bottom.append(el("span", "preview", c.preview || "No messages yet"));
+      if (c.assigneeId) bottom.append(el("span", "who", userName(c.assigneeId)));
+      b.append(top, bottom);
+      b.addEventListener("click", function () { open(c.id); });
+      li.append(b);
+      ul.append(li);
+    });
+    $("#more").hidden = !state.next;
+    var unread = state.list.filter(function (c) { return c.awaitingReply && c.status === "open"; }).length;
+    document.title = (unread ? "(" + unread + ") " : "") + "Inbox · Driftwood";
+  }
+
+  // One conversation.
+  function open(id) {
+    state.current = id;
+    history.replaceState(null, "", "#c" + id);
+    renderList();
+    return loadConv();
+  }
+  function loadConv() {
+    var id = state.current;
+    if (!id) return Promise.resolve();
+    return api("GET", "/inbox/api/conversations/" + id).then(function (j) {
+      if (id === state.current) { state.conv = j.data; renderConv(); }
+    }).catch(function (e) {
+      $("#conv").replaceChildren(el("div", "empty", e.message));
+    });
+  }
+  function button(label, cls, fn) {
+    var b = el("button", cls, label);
+    b.type = "button";
+    b.addEventListener("click", fn);
+    return b;
+  }
+  function renderConv() {
+    var c = state.conv, main = $("#conv");
+    var keep = main.querySelector("textarea"), draft = keep ? keep.value : "", hadFocus = keep && document.activeElement === keep;
+    var noteMode = main.querySelector(".composer.note") != null;
+    var head = el("header", "conv-head");
+    var title = el("div", "title");
+    title.append(el("h2", "", c.contact.name || c.contact.email || "Visitor " + c.contact.id),
+      el("span", "badge " + c.status, c.status));
+    var actions = el("div", "actions");
+    var sel = el("select", "assign");
+    sel.setAttribute("aria-label", "Assignee");
+    sel.append(new Option("Unassigned", "0"));
+    Object.keys(users).forEach(function (k) {
+      var u = users[k];
+      if (!u.bot) sel.append(new Option(u.name + (u.availability === "AVAILABLE" ? "" : " (away)"), String(u.id)));
+    });
+    sel.value = String(c.assigneeId || 0);
+    sel.addEventListener("change", function () { assign(Number(sel.value)); });
+    actions.append(sel);
+    if (c.assigneeId !== me.id) actions.append(button("Assign to me", "btn", function () { assign(me.id); }));
+    if (c.status !== "pending") actions.append(button("Mark pending", "btn", function () { setStatus("pending"); }));
+    if (c.status === "closed") actions.append(button("Reopen", "btn primary", function () { setStatus("open"); }));
+    else actions.append(button("Close", "btn primary", function () { setStatus("closed"); }));
+    head.append(title, actions);
+
+    var log = el("ol", "log");
+    log.setAttribute("aria-live", "polite");
+    c.messages.forEach(function (m) {
+      if (m.type === "edit") return;
+      var mine = m.author.type === "user", note = m.type === "private_note" || m.type === "private_prompt";
+      var li = el("li", "msg " + (mine ? (m.author.bot ? "bot" : "agent") : "visitor") + (note ? " note" : ""));
+      var meta = el("div", "meta");
+      var who = mine ? (m.author.bot ? "Bot" : userName(m.author.id)) : (c.contact.name || c.contact.email || "Visitor");
+      meta.append(el("span", "", who + (note ? " · private note" : "")), el("time", "", when(m.createdAt)));
+      var bubble = el("div", "bubble", m.text);
+      (m.attachments || []).forEach(function (a) {
+        var link = el("a", "file", "📎 " + a.fileName);
+        link.href = a.url;
+        bubble.append(el("br"), link);
+      });
+      if (m.buttons && m.buttons.length) {
+        var bs = el("div", "buttons");
+        m.buttons.forEach(function (b) { bs.append(el("span", "chip", b.label)); });
+        bubble.append(bs);
+      }
+      li.append(meta, bubble);
+      log.append(li);
+    });
+
+    var form = el("form", "composer" + (noteMode ? " note" : ""));
+    var tabs = el("div", "tabs");
+    var replyTab = button("Reply", noteMode ? "" : "on", function () { form.classList.remove("note"); replyTab.className = "on"; noteTab.className = ""; ta.placeholder = "Reply to the visitor…"; ta.focus(); });
+    var noteTab = button("Private note", noteMode ? "on" : "", function () { form.classList.add("note"); noteTab.className = "on"; replyTab.className = ""; ta.placeholder = "A note only agents see…"; ta.focus(); });
+    tabs.append(replyTab, noteTab);
+    var ta = el("textarea");
+    ta.name = "body";
+    ta.rows = 3;
+    ta.setAttribute("aria-label", "Message");
+    ta.placeholder = noteMode ? "A note only agents see…" : "Reply to the visitor…";
+    ta.value = draft;
+    // Canned replies: "/" and a shortcut lists the matches; Tab or Enter
+    // puts the first one in.
+    var picker = el("ul", "canned");
+    picker.hidden = true;
+    function matches() {
+      var m = /^\s*\/(\S*)$/.exec(ta.value);
+      return m ? canned.filter(function (r) { return r.shortcut.indexOf(m[1].toLowerCase()) === 0; }) : [];
+    }
+    function pick(r) { ta.value = r.body; picker.hidden = true; ta.focus(); }
+    ta.addEventListener("input", function () {
+      var ms = matches();
+      picker.replaceChildren();
+      ms.slice(0, 8).forEach(function (r) {
+        var li = el("li"), b = button("", "", function () { pick(r); });
+        b.append(el("strong", "", "/" + r.shortcut), el("span", "", " " + r.body));
+        li.append(b);
+        picker.append(li);
+      });
+      picker.hidden = !ms.length;
+    });
+    ta.addEventListener("keydown", function (e) {
+      var ms = matches();
+      if ((e.key === "Enter" || e.key === "Tab") && ms.length) { e.preventDefault(); pick(ms[0]); return; }
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }
+      if (e.key === "Escape") { picker.hidden = true; ta.blur(); }
+    });
+    var row = el("div", "row");
+    row.append(el("small", "", "Enter to send · Shift+Enter for a new line · / for canned replies"), el("button", "btn primary send", "Send"));
+    form.append(tabs, picker, ta, row);
+    form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+    function send() {
+      var text = ta.value;
+      if (!text.trim()) return;
+      ta.value = "";
+      api("POST", "/inbox/api/conversations/" + c.id + "/messages",
+        { body: text, type: form.classList.contains("note") ? "private_note" : "chat" })
+        .then(loadConv).catch(function (e) { ta.value = text; showError(e); });
+    }
+
+    var side = el("aside", "contact");
+    side.append(el("h3", "", "Contact"));
+    var dl = el("dl");
+    Object.keys(c.contact.attributes || {}).sort().forEach(function (k) {
+      var v = c.contact.attributes[k];
+      // Drift's bookkeeping attributes and empty values say nothing to an agent.
+      if (k.charAt(0) === "_" || v == null || v === "" || (typeof v === "object" && !Object.keys(v).length)) return;
+      if (typeof v === "object") v = JSON.stringify(v);
+      if (k === "start_date" || k === "last_active") v = new Date(Number(v)).toLocaleString();
+      dl.append(el("dt", "", k), el("dd", "", String(v)));
+    });
+    side.append(dl);
+
+    var body = el("div", "conv-body"), thread = el("div", "thread");
+    thread.append(log, form);
+    body.append(thread, side);
+    main.replaceChildren(head, body);
+    log.scrollTop = log.scrollHeight;
+    if (hadFocus) ta.focus();
+  }
+  function assign(uid) {
+    api("POST", "/inbox/api/conversations/" + state.current + "/assign", { userId: uid }).then(refresh).catch(showError);
+  }
+  function setStatus(s) {
+    api("POST", "/inbox/api/conversations/" + state.current + "/status", { status: s }).then(refresh).catch(showError);
+  }
+  function refresh() { loadList(); return loadConv(); }
+
+  function showError(e) {
+    var p = $("#live");
+    p.textContent = "⚠ " + (e && e.message || e);
+    p.className = "live bad";
+  }
+
+  // Realtime: the org's events over SSE. EventSource resumes by itself with
+  // Last-Event-ID; when it gives up (the server was down), a new one is made
+  // with the last id seen in the URL, so nothing is missed either way.
+  var pending = 0;
+  function schedule(conv) {
+    if (conv && conv === state.current) pending |= 2;
+    pending |= 1;
+    if (schedule.t) return;
+    schedule.t = setTimeout(function () {
+      var p = pending; pending = 0; schedule.t = 0;
+      if (p & 1) loadList();
+      if (p & 2) loadConv();
+    }, 100);
+  }
+  function connect() {
+    var url = "/inbox/api/events" + (state.lastEventId ? "?lastEventId=" + encodeURIComponent(state.lastEventId) : "");
+    var es = new EventSource(url);
+    es.onopen = function () { $("#live").textContent = "● Live"; $("#live").className = "live ok"; };
+    es.onerror = function () {
+      $("#live").textContent = "Reconnecting…"; $("#live").className = "live bad";
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(function () {
+          // A 401 closes the stream: the session ended.
+          fetch("/inbox/api/conversations?view=mine&status=open", { credentials: "same-origin" }).then(function (r) {
+            if (r.status === 401) location.href = "/login"; else { connect(); refresh(); }
+          }, function () { setTimeout(connect, 1000); });
+        }, 1000);
+      }
+    };
+    ["new_conversation", "new_message", "conversation_status_updated", "conversation_participant_added",
+      "conversation_participant_removed", "user_availability_updated", "contact_updated"].forEach(function (t) {
+      es.addEventListener(t, function (e) {
+        state.lastEventId = e.lastEventId;
+        var d = JSON.parse(e.data).data || {};
+        if (t === "user_availability_updated") {
+          if (users[d.userId]) users[d.userId].availability = d.availability;
+          if (state.conv) renderConv();
+          return;
+        }
+        schedule(d.conversationId || (t === "new_conversation" ? d.id : 0));
+        if (t === "contact_updated" && state.conv && state.conv.contact.id === d.id) schedule(state.current);
+      });
+    });
+  }
+
+  // Controls.
+  document.querySelectorAll("[data-view]").forEach(function (b) {
+    b.addEventListener("click", function () { setView(b.dataset.view); });
+  });
+  function setView(v) {
+    state.view = v;
+    document.querySelectorAll("[data-view]").forEach(function (x) { x.setAttribute("aria-pressed", String(x.dataset.view === v)); });
+    loadList();
+  }
+  document.querySelectorAll("[data-status]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      state.status = b.dataset.status;
+      document.querySelectorAll("[data-status]").forEach(function (x) { x.setAttribute("aria-pressed", String(x === b)); });
+      loadList();
+    });
+  });
+  $("#more").addEventListener("click", loadMore);
+  $("#avail").addEventListener("change", function (e) {
+    var a = e.target.checked ? "AVAILABLE" : "OFFLINE";
+    api("POST", "/inbox/api/availability", { availability: a }).then(function (j) {
+      $("#avail-label").textContent = j.data.availability === "AVAILABLE" ? "Available" : "Away";
+    }).catch(showError);
+  });
+  var help = $("#help");
+  $("#help-open").addEventListener("click", function () { help.hidden = false; $("#help-close").focus(); });
+  $("#help-close").addEventListener("click", function () { help.hidden = true; });
+  document.addEventListener("keydown", function (e) {
+    var t = e.target.tagName;
+    if (e.key === "Escape") help.hidden = true;
+    if (t === "TEXTAREA" || t === "INPUT" || t === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var i = state.list.findIndex(function (c) { return c.id === state.current; });
+    var composer = document.querySelector(".composer");
+    var act = {
+      "?": function () { help.hidden = !help.hidden; },
+      "j": function () { if (state.list[i + 1]) open(state.list[i + 1].id); },
+      "k": function () { if (i > 0) open(state.list[i - 1].id); },
+      "r": function () { if (composer) composer.querySelector(".tabs button").click(); },
+      "n": function () { if (composer) composer.querySelectorAll(".tabs button")[1].click(); },
+      "a": function () { if (state.current) assign(me.id); },
+      "c": function () { if (state.current) setStatus("closed"); },
+      "o": function () { if (state.current) setStatus("open"); },
+      "p": function () { if (state.current) setStatus("pending"); },
+      "1": function () { setView("mine"); }, "2": function () { setView("unassigned"); }, "3": function () { setView("all"); }
+    }[e.key];
+    if (act) { e.preventDefault(); act(); }
+  });
+
+  var canned = [];
+  api("GET", "/inbox/api/canned-replies").then(function (j) { canned = j.data; }).catch(showError);
+
+  var m = /^#c(\d+)$/.exec(location.hash);
+  loadList().then(function () { if (m) open(Number(m[1])); });
+  connect();
+})();
