@@ -10,7 +10,7 @@ import (
 // other domains join this list as they arrive.
 var resetTables = []string{
 	"attachments", "messages", "conversations",
-	"meetings", "accounts", "playbooks", "teams", // team_members cascade
+	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",
 }
 
