@@ -366,19 +366,23 @@ func (r *Route) validate(f string) error {
 	return nil
 }
 
+// edge is a way from one step to the next: the field that says so and the
+// step it names.
+type edge struct{ field, to string }
+
 // successors lists where step s can go next.
-func (s *Step) successors() []string {
-	out := []string{}
+func (s *Step) successors() []edge {
+	var out []edge
 	if s.Next != "" {
-		out = append(out, s.Next)
+		out = append(out, edge{"next", s.Next})
 	}
-	for _, b := range s.Buttons {
+	for i, b := range s.Buttons {
 		if b.Next != "" {
-			out = append(out, b.Next)
+			out = append(out, edge{fmt.Sprintf("buttons[%d].next", i), b.Next})
 		}
 	}
-	for _, c := range s.Cases {
-		out = append(out, c.Next)
+	for i, c := range s.Cases {
+		out = append(out, edge{fmt.Sprintf("cases[%d].next", i), c.Next})
 	}
 	return out
 }
@@ -396,15 +400,15 @@ func (d *Definition) checkLoops(index map[string]int) error {
 	var visit func(i int) error
 	visit = func(i int) error {
 		state[i] = open
-		for _, id := range d.Steps[i].successors() {
-			j := index[id]
+		for _, e := range d.Steps[i].successors() {
+			j := index[e.to]
 			if waitsForVisitor[d.Steps[j].Kind] {
 				continue
 			}
 			switch state[j] {
 			case open:
-				return apperr.Invalidf(fmt.Sprintf("steps[%d].next", i),
-					"steps[%d] (%q) loops back to %q without waiting for a visitor's answer", i, d.Steps[i].ID, id)
+				f := fmt.Sprintf("steps[%d].%s", i, e.field)
+				return apperr.Invalidf(f, "%s loops back to %q without waiting for a visitor's answer", f, e.to)
 			case unseen:
 				if err := visit(j); err != nil {
 					return err

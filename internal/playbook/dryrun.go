@@ -129,7 +129,7 @@ func (d *Definition) Run(v Visitor) *DryRun {
 				stop = "awaiting_answer"
 				break
 			}
-			tr.Answer = &a
+			tr.Answer = ptr(a)
 			if len(s.Buttons) > 0 {
 				b := buttonOf(s.Buttons, a)
 				if b == nil {
