@@ -33,9 +33,13 @@ func TestAdminPlaybooks(t *testing.T) {
 	t.Parallel()
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
-		_, otherToken := e.NewOrg(t, "Other")
+		otherOrg, otherToken := e.NewOrg(t, "Other")
 		noScope := e.NewToken(t, e.OrgID, auth.ContactRead)
+		sales := num(dataObj(t, e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Sales"}, http.StatusCreated))["id"])
+		foreignAgent := e.NewAgent(t, otherOrg, "Foreign", "foreign@example.com")
 		def := qualifyDefinition(t)
+		routeStep := def["steps"].([]any)[9].(map[string]any)
+		routeStep["route"] = map[string]any{"to": "team", "teamId": sales}
 
 		created := apitest.Scenario{Method: "POST", Path: "/driftwood/v1/playbooks", Status: http.StatusCreated,
 			Body:     map[string]any{"name": "Qualify", "definition": def},
@@ -61,7 +65,7 @@ func TestAdminPlaybooks(t *testing.T) {
 					"answers": []string{"Pricing", "not-an-email", "ada@acme.example", "+44 20 7946 0000", "80", "Mon 9:00"}},
 				Contains: []string{`"fires":true`, `"version":2`, `"bot":"Hi \u003cb\u003eAda\u003c/b\u003e!"`, `"valid":false`,
 					`"retry":"Hmm, \u003cb\u003eAda\u003c/b\u003e, that is not an email."`, `"goals":["Qualified"]`,
-					`"description":"round robin in team 7`, `"outcome":"ended"`, `"email":"ada@acme.example"`}},
+					fmt.Sprintf(`"description":"round robin in team %d`, sales), `"outcome":"ended"`, `"email":"ada@acme.example"`}},
 			{Name: "dry run that does not fire names the rule", Method: "POST", Path: path + "/test",
 				Body:     map[string]any{"url": "https://acme.example/about"},
 				Contains: []string{`"fires":false`, `"rule":"targeting.urls"`, `"path":[]`}},
@@ -73,6 +77,14 @@ func TestAdminPlaybooks(t *testing.T) {
 				Body: map[string]any{"name": "Bad", "definition": map[string]any{"targeting": map[string]any{"urls": []any{map[string]any{"match": "regex", "value": "a(b"}}},
 					"steps": []any{map[string]any{"id": "a", "kind": "end"}}}},
 				Contains: []string{`"param":"definition.targeting.urls[0].value"`}},
+			{Name: "another org's agent is refused", Method: "PATCH", Path: path, Status: 400, Error: "validation_error",
+				Body: map[string]any{"definition": map[string]any{"steps": []any{
+					map[string]any{"id": "r", "kind": "route", "route": map[string]any{"to": "agent", "userId": foreignAgent}}}}},
+				Contains: []string{`"param":"definition.steps[0].route.userId"`}},
+			{Name: "a missing team is refused", Method: "PATCH", Path: path, Status: 400, Error: "validation_error",
+				Body: map[string]any{"definition": map[string]any{"steps": []any{
+					map[string]any{"id": "r", "kind": "route", "route": map[string]any{"to": "team", "teamId": sales + 1000}}}}},
+				Contains: []string{`"param":"definition.steps[0].route.teamId"`}},
 			{Name: "a refused patch leaves the version", Method: "GET", Path: path, Contains: []string{`"version":2`}},
 			{Name: "another org's get", Method: "GET", Path: path, Token: otherToken, Status: 404, Error: "not_found"},
 			{Name: "another org's test", Method: "POST", Path: path + "/test", Token: otherToken, Body: map[string]any{}, Status: 404, Error: "not_found"},

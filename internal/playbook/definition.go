@@ -441,3 +441,32 @@ func (d *Definition) GoalNames() []string {
 	}
 	return out
 }
+
+// Reference is a user or team a definition names, with the field naming it
+// as the request body does (definition.steps[2].route.userId).
+type Reference struct {
+	Field  string
+	UserID int64
+	TeamID int64
+}
+
+// References lists the users and teams the definition routes to or books
+// with, for the store to check they are the org's.
+func (d *Definition) References() []Reference {
+	var out []Reference
+	for i, s := range d.Steps {
+		f := fmt.Sprintf("definition.steps[%d]", i)
+		if s.Kind == KindMeeting && s.UserID != 0 {
+			out = append(out, Reference{Field: f + ".userId", UserID: s.UserID})
+		}
+		if r := s.Route; s.Kind == KindRoute && r != nil {
+			switch r.To {
+			case "agent":
+				out = append(out, Reference{Field: f + ".route.userId", UserID: r.UserID})
+			case "team":
+				out = append(out, Reference{Field: f + ".route.teamId", TeamID: r.TeamID})
+			}
+		}
+	}
+	return out
+}

@@ -28,6 +28,9 @@ func (db *DB) CreatePlaybook(ctx context.Context, orgID int64, f playbook.Fields
 		if err := p.Apply(f, author, tx.now); err != nil {
 			return err
 		}
+		if err := tx.checkPlaybookReferences(ctx, orgID, f.Definition); err != nil {
+			return err
+		}
 		meta, goals, def, err := playbookJSON(p)
 		if err != nil {
 			return err
@@ -64,6 +67,9 @@ func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fi
 		if err := p.Apply(f, author, tx.now); err != nil {
 			return err
 		}
+		if err := tx.checkPlaybookReferences(ctx, orgID, f.Definition); err != nil {
+			return err
+		}
 		meta, goals, def, err := playbookJSON(p)
 		if err != nil {
 			return err
@@ -77,6 +83,30 @@ func (db *DB) UpdatePlaybook(ctx context.Context, orgID, id int64, f playbook.Fi
 		return tx.insertPlaybookVersion(ctx, p, def)
 	})
 	return p, err
+}
+
+// checkPlaybookReferences refuses a new definition that names a user or
+// team the org does not have (another org's reads as missing).
+func (tx *Tx) checkPlaybookReferences(ctx context.Context, orgID int64, d *playbook.Definition) error {
+	if d == nil {
+		return nil
+	}
+	for _, ref := range d.References() {
+		if ref.UserID != 0 {
+			if _, err := tx.requireUser(ctx, orgID, ref.UserID, ref.Field); err != nil {
+				return err
+			}
+			continue
+		}
+		ts, err := queryTeams(ctx, tx.q, `WHERE org_id = $1 AND id = $2`, orgID, ref.TeamID)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return apperr.Invalidf(ref.Field, "%s %d is not a team of this org", ref.Field, ref.TeamID)
+		}
+	}
+	return nil
 }
 
 // playbookAuthor checks a given author, or picks the org's bot.
