@@ -40,7 +40,7 @@ func TestCLI_HelpHidesSecrets(t *testing.T) {
 	secretParts := []string{"tokenFromTheEnvironment", "c2lnbmluZ1NlY3JldEZyb21UaGVFbnY", "dbPasswordFromEnv",
 		"a2V5RnJvbVRoZUVudmlyb25tZW50", "bootstrapFromTheEnvironment"}
 	commands := [][]string{{"serve"}, {"migrate"}, {"org", "create"}, {"token", "create"}, {"token", "list"},
-		{"token", "revoke"}, {"seed"}, {"trigger", "new_message"}, {"listen"}, {"healthcheck"}, {"version"}}
+		{"token", "revoke"}, {"seed"}, {"trigger", "new_message"}, {"listen"}, {"healthcheck"}, {"version"}, {"playbook", "test"}}
 	for _, cmd := range commands {
 		for _, extra := range [][]string{{"--help"}, {"--no-such-flag"}} {
 			args := append(slices.Clone(cmd), extra...)

@@ -66,6 +66,7 @@ Usage:
   driftwood trigger EVENT              cause EVENT through a running Driftwood's API
   driftwood listen --forward-to URL    forward a running Driftwood's events to a local URL
   driftwood healthcheck [--url URL]    exit 0 if a running Driftwood is ready (for containers)
+  driftwood playbook test FILE         dry-run a playbook definition for a visitor, offline
   driftwood version                    print the version and the VCS revision built from
 
 Run 'driftwood COMMAND --help' for a command's flags.
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runListen(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, args, getenv, stdout, stderr)
+	case "playbook":
+		return runPlaybook(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fs := newFlagSet("version", "version", stderr)
 		if err := parse(fs, args); err != nil {

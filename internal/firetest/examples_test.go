@@ -104,12 +104,20 @@ var examples = map[string][]example{
 	"DELETE /accounts/{id}":  {{path: "/accounts/{account}"}},
 	"PATCH /accounts/update": {{body: `{"accountId":"{account}","ownerId":{user},"name":"Renamed","customProperties":[{"name":"tier","type":"ENUM","value":"silver"}]}`}},
 
-	"POST /driftwood/v1/users":           {{body: `{"name":"Fire Agent","email":"fire-agent@x.example","role":"agent","bot":false}`}},
-	"POST /driftwood/v1/teams":           {{body: `{"name":"Fire team","members":[{user}]}`}},
-	"PATCH /driftwood/v1/teams/{id}":     {{path: "/driftwood/v1/teams/{team}", body: `{"name":"Renamed team","members":[{user}]}`}},
-	"DELETE /driftwood/v1/teams/{id}":    {{path: "/driftwood/v1/teams/{team}"}},
-	"POST /driftwood/v1/playbooks":       {{body: `{"name":"Fire","reportType":"BOOK_MORE_MEETINGS","enabled":true,"goals":[{"message":"Booked"}],"meta":{"k":"v"}}`}},
-	"PATCH /driftwood/v1/playbooks/{id}": {{path: "/driftwood/v1/playbooks/{playbook}", body: `{"name":"Renamed","enabled":false,"authorId":{user}}`}},
+	"POST /driftwood/v1/users":        {{body: `{"name":"Fire Agent","email":"fire-agent@x.example","role":"agent","bot":false}`}},
+	"POST /driftwood/v1/teams":        {{body: `{"name":"Fire team","members":[{user}]}`}},
+	"PATCH /driftwood/v1/teams/{id}":  {{path: "/driftwood/v1/teams/{team}", body: `{"name":"Renamed team","members":[{user}]}`}},
+	"DELETE /driftwood/v1/teams/{id}": {{path: "/driftwood/v1/teams/{team}"}},
+	"POST /driftwood/v1/playbooks":    {{body: `{"name":"Fire","reportType":"BOOK_MORE_MEETINGS","enabled":true,"goals":[{"message":"Booked"}],"meta":{"k":"v"}}`}},
+	"PATCH /driftwood/v1/playbooks/{id}": {{path: "/driftwood/v1/playbooks/{playbook}", body: `{"name":"Renamed","enabled":false,"authorId":{user}}`},
+		{path: "/driftwood/v1/playbooks/{playbook}", body: `{"definition":{"priority":2,"targeting":{"urls":[{"match":"regex","value":"^https://x\\.example/"}],` +
+			`"countries":["DE"],"attributes":[{"attribute":"plan","op":"equals","value":"pro"}]},"steps":[{"id":"q","kind":"question","text":"Hi {{name}}?",` +
+			`"buttons":[{"label":"Yes","next":"r"}]},{"id":"r","kind":"route","route":{"to":"agent","userId":{user}}}]}}`}},
+	"GET /driftwood/v1/playbooks":         {{path: "/driftwood/v1/playbooks?limit=5"}},
+	"GET /driftwood/v1/playbooks/{id}":    {{path: "/driftwood/v1/playbooks/{playbook}"}},
+	"DELETE /driftwood/v1/playbooks/{id}": {{path: "/driftwood/v1/playbooks/{playbook}"}},
+	"POST /driftwood/v1/playbooks/{id}/test": {{path: "/driftwood/v1/playbooks/{playbook}/test", body: `{"url":"https://x.example/{email}","referrer":"https://r.example/",` +
+		`"attributes":{"name":"Fire","email":"{email}"},"country":"DE","visitCount":2,"timeOnPage":5,"agentsOnline":true,"answers":["{email}","x@y.example"]}`}},
 	"POST /driftwood/v1/meetings": {{body: `{"agentId":{user},"schedulerId":{contact},"slotStart":1900000000000,"slotEnd":1900000600000,` +
 		`"conversationId":{conversation},"bookedBy":{user},"meetingType":"Intro"}`}},
 	"POST /driftwood/v1/meetings/{eventId}/reschedule": {{path: "/driftwood/v1/meetings/{meeting}/reschedule", body: `{"slotStart":1900001000000,"slotEnd":1900001600000}`}},

@@ -134,7 +134,11 @@ func (w *world) fill(t testing.TB, o *org) {
 
 	ids["team"] = find(call("POST", "/driftwood/v1/teams", map[string]any{"name": "Only " + tag, "members": []json.RawMessage{json.RawMessage(ids["user"])}}), "id")
 	ids["account"] = find(call("POST", "/accounts/create", map[string]any{"ownerId": json.RawMessage(ids["user"]), "name": "Only " + tag, "domain": tag + ".example"}), "accountId")
-	ids["playbook"] = find(call("POST", "/driftwood/v1/playbooks", map[string]any{"name": "Only " + tag}), "id")
+	ids["playbook"] = find(call("POST", "/driftwood/v1/playbooks", map[string]any{"name": "Only " + tag, "definition": map[string]any{
+		"targeting": map[string]any{"urls": []any{map[string]any{"match": "contains", "value": "/" + tag}}},
+		"steps": []any{map[string]any{"id": "hi", "kind": "message", "text": "Only " + tag + " {{name}}", "next": "ask"},
+			map[string]any{"id": "ask", "kind": "email_capture", "text": "Email?", "next": "goal"},
+			map[string]any{"id": "goal", "kind": "goal", "goal": "Only " + tag}}}}), "id")
 	ids["meeting"] = find(call("POST", "/driftwood/v1/meetings", map[string]any{"agentId": json.RawMessage(ids["user"]),
 		"schedulerId": json.RawMessage(ids["contact"]), "slotStart": 1900000000000, "slotEnd": 1900000900000, "eventId": "only-" + tag + "-meeting"}), "eventId")
 	ids["app"] = find(call("POST", "/driftwood/v1/apps", map[string]any{"name": "Only " + tag, "webhookUrl": w.hook.URL,

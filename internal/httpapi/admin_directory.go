@@ -81,17 +81,24 @@ func (s *Server) adminDeleteTeam(w http.ResponseWriter, r *http.Request) error {
 // adminPlaybook shows a playbook with the flags Drift's shape hides.
 type adminPlaybook struct {
 	*playbook.Playbook
-	Enabled     bool `json:"enabled"`
-	LandingPage bool `json:"landingPage"`
+	Enabled     bool                 `json:"enabled"`
+	LandingPage bool                 `json:"landingPage"`
+	Definition  *playbook.Definition `json:"definition"`
+	Version     int64                `json:"version"`
+}
+
+func newAdminPlaybook(p *playbook.Playbook) adminPlaybook {
+	return adminPlaybook{p, p.Enabled, p.LandingPage, p.Definition, p.Version}
 }
 
 func showPlaybook(p *playbook.Playbook) map[string]any {
-	return data(adminPlaybook{p, p.Enabled, p.LandingPage})
+	return data(newAdminPlaybook(p))
 }
 
 // adminCreatePlaybook serves POST /driftwood/v1/playbooks {"name", "goals":
 // [{"message", "id"?}], "enabled" (default true), "landingPage", "reportType",
-// "interactionId", "meta", "authorId"}.
+// "interactionId", "meta", "authorId", "definition"}. Each write is a new
+// version.
 func (s *Server) adminCreatePlaybook(w http.ResponseWriter, r *http.Request) error {
 	var f playbook.Fields
 	if err := decodeJSON(r, &f); err != nil {

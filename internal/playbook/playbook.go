@@ -6,8 +6,10 @@ package playbook
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -31,6 +33,10 @@ type Playbook struct {
 
 	Enabled     bool `json:"-"`
 	LandingPage bool `json:"-"`
+	// Definition is what the playbook does, nil for a listing-only
+	// playbook; Version counts its changes (1 when created).
+	Definition *Definition `json:"-"`
+	Version    int64       `json:"-"`
 }
 
 // Goal is a playbook goal, identified by a UUID string.
@@ -50,6 +56,7 @@ type Fields struct {
 	InteractionID *int64          `json:"interactionId"`
 	Meta          *map[string]any `json:"meta"`
 	AuthorID      *int64          `json:"authorId"`
+	Definition    *Definition     `json:"definition"`
 }
 
 // Apply validates f and applies it to p, authored by authorID.
@@ -94,6 +101,15 @@ func (p *Playbook) Apply(f Fields, authorID, now int64) error {
 	if f.Meta != nil {
 		p.Meta = *f.Meta
 	}
+	if f.Definition != nil {
+		if err := f.Definition.Validate(); err != nil {
+			return underDefinition(err)
+		}
+		p.Definition = f.Definition
+	}
+	if p.Definition != nil {
+		p.addGoals(p.Definition.GoalNames())
+	}
 	if p.Goals == nil {
 		p.Goals = []Goal{}
 	}
@@ -104,7 +120,28 @@ func (p *Playbook) Apply(f Fields, authorID, now int64) error {
 		p.CreatedAt, p.CreatedAuthorID = now, authorID
 	}
 	p.UpdatedAt, p.UpdatedAuthorID = now, authorID
+	p.Version++
 	return nil
+}
+
+// underDefinition names a definition's invalid field as the request body
+// does: definition.steps[3].next.
+func underDefinition(err error) error {
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Code == apperr.Invalid {
+		return apperr.Invalidf("definition."+e.Param, "definition.%s", e.Message)
+	}
+	return err
+}
+
+// addGoals gives each goal step's name a goal of the playbook (matched by
+// message), so that Drift's listing shows them and goal events carry a goal id.
+func (p *Playbook) addGoals(names []string) {
+	for _, name := range names {
+		if !slices.ContainsFunc(p.Goals, func(g Goal) bool { return g.Message == name }) {
+			p.Goals = append(p.Goals, Goal{ID: NewUUID(), Message: name})
+		}
+	}
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -125,6 +162,13 @@ type Store interface {
 	// ListPlaybooks lists the org's enabled playbooks by id, landing pages
 	// included, or only the landing pages when onlyLandingPages is set.
 	ListPlaybooks(ctx context.Context, orgID int64, onlyLandingPages bool) ([]*Playbook, error)
+	// GetPlaybook returns one playbook; another org's reads as not found.
+	GetPlaybook(ctx context.Context, orgID, id int64) (*Playbook, error)
+	// PlaybooksPage lists up to limit of the org's playbooks, disabled ones
+	// included, by id after afterID.
+	PlaybooksPage(ctx context.Context, orgID, afterID int64, limit int) ([]*Playbook, error)
+	// DeletePlaybook deletes a playbook and its versions.
+	DeletePlaybook(ctx context.Context, orgID, id int64) error
 }
 
 // LandingPage is a conversational landing page as GET /playbooks/clp lists

@@ -11,7 +11,7 @@ import (
 var resetTables = []string{
 	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
 	"attachments", "messages", "conversations",
-	"meetings", "accounts", "playbooks", "teams", // team_members cascade
+	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",
 	"user_sessions", "user_invites", "canned_replies",
 }

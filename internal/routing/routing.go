@@ -1,0 +1,275 @@
+// Package routing decides who takes a new conversation: one agent, round
+// robin among a team's available agents under capacity, the org's routing
+// rules in order, the contact's account owner, or, when nobody can take it,
+// a queue served oldest first. It is pure: the caller loads a State in the
+// transaction that assigns, calls Assign or Drain, and persists the State's
+// changes (open counts, round-robin pointers, the queue). Given the same
+// State and requests, the decisions are the same.
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Agent is a user who can take conversations.
+type Agent struct {
+	ID        int64
+	Available bool // online and accepting chats
+	Open      int  // conversations assigned and not closed
+	Capacity  int  // the most open conversations at once; 0 is no limit
+}
+
+// canTake reports whether a can take one more conversation.
+func (a *Agent) canTake() bool {
+	return a != nil && a.Available && (a.Capacity <= 0 || a.Open < a.Capacity)
+}
+
+// Team is a set of agents served round robin.
+type Team struct {
+	ID      int64
+	Members []int64
+}
+
+// Condition is a test on the contact's or the account's attributes, or on
+// the visitor's country (Source "country"; Attribute unused).
+type Condition struct {
+	Source    string // "contact", "account", "country"
+	Attribute string
+	Op        string // "equals", "not_equals", "contains", "exists", "gt", "lt", "in" (Value comma-separated)
+	Value     string
+}
+
+// Rule sends a conversation whose conditions all hold to a team or an agent
+// (as Drift's lead-routing rules; the first rule that holds wins).
+type Rule struct {
+	Name       string
+	Conditions []Condition
+	TeamID     int64
+	UserID     int64
+}
+
+// Target is what a playbook's route step (or the default greeting) asks.
+type Target struct {
+	To     string // "agent", "team", "account_owner", "rules"
+	UserID int64
+	TeamID int64
+}
+
+// Request is a conversation to route.
+type Request struct {
+	ConversationID int64
+	Target         Target
+	Contact        map[string]string
+	Account        map[string]string
+	Country        string // "" when unknown: a country condition never holds
+	AccountOwnerID int64
+	Since          int64 // when it asked, for the queue's order
+}
+
+// Waiting is a queued conversation: its request and why it waits.
+type Waiting struct {
+	Request
+	Reason string
+}
+
+// State is what a routing decision reads and changes.
+type State struct {
+	Agents map[int64]*Agent
+	Teams  map[int64]*Team
+	Rules  []Rule
+	// LastAssigned is, by team id (0 for the whole org), the agent who got
+	// that rotation's last conversation; the next goes to the one after.
+	LastAssigned map[int64]int64
+	Queue        []Waiting // oldest first
+}
+
+// Decision is where a conversation went.
+type Decision struct {
+	ConversationID int64
+	UserID         int64 // 0 when queued
+	TeamID         int64 // the team whose rotation it came from (0: every agent's)
+	RoundRobin     bool  // it came from a rotation, whose pointer moved
+	Rule           int   // the index of the rule that matched, -1 when none
+	Queued         bool
+	Position       int    // 1-based place in the queue when queued
+	Description    string // for people: "agent 5 (round robin in team 2)", "queue: …"
+}
+
+// Assign routes r: it assigns an agent (counting the conversation as open)
+// or appends r to the queue.
+func (s *State) Assign(r Request) Decision {
+	d, reason := s.decide(r)
+	if d.UserID != 0 {
+		s.take(&d)
+		return d
+	}
+	s.Queue = append(s.Queue, Waiting{Request: r, Reason: reason})
+	d.Queued, d.Position = true, len(s.Queue)
+	d.Description = "queue: " + reason
+	return d
+}
+
+// Drain assigns the queued conversations that can now be taken, oldest
+// first, after a close or an agent coming back. One that still cannot be
+// taken keeps its place and does not hold up those behind it.
+func (s *State) Drain() []Decision {
+	var out []Decision
+	kept := s.Queue[:0]
+	for _, w := range s.Queue {
+		if d, _ := s.decide(w.Request); d.UserID != 0 {
+			s.take(&d)
+			out = append(out, d)
+			continue
+		}
+		kept = append(kept, w)
+	}
+	s.Queue = kept
+	return out
+}
+
+// Position is a queued conversation's 1-based place, 0 when not queued.
+func (s *State) Position(conversationID int64) int {
+	return slices.IndexFunc(s.Queue, func(w Waiting) bool { return w.ConversationID == conversationID }) + 1
+}
+
+// Close frees the capacity of agent userID's closed conversation.
+func (s *State) Close(userID int64) {
+	if a := s.Agents[userID]; a != nil && a.Open > 0 {
+		a.Open--
+	}
+}
+
+func (s *State) take(d *Decision) {
+	s.Agents[d.UserID].Open++
+	if d.RoundRobin {
+		if s.LastAssigned == nil {
+			s.LastAssigned = map[int64]int64{}
+		}
+		s.LastAssigned[d.TeamID] = d.UserID
+	}
+}
+
+// decide finds who takes r without changing s; when nobody can, it says why.
+func (s *State) decide(r Request) (Decision, string) {
+	d := Decision{ConversationID: r.ConversationID, Rule: -1}
+	switch r.Target.To {
+	case "agent":
+		return s.agent(d, r.Target.UserID, fmt.Sprintf("agent %d", r.Target.UserID))
+	case "team":
+		return s.roundRobin(d, r.Target.TeamID)
+	case "account_owner":
+		if r.AccountOwnerID != 0 {
+			if a := s.Agents[r.AccountOwnerID]; a.canTake() {
+				d.UserID, d.Description = a.ID, fmt.Sprintf("agent %d (account owner)", a.ID)
+				return d, ""
+			}
+		}
+		// The owner is missing or busy: the whole team's rotation serves.
+		return s.roundRobin(d, 0)
+	}
+	for i, rule := range s.Rules {
+		if !rule.holds(r) {
+			continue
+		}
+		d.Rule = i
+		if rule.UserID != 0 {
+			return s.agent(d, rule.UserID, fmt.Sprintf("agent %d (rule %d %q)", rule.UserID, i, rule.Name))
+		}
+		d, why := s.roundRobin(d, rule.TeamID)
+		if d.UserID != 0 {
+			d.Description += fmt.Sprintf(" (rule %d %q)", i, rule.Name)
+		}
+		return d, why
+	}
+	return s.roundRobin(d, 0)
+}
+
+func (s *State) agent(d Decision, id int64, desc string) (Decision, string) {
+	a := s.Agents[id]
+	switch {
+	case a == nil:
+		return d, fmt.Sprintf("agent %d no longer exists", id)
+	case !a.canTake():
+		return d, fmt.Sprintf("agent %d is away or at capacity", id)
+	}
+	d.UserID, d.Description = id, desc
+	return d, ""
+}
+
+// roundRobin picks the next agent of team teamID (every agent when 0)
+// after the last one assigned, by id order, who is available and under
+// capacity.
+func (s *State) roundRobin(d Decision, teamID int64) (Decision, string) {
+	var members []int64
+	name := "every agent"
+	if teamID != 0 {
+		t := s.Teams[teamID]
+		if t == nil {
+			return d, fmt.Sprintf("team %d no longer exists", teamID)
+		}
+		members = slices.Clone(t.Members)
+		name = fmt.Sprintf("team %d", teamID)
+	} else {
+		for id := range s.Agents {
+			members = append(members, id)
+		}
+	}
+	slices.Sort(members)
+	last := s.LastAssigned[teamID]
+	start, _ := slices.BinarySearch(members, last+1) // the first id after the last one assigned
+	for i := range members {
+		id := members[(start+i)%len(members)]
+		if a := s.Agents[id]; a.canTake() {
+			d.UserID, d.TeamID, d.RoundRobin = id, teamID, true
+			d.Description = fmt.Sprintf("agent %d (round robin in %s)", id, name)
+			return d, ""
+		}
+	}
+	return d, fmt.Sprintf("no agent of %s is available under capacity", name)
+}
+
+func (rule Rule) holds(r Request) bool {
+	for _, c := range rule.Conditions {
+		var got string
+		switch c.Source {
+		case "country":
+			got = r.Country
+		case "account":
+			got = r.Account[c.Attribute]
+		default:
+			got = r.Contact[c.Attribute]
+		}
+		if !c.holds(got) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c Condition) holds(got string) bool {
+	switch c.Op {
+	case "exists":
+		return got != ""
+	case "equals":
+		return got != "" && strings.EqualFold(got, c.Value)
+	case "not_equals":
+		return !strings.EqualFold(got, c.Value)
+	case "contains":
+		return got != "" && strings.Contains(strings.ToLower(got), strings.ToLower(c.Value))
+	case "in":
+		for _, v := range strings.Split(c.Value, ",") {
+			if got != "" && strings.EqualFold(strings.TrimSpace(v), got) {
+				return true
+			}
+		}
+		return false
+	case "gt", "lt":
+		a, err1 := strconv.ParseFloat(got, 64)
+		b, err2 := strconv.ParseFloat(c.Value, 64)
+		return err1 == nil && err2 == nil && ((c.Op == "gt" && a > b) || (c.Op == "lt" && a < b))
+	}
+	return false
+}
