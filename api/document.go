@@ -71,6 +71,7 @@ func readYAML(name string) (*yaml.Node, error) {
 // merge adds an area's tags, paths and components to doc. A path or
 // component described twice is an error, not a silent override.
 func merge(doc, area *yaml.Node) error {
+	var aliases *yaml.Node
 	for i := 0; i < len(area.Content); i += 2 {
 		key, val := area.Content[i].Value, area.Content[i+1]
 		switch key {
@@ -90,12 +91,13 @@ func merge(doc, area *yaml.Node) error {
 				}
 			}
 		case "x-also-served-under":
-			if err := addAliases(ensure(doc, "paths", yaml.MappingNode), val); err != nil {
-				return err
-			}
+			aliases = val // once the area's paths are in
 		default:
 			return fmt.Errorf("top-level key %q: an area holds only tags, paths, components and x-also-served-under", key)
 		}
+	}
+	if aliases != nil {
+		return addAliases(ensure(doc, "paths", yaml.MappingNode), aliases)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func TestDocument_ValidOpenAPI31(t *testing.T) {
 		for _, e := range verrs {
 			t.Errorf("%s: %s", e.Message, e.Reason)
 			for _, s := range e.SchemaValidationErrors {
-				t.Errorf("  at %s: %s", s.Location, s.Reason)
+				t.Errorf("  at %s: %s", s.FieldPath, s.Reason)
 			}
 		}
 	}

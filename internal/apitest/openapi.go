@@ -115,7 +115,7 @@ func checkResponse(v validator.Validator, method, target string, rec *recorder) 
 			m += ": " + e.Reason
 		}
 		for _, s := range e.SchemaValidationErrors {
-			m += fmt.Sprintf("; at %s: %s", s.Location, s.Reason)
+			m += fmt.Sprintf("; at %s: %s", s.FieldPath, s.Reason)
 		}
 		msgs = append(msgs, m)
 	}
