@@ -113,7 +113,7 @@ func Start(t testing.TB, b storetest.Backend, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("starting driftwood: %v", err)
 	}
-	srv.Config.Handler = a.API
+	srv.Config.Handler = validateResponses(t, a.API)
 	srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.Start(ctx)

@@ -108,6 +108,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	db.OnEvents(notifier.Notify)
 	a.Apps = &integration.Apps{Store: db, Key: key, Tokens: a.Tokens, Now: func() int64 { return time.Now().UnixMilli() }}
 	a.Audit = audit.NewRecorder(db, log.With(logkey.Subsystem, "audit"), audit.NewVolume())
+	openAPI, err := api.Document(cfg.PublicURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the API description: %w", err)
+	}
 	a.API = httpapi.New(httpapi.Config{
 		Store:  db,
 		Tokens: a.Tokens,
@@ -119,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst,
-		OpenAPI:   api.Document(),
+		OpenAPI:   openAPI,
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},

@@ -23,6 +23,8 @@ func (s *Server) routes() {
 	noToken("GET /readyz", s.public(s.readyz))
 	noToken("GET /metrics", s.metrics.Handler())
 	noToken("GET /openapi.yaml", s.public(s.openapi))
+	noToken("GET /{$}", s.public(s.index))
+	noToken("GET /docs", s.public(s.docs))
 
 	// Contacts (reference §3.1).
 	handle("POST /contacts", auth.ContactWrite, s.createContact)

@@ -112,6 +112,8 @@ type Server struct {
 	handler http.Handler
 	// routeList is every registered route (see Routes).
 	routeList []Route
+	// docsPage is /docs, rendered from cfg.OpenAPI at start.
+	docsPage []byte
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
@@ -145,6 +147,11 @@ func New(cfg Config, metrics *Metrics) *Server {
 	}
 	s.streams, s.endStreams = context.WithCancel(context.Background())
 	s.routes()
+	if page, err := renderDocs(cfg.OpenAPI); err != nil {
+		s.log.Error("rendering /docs from the API description", logkey.Err, err)
+	} else {
+		s.docsPage = page
+	}
 	s.handler = s.observe(s.errorGroups(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch))))))
 	return s
 }
