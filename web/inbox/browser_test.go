@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -18,56 +17,16 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
 	"github.com/driftwood-chat/driftwood/internal/apitest"
+	"github.com/driftwood-chat/driftwood/internal/browsertest"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
-// allocator starts browsers for every test of the binary; nil without one.
-var allocator context.Context
-
-func TestMain(m *testing.M) {
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-			path = "/usr/bin/chromium"
-		}
-	}
-	code := 0
-	if path != "" {
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-			chromedp.Headless, chromedp.DisableGPU, chromedp.Flag("no-first-run", true),
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.WindowSize(1360, 820))
-		ctx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		allocator = ctx
-		code = m.Run()
-		cancel()
-	} else {
-		code = m.Run()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(browsertest.Main(m, 1360, 820)) }
 
 // browser opens a new browser (its own profile and cookies) for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if allocator == nil {
-		if os.Getenv("DRIFTWOOD_REQUIRE_BROWSER") == "1" {
-			t.Fatal("DRIFTWOOD_REQUIRE_BROWSER=1 but no chromium found")
-		}
-		t.Skip("no chromium: browser tests skipped (DRIFTWOOD_REQUIRE_BROWSER=1 makes this a failure)")
-	}
-	ctx, cancel := chromedp.NewContext(allocator)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	ctx, cancel2 := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancel2)
-	return ctx
-}
+func browser(t *testing.T) context.Context { return browsertest.New(t, 120*time.Second) }
 
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -25,64 +24,26 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/app"
+	"github.com/driftwood-chat/driftwood/internal/browsertest"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
-// allocator starts browsers for every test of the binary; nil without one.
-var allocator context.Context
-
 // -screenshots rewrites the screenshots of docs/ (README's) from the tests.
 var updateScreenshots = flag.Bool("screenshots", false, "write the widget's screenshots into docs/")
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-			path = "/usr/bin/chromium"
-		}
-	}
-	code := 0
-	if path != "" {
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-			chromedp.Headless, chromedp.DisableGPU, chromedp.Flag("no-first-run", true),
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.WindowSize(1200, 840))
-		ctx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		allocator = ctx
-		code = m.Run()
-		cancel()
-	} else {
-		code = m.Run()
-	}
-	os.Exit(code)
+	os.Exit(browsertest.Main(m, 1200, 840))
 }
 
 // browser opens a new browser (its own profile: no storage shared with
-// other tests) for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if allocator == nil {
-		if os.Getenv("DRIFTWOOD_REQUIRE_BROWSER") == "1" {
-			t.Fatal("DRIFTWOOD_REQUIRE_BROWSER=1 but no chromium found")
-		}
-		t.Skip("no chromium: browser tests skipped (DRIFTWOOD_REQUIRE_BROWSER=1 makes this a failure)")
-	}
-	ctx, cancel := chromedp.NewContext(allocator)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	ctx, cancel2 := context.WithTimeout(ctx, 3*time.Minute) // a guard: a loaded machine is slow
-	t.Cleanup(cancel2)
-	return ctx
-}
+// other tests) for the test; the guard is long, as a loaded machine is slow.
+func browser(t *testing.T) context.Context { return browsertest.New(t, 3*time.Minute) }
 
 // do runs steps in the browser, failing the test on an error.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
