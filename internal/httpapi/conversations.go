@@ -428,25 +428,31 @@ func (s *Server) attachmentData(w http.ResponseWriter, r *http.Request) error {
 // {"status": "closed"}: an agent closing, reopening or pending a
 // conversation, which Drift's REST API cannot do.
 func (s *Server) setConversationStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, err := s.changeStatus(r)
 	if err != nil {
 		return err
+	}
+	return writeJSON(w, http.StatusOK, data(c))
+}
+
+// changeStatus makes the status change r asks for: the conversation of the
+// path's id, to the body's {"status"} (the admin API's and the inbox's).
+func (s *Server) changeStatus(r *http.Request) (*conversation.Conversation, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
 	}
 	var body struct {
 		Status string `json:"status"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		return err
+		return nil, err
 	}
 	st, ok := conversation.ParseStatus(body.Status)
 	if !ok {
-		return apperr.Invalidf("status", "status must be open, closed or pending; got %q", body.Status)
+		return nil, apperr.Invalidf("status", "status must be open, closed or pending; got %q", body.Status)
 	}
-	c, err := s.cfg.Store.SetConversationStatus(r.Context(), orgID(r), id, st)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, data(c))
+	return s.cfg.Store.SetConversationStatus(r.Context(), orgID(r), id, st)
 }
 
 // simulateConversation starts a conversation as a website visitor who gives

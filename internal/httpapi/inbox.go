@@ -306,21 +306,7 @@ func (s *Server) inboxAssign(w http.ResponseWriter, r *http.Request) error {
 // inboxStatus serves POST /inbox/api/conversations/{id}/status {status}:
 // close, reopen, mark pending (conversation_status_updated).
 func (s *Server) inboxStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Status string `json:"status"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
-		return err
-	}
-	st, ok := conversation.ParseStatus(body.Status)
-	if !ok {
-		return apperr.Invalidf("status", "status must be open, closed or pending; got %q", body.Status)
-	}
-	c, err := s.cfg.Store.SetConversationStatus(r.Context(), orgID(r), id, st)
+	c, err := s.changeStatus(r)
 	if err != nil {
 		return err
 	}
