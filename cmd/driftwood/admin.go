@@ -12,6 +12,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/store"
 )
 
@@ -26,6 +27,15 @@ func openAdmin(ctx context.Context, cfg config.Config) (*store.DB, *auth.Tokens,
 	if err != nil {
 		db.Close()
 		return nil, nil, err
+	}
+	if db.Dialect().Name() == "postgres" {
+		// The servers' token caches hear of a revocation now, not at
+		// their next poll of the revocation log.
+		db.OnRevocations(func([]auth.Revocation) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			pgwake.Send(ctx, cfg.DB, pgwake.Revocations) // lost: only the poll's delay
+		})
 	}
 	return db, &auth.Tokens{Store: db, Key: key, Now: time.Now}, nil
 }

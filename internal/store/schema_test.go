@@ -29,6 +29,7 @@ var orgTablesKept = map[string]string{
 	"deliveries":    "the delivery history is kept by a reset; payloads live in events (GDPR-covered)",
 	"audit_log":     "append-only by design (no API deletes from it); token ids and addresses, no contact data",
 	"gdpr_requests": "the requests themselves; a delete request clears its email from them (eraseSubject)",
+	"revocations":   "announcements of ended credentials for the replicas' token caches, pruned after a day; ids only, no personal data",
 }
 
 // column is what the parity test compares of a column.
