@@ -103,20 +103,29 @@ func (c *Cache) Wake() {
 // Run reads the log every poll interval and on every Wake, and records the
 // queued last uses, until ctx ends.
 func (c *Cache) Run(ctx context.Context) {
-	tick := time.NewTicker(c.Poll)
-	defer tick.Stop()
+	poll := time.NewTicker(c.Poll)
+	defer poll.Stop()
+	flush := time.NewTicker(touchFlushEvery)
+	defer flush.Stop()
+	c.sync(ctx)
 	for {
-		c.sync(ctx)
 		select {
 		case <-ctx.Done():
 			c.flushTouches(context.WithoutCancel(ctx))
 			return
-		case <-tick.C:
+		case <-flush.C:
 			c.flushTouches(ctx)
+		case <-poll.C:
+			c.sync(ctx)
 		case <-c.wake:
+			c.sync(ctx)
 		}
 	}
 }
+
+// touchFlushEvery is how often the queued last uses are written, as the
+// audit log's batches are.
+const touchFlushEvery = time.Second
 
 // sync applies the revocations logged since the last read. The first read
 // starts from the newest: the cache is empty then, and every token it will
@@ -237,4 +246,17 @@ func (c *Cache) flushTouches(ctx context.Context) {
 		// Only a delay: the next use queues it again after touchEvery.
 		c.Logger.Warn("recording tokens' last use", logkey.Err, err, "tokens", len(batch))
 	}
+}
+
+// Holds reports whether the token with id is cached (for tests and
+// diagnostics).
+func (c *Cache) Holds(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.token.ID == id {
+			return true
+		}
+	}
+	return false
 }
