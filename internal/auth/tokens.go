@@ -84,6 +84,7 @@ func (ts *Tokens) Authenticate(ctx context.Context, raw string, ip netip.Addr) (
 	hash := ts.Key.Hash(raw)
 	clock := ts.Now()
 	now := clock.UnixMilli()
+	var gen uint64
 	if ts.Cache != nil {
 		// Only a token the rules accept now is answered from the cache;
 		// any refusal is decided on the database's copy.
@@ -91,9 +92,6 @@ func (ts *Tokens) Authenticate(ctx context.Context, raw string, ip netip.Addr) (
 			ts.Cache.touch(hash, t.ID, now)
 			return t.Principal(), nil
 		}
-	}
-	var gen uint64
-	if ts.Cache != nil {
 		gen = ts.Cache.generationNow() // before the read: see Cache.put
 	}
 	t, err := ts.Store.TokenByHash(ctx, hash)

@@ -12,3 +12,6 @@ CREATE TABLE revocations (
     token_id BIGINT NOT NULL DEFAULT 0,
     at       BIGINT NOT NULL
 );
+
+-- For the pruning that every revoking transaction runs.
+CREATE INDEX revocations_at ON revocations (at);
