@@ -28,15 +28,17 @@ func openAdmin(ctx context.Context, cfg config.Config) (*store.DB, *auth.Tokens,
 		db.Close()
 		return nil, nil, err
 	}
-	if db.Dialect().Name() == "postgres" {
-		// The servers' token caches hear of a revocation now, not at
-		// their next poll of the revocation log.
-		db.OnRevocations(func([]auth.Revocation) {
+	// A revocation is in effect on every running server when the command
+	// returns: it waits until their token caches have read the revocation
+	// log (on PostgreSQL they are also woken to read it now).
+	db.OnRevocations(func([]auth.Revocation) {
+		if db.Dialect().Name() == "postgres" {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
 			pgwake.Send(ctx, cfg.DB, pgwake.Revocations) // lost: only the poll's delay
-		})
-	}
+			cancel()
+		}
+		time.Sleep(app.RevocationSettle)
+	})
 	return db, &auth.Tokens{Store: db, Key: key, Now: time.Now}, nil
 }
 

@@ -173,6 +173,11 @@ const (
 	revocationPoll = time.Second
 )
 
+// RevocationSettle is how long after a revocation's commit every replica's
+// token cache has dropped the tokens (or answers nothing): what a process
+// that revokes without a cache of its own (the command line) waits for.
+const RevocationSettle = auth.StaleAfter * revocationPoll
+
 // dispatcherConns is the webhook dispatcher's pool on PostgreSQL: its fan-out,
 // claim and record transactions, two or three at a time.
 const dispatcherConns = 4

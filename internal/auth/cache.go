@@ -79,9 +79,10 @@ type cached struct {
 	touched int64 // the last use recorded or queued, epoch ms
 }
 
-// staleAfter is how many poll intervals the cache may go without reading
-// the log before it stops answering.
-const staleAfter = 3
+// StaleAfter is how many poll intervals the cache may go without reading
+// the log before it stops answering. So StaleAfter × Poll after a
+// revocation's commit, every cache has dropped it or answers nothing.
+const StaleAfter = 2
 
 // NewCache returns a cache of at most max tokens reading log every poll.
 func NewCache(log RevocationLog, max int, poll time.Duration, logger *slog.Logger) *Cache {
@@ -164,7 +165,7 @@ func (c *Cache) sync(ctx context.Context) {
 		c.generation++
 	}
 	c.cursor, c.started = max(c.cursor, cursor), true
-	c.freshUntil = readAt.Add(staleAfter * c.Poll)
+	c.freshUntil = readAt.Add(StaleAfter * c.Poll)
 	c.mu.Unlock()
 }
 
