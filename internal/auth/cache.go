@@ -50,8 +50,8 @@ type RevocationLog interface {
 //   - revocations drop entries: this replica's at once after their commit
 //     (Drop), the others' when the log is read (Run), on a wake-up or at the
 //     latest every poll interval;
-//   - it serves nothing while the log is unread for longer than a few poll
-//     intervals (the database is unreachable, or Run is not running);
+//   - it serves nothing while the log is unread for longer than StaleAfter
+//     poll intervals (the database is unreachable, or Run is not running);
 //   - a token read from the database before a revocation was applied is not
 //     cached afterwards (the generation check in put).
 type Cache struct {
@@ -185,7 +185,8 @@ func (c *Cache) Drop(revs ...Revocation) {
 }
 
 // get returns the cached token of hash, if the cache may answer now.
-func (c *Cache) get(hash string, now time.Time) (Token, bool) {
+func (c *Cache) get(hash string) (Token, bool) {
+	now := c.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[hash]

@@ -82,13 +82,12 @@ func (ts *Tokens) Authenticate(ctx context.Context, raw string, ip netip.Addr) (
 		return Principal{}, ErrBadToken
 	}
 	hash := ts.Key.Hash(raw)
-	clock := ts.Now()
-	now := clock.UnixMilli()
+	now := ts.Now().UnixMilli()
 	var gen uint64
 	if ts.Cache != nil {
 		// Only a token the rules accept now is answered from the cache;
 		// any refusal is decided on the database's copy.
-		if t, ok := ts.Cache.get(hash, clock); ok && ts.refusal(&t, now) == "" && IPAllowed(t.AllowedIPs, ip) {
+		if t, ok := ts.Cache.get(hash); ok && ts.refusal(&t, now) == "" && IPAllowed(t.AllowedIPs, ip) {
 			ts.Cache.touch(hash, t.ID, now)
 			return t.Principal(), nil
 		}
