@@ -12,6 +12,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
+	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/store"
 )
 
@@ -27,6 +28,17 @@ func openAdmin(ctx context.Context, cfg config.Config) (*store.DB, *auth.Tokens,
 		db.Close()
 		return nil, nil, err
 	}
+	// A revocation is in effect on every running server when the command
+	// returns: it waits until their token caches have read the revocation
+	// log (on PostgreSQL they are also woken to read it now).
+	db.OnRevocations(func([]auth.Revocation) {
+		if db.Dialect().Name() == "postgres" {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			pgwake.Send(ctx, cfg.DB, pgwake.Revocations) // lost: only the poll's delay
+			cancel()
+		}
+		time.Sleep(app.RevocationSettle)
+	})
 	return db, &auth.Tokens{Store: db, Key: key, Now: time.Now}, nil
 }
 

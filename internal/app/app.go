@@ -59,7 +59,12 @@ type App struct {
 	// Wake tells the other replicas on PostgreSQL that events committed
 	// (nil on SQLite, whose one process is told in memory).
 	Wake *pgwake.Waker
-	Log  *slog.Logger
+	// TokenCache keeps verified tokens; RevokeWake tells it of the other
+	// replicas' revocations at once (nil on SQLite, where it reads the
+	// revocation log every poll interval).
+	TokenCache *auth.Cache
+	RevokeWake *pgwake.Waker
+	Log        *slog.Logger
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -99,7 +104,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Key: key, Log: log, HTTP: DefaultHTTP}
-	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now, IdleTimeout: cfg.TokenIdleTimeout}
+	a.TokenCache = auth.NewCache(db, tokenCacheSize, revocationPoll, log.With(logkey.Subsystem, "tokens"))
+	a.Tokens = &auth.Tokens{Store: db, Key: key, Now: time.Now, IdleTimeout: cfg.TokenIdleTimeout, Cache: a.TokenCache}
 	if err := a.bootstrap(ctx, out); err != nil {
 		db.Close()
 		return nil, err
@@ -153,9 +159,31 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		// commits within milliseconds, not at their next poll.
 		a.Wake = pgwake.New(cfg.DB, "driftwood_events", func() { notifier.Notify(); a.Dispatcher.Wake() }, log)
 		db.OnEvents(a.Wake.Notify)
+		a.RevokeWake = pgwake.New(cfg.DB, pgwake.Revocations, a.TokenCache.Wake, log)
 	}
+	// This replica drops what it revoked before the answer goes out; the
+	// others on the wake-up, or at their next poll of the log.
+	db.OnRevocations(func(revs []auth.Revocation) {
+		a.TokenCache.Drop(revs...)
+		if a.RevokeWake != nil {
+			a.RevokeWake.Notify()
+		}
+	})
 	return a, nil
 }
+
+// tokenCacheSize bounds the tokens each replica keeps verified; revocationPoll
+// is how often it reads the revocation log without a wake-up, and so how
+// long another replica may accept a revoked token when wake-ups are lost.
+const (
+	tokenCacheSize = 10000
+	revocationPoll = time.Second
+)
+
+// RevocationSettle is how long after a revocation's commit every replica's
+// token cache has dropped the tokens (or answers nothing): what a process
+// that revokes without a cache of its own (the command line) waits for.
+const RevocationSettle = auth.StaleAfter * revocationPoll
 
 // dispatcherConns is the webhook dispatcher's pool on PostgreSQL: its fan-out,
 // claim and record transactions, two or three at a time.
@@ -173,6 +201,10 @@ func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.Sweeper.Run(ctx) })
 	if a.Wake != nil {
 		a.workers.Go(func() { a.Wake.Run(ctx) })
+	}
+	a.workers.Go(func() { a.TokenCache.Run(ctx) })
+	if a.RevokeWake != nil {
+		a.workers.Go(func() { a.RevokeWake.Run(ctx) })
 	}
 }
 

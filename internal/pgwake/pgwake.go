@@ -16,6 +16,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// Revocations is the channel of the revocation log: a token revoked on one
+// replica is dropped from every replica's token cache (auth.Cache).
+const Revocations = "driftwood_revocations"
+
+// Send sends one wake-up on channel from its own connection, for a process
+// that runs no Waker (the command line).
+func Send(ctx context.Context, dsn, channel string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, "SELECT pg_notify($1, '')", channel)
+	return err
+}
+
 // Waker sends and receives wake-ups on one channel.
 type Waker struct {
 	dsn     string

@@ -70,8 +70,13 @@ func (db *DB) UpdateApp(ctx context.Context, orgID, id int64, fn func(a *integra
 		if a, err = getApp(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
 		}
+		ips := strings.Join(a.AllowedIPs, " ")
 		if err := fn(a); err != nil {
 			return err
+		}
+		if strings.Join(a.AllowedIPs, " ") != ips {
+			// Tokens are cached with their app's allowlist.
+			tx.logRevocation(auth.Revocation{AppID: id})
 		}
 		uris, err := json.Marshal(a.RedirectURIs)
 		if err != nil {
@@ -102,6 +107,7 @@ func (db *DB) DeleteApp(ctx context.Context, orgID, id int64) (err error) {
 			}
 			return err
 		}
+		tx.logRevocation(auth.Revocation{AppID: id})
 		_, err = tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at = 0`, tx.now, id)
 		return err
 	})

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/events"
 )
 
@@ -56,6 +57,10 @@ type Dialect interface {
 	// passes none over. It does nothing where writers already commit in id
 	// order, as SQLite's one writer does.
 	LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error
+	// LockRevocations is LockEvents for the revocation log, run before
+	// LockEvents: a token cache reading on from the last revocation it
+	// read passes none over.
+	LockRevocations(ctx context.Context, tx *sql.Tx) error
 	// IsUnavailable reports an error after which a write cannot happen now
 	// but may later, with no change to Driftwood: a read-only or full
 	// database (see DB.Ready).
@@ -85,6 +90,7 @@ type DB struct {
 
 	hooksMu    sync.Mutex
 	eventHooks []func()
+	revokeHook []func([]auth.Revocation)
 	// health is whether the database takes writes, for Ready.
 	health writeHealth
 	// beforeCommit, when set (by tests), runs in every write transaction
@@ -149,6 +155,8 @@ type Tx struct {
 	now int64 // epoch ms
 	// events are the outbox events appended, written just before commit.
 	events []events.Event
+	// revocations are the revocations logged, written just before commit.
+	revocations []auth.Revocation
 	// unprepared are the statements run while not yet in db.writes.
 	unprepared []string
 }
@@ -207,6 +215,9 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 	defer sqlTx.Rollback()
 	err = fn(ctx, tx)
 	if err == nil {
+		err = tx.writeRevocations(ctx)
+	}
+	if err == nil {
 		err = tx.writeEvents(ctx)
 	}
 	if err == nil && db.beforeCommit != nil {
@@ -224,6 +235,9 @@ func (db *DB) transactOnce(ctx context.Context, fn func(ctx context.Context, tx 
 	}
 	if err != nil {
 		return err
+	}
+	if len(tx.revocations) > 0 {
+		db.revoked(tx.revocations)
 	}
 	if len(tx.events) > 0 {
 		db.hooksMu.Lock()

@@ -117,6 +117,7 @@ func (db *DB) RotateRefresh(ctx context.Context, hash string, check func(r *oaut
 			tx.now, gr.ID); err != nil {
 			return err
 		}
+		tx.logRevocation(auth.Revocation{GrantID: gr.ID})
 		g = gr
 		return tx.insertPair(ctx, g, pair(g))
 	})
@@ -147,6 +148,7 @@ func (db *DB) RevokeHash(ctx context.Context, hash string, appID int64) (err err
 		case grantID != 0:
 			return tx.revokeGrant(ctx, grantID)
 		}
+		tx.logRevocation(auth.Revocation{TokenID: id})
 		_, err = tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id)
 		return err
 	})
@@ -158,6 +160,7 @@ func (tx *Tx) revokeGrant(ctx context.Context, id int64) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0`, tx.now, id); err != nil {
 		return err
 	}
+	tx.logRevocation(auth.Revocation{GrantID: id})
 	_, err := tx.q.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at = 0`, tx.now, id)
 	return err
 }

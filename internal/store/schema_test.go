@@ -30,6 +30,7 @@ var orgTablesKept = map[string]string{
 	"audit_log":     "append-only by design (no API deletes from it); token ids and addresses, no contact data",
 	"widgets":       "the widget's settings are kept by a reset, as apps are; no personal data",
 	"gdpr_requests": "the requests themselves; a delete request clears its email from them (eraseSubject)",
+	"revocations":   "announcements of ended credentials for the replicas' token caches, pruned after a day; ids only, no personal data",
 }
 
 // column is what the parity test compares of a column.

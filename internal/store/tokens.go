@@ -64,7 +64,9 @@ func (db *DB) RevokeToken(ctx context.Context, orgID, id int64) (err error) {
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, _ := res.RowsAffected(); n > 0 {
+			tx.logRevocation(auth.Revocation{OrgID: orgID, TokenID: id})
+		} else {
 			var exists int
 			err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&exists)
 			if err != nil {
@@ -113,6 +115,7 @@ func (tx *Tx) revokeAll(ctx context.Context, appID, orgID int64) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
+	tx.logRevocation(auth.Revocation{OrgID: orgID, AppID: appID})
 	return res.RowsAffected()
 }
 

@@ -118,6 +118,13 @@ func (dialect) LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock('events'::regclass::oid::int4, $1)`, int32(orgID))
 	return err
 }
+
+// LockRevocations is LockEvents for the revocation log: one lock for all
+// orgs, as revocations are rare.
+func (dialect) LockRevocations(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock('revocations'::regclass::oid::int4, 0)`)
+	return err
+}
 func (dialect) CacheWriteStatements() bool { return false }
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")

@@ -80,6 +80,9 @@ func (dialect) Migrations() fs.FS {
 // LockEvents needs nothing: the one writer commits events in id order.
 func (dialect) LockEvents(context.Context, *sql.Tx, int64) error { return nil }
 
+// LockRevocations needs nothing either, for the same reason.
+func (dialect) LockRevocations(context.Context, *sql.Tx) error { return nil }
+
 // LockMigrations needs nothing: the IMMEDIATE transaction holds the write lock.
 func (dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
 
