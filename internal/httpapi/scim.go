@@ -19,11 +19,11 @@ func init() {
 	}
 }
 
-// canonicalSCIMPath spells a SCIM path's resource segments as the routes
+// CanonicalSCIMPath spells a SCIM path's resource segments as the routes
 // do, so that /scim/users reaches /scim/Users: SCIM clients are known to
 // vary the case (RFC 7644 §3.10 makes attribute names case-insensitive,
 // and identity providers treat endpoints alike). Ids are left as sent.
-func canonicalSCIMPath(p string) string {
+func CanonicalSCIMPath(p string) string {
 	segs := strings.Split(p, "/")
 	if len(segs) < 2 || !strings.EqualFold(segs[1], "scim") {
 		return p

@@ -201,7 +201,7 @@ func (s *Server) stripV1(next http.Handler) http.Handler {
 			r.URL.Path = "/" + p
 			r.URL.RawPath = ""
 		}
-		if c := canonicalSCIMPath(r.URL.Path); c != r.URL.Path {
+		if c := CanonicalSCIMPath(r.URL.Path); c != r.URL.Path {
 			r.URL.Path, r.URL.RawPath = c, ""
 		}
 		next.ServeHTTP(w, r)
