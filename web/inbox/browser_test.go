@@ -8,6 +8,7 @@ package inbox_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,8 +58,14 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Fatalf("%s never showed %q; it shows:\n%s", sel, want, text)
 }
 
+// -screenshots rewrites the inbox's screenshots of docs/ (README's) from the tests.
+var updateScreenshots = flag.Bool("screenshots", false, "write the inbox's screenshots into docs/")
+
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	if !*updateScreenshots {
+		return
+	}
 	time.Sleep(300 * time.Millisecond)
 	png := run(t, ctx, chromedp.CaptureScreenshot())
 	_, file, _, _ := runtime.Caller(0)
