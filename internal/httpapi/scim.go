@@ -97,24 +97,33 @@ func (s *Server) scimDocument(list func(base string) []map[string]any) handlerFu
 // (displayName eq "…", externalId, members[value eq "…"]) and paged as
 // /Users is.
 func (s *Server) scimGroups(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	filter, start, count, err := scimListParams(r)
-	if err != nil {
-		return err
-	}
 	groups, err := s.cfg.Store.SCIMGroups(r.Context(), orgID(r))
 	if err != nil {
 		return err
 	}
 	base := s.scimBase(r)
+	return writeSCIMList(w, r, len(groups), func(i int) map[string]any {
+		return scim.GroupResource(groups[i], base).Generic()
+	})
+}
+
+// writeSCIMList answers a list request over n resources (resource(i) gives
+// the i-th): the ones its filter matches, paged by startIndex and count,
+// each projected by attributes and excludedAttributes.
+func writeSCIMList(w http.ResponseWriter, r *http.Request, n int, resource func(i int) map[string]any) error {
+	filter, start, count, err := scimListParams(r)
+	if err != nil {
+		return err
+	}
 	var matched []map[string]any
-	for _, g := range groups {
-		res := scim.GroupResource(g, base).Generic()
+	for i := range n {
+		res := resource(i)
 		if filter == nil || filter.Match(res) {
 			matched = append(matched, res)
 		}
 	}
 	page := matched[min(start-1, len(matched)):min(start-1+count, len(matched))]
+	q := r.URL.Query()
 	for _, res := range page {
 		scim.Project(res, q.Get("attributes"), q.Get("excludedAttributes"))
 	}
@@ -244,28 +253,14 @@ func (s *Server) deleteSCIMGroup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listSCIMUsers(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	filter, start, count, err := scimListParams(r)
-	if err != nil {
-		return err
-	}
 	records, err := s.cfg.Store.SCIMUsers(r.Context(), orgID(r))
 	if err != nil {
 		return err
 	}
 	base := s.scimBase(r)
-	var matched []map[string]any
-	for _, rec := range records {
-		res := scim.Resource(rec, base).Generic()
-		if filter == nil || filter.Match(res) {
-			matched = append(matched, res)
-		}
-	}
-	page := matched[min(start-1, len(matched)):min(start-1+count, len(matched))]
-	for _, res := range page {
-		scim.Project(res, q.Get("attributes"), q.Get("excludedAttributes"))
-	}
-	return writeSCIM(w, http.StatusOK, listResponse(page, len(matched), start))
+	return writeSCIMList(w, r, len(records), func(i int) map[string]any {
+		return scim.Resource(records[i], base).Generic()
+	})
 }
 
 // scimUserID reads the user id in the path. An id that is not a Drift id
