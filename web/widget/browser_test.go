@@ -48,19 +48,13 @@ func browser(t *testing.T) context.Context { return browsertest.New(t, 3*time.Mi
 // do runs steps in the browser, failing the test on an error.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Do(t, ctx, steps...)
 }
 
 // run runs one action and returns its value, failing the test on an error.
 func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return browsertest.Run(t, ctx, a)
 }
 
 // css is a CSS selector, optionally inside the chat frame.
@@ -101,7 +95,15 @@ func setWidget(t *testing.T, e *apitest.Env, patch map[string]any) map[string]an
 func frameNode(t *testing.T, ctx context.Context) *chromedp.Node {
 	t.Helper()
 	do(t, ctx, chromedp.WaitVisible(css("#drift-widget-frame")))
-	nodes := run(t, ctx, chromedp.Nodes(css("#drift-widget-frame")))
+	// The iframe shows before its document loads: a node taken then has no
+	// content document (or about:blank's), and a query from it waits for
+	// ever. A node taken again has the chat's.
+	nodes, ok := browsertest.Poll(ctx, chromedp.Nodes(css("#drift-widget-frame")), func(n []*chromedp.Node) bool {
+		return len(n) > 0 && n[0].ContentDocument != nil && strings.Contains(n[0].ContentDocument.DocumentURL, "/widget/frame/")
+	})
+	if !ok {
+		t.Fatal("the chat frame never loaded")
+	}
 	return nodes[0]
 }
 
@@ -111,15 +113,13 @@ func in(frame *chromedp.Node) chromedp.QueryOption { return chromedp.FromNode(fr
 // waitLog waits until the transcript in frame contains want.
 func waitLog(t *testing.T, ctx context.Context, frame *chromedp.Node, want string) string {
 	t.Helper()
-	var text string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		text = run(t, ctx, chromedp.TextContent(css("#dw-log"), in(frame)))
-		if strings.Contains(text, want) {
-			return text
-		}
+	text, ok := browsertest.Poll(ctx, chromedp.TextContent(css("#dw-log"), in(frame)), func(s string) bool {
+		return strings.Contains(s, want)
+	})
+	if !ok {
+		t.Fatalf("the transcript never showed %q; it shows:\n%s", want, text)
 	}
-	t.Fatalf("the transcript never showed %q; it shows:\n%s", want, text)
-	return ""
+	return text
 }
 
 // screenshot saves the page as docs/name when -screenshots is given.
@@ -509,15 +509,17 @@ func TestWidget_DemoAndFullPage(t *testing.T) {
 		t.Fatalf("the demo page's message through the API: %v", msgs)
 	}
 
-	do(t, ctx, chromedp.Navigate(w["chatUrl"].(string)), chromedp.WaitVisible(css("#dw-input")),
+	// The shareable URL opens in a tab of its own, as a link does. (Navigating
+	// the demo page's tab away while its chat streams made chromedp wait
+	// for a load event that, about one run in twenty on a loaded machine,
+	// it never saw.)
+	page := browsertest.NewTab(t, ctx)
+	do(t, page, chromedp.Navigate(w["chatUrl"].(string)), chromedp.WaitVisible(css("#dw-input")),
 		chromedp.SendKeys(css("#dw-input"), "Hello from the full page\n"))
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if strings.Contains(run(t, ctx, chromedp.TextContent(css("#dw-log"))), "Hello from the full page") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the full-page chat never showed the message")
-		}
+	if _, ok := browsertest.Poll(page, chromedp.TextContent(css("#dw-log")), func(s string) bool {
+		return strings.Contains(s, "Hello from the full page")
+	}); !ok {
+		t.Fatal("the full-page chat never showed the message")
 	}
-	screenshot(t, ctx, "widget-fullpage.png")
+	screenshot(t, page, "widget-fullpage.png")
 }
