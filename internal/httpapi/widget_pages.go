@@ -9,6 +9,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/widget"
+	"github.com/driftwood-chat/driftwood/web/asset"
 	webwidget "github.com/driftwood-chat/driftwood/web/widget"
 )
 
@@ -86,7 +87,7 @@ func (s *Server) widgetLoader(w http.ResponseWriter, r *http.Request) error {
 	raw := append(bytes.Clone(webwidget.Get("loader.js").Raw), '(')
 	raw = append(append(raw, b...), ");\n"...)
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	return serveAsset(w, r, "text/javascript; charset=utf-8", "public, max-age=300", raw, webwidget.Compress(raw))
+	return serveAsset(w, r, "text/javascript; charset=utf-8", "public, max-age=300", raw, asset.Compress(raw))
 }
 
 // widgetScript serves GET /widget.js: Drift's snippet itself, on this

@@ -3,6 +3,8 @@ package widget
 import (
 	"strings"
 	"testing"
+
+	"github.com/driftwood-chat/driftwood/web/asset"
 )
 
 // The widget's size budgets (issue 17): the loader a site's page runs is
@@ -18,7 +20,7 @@ func TestBudgets(t *testing.T) {
 	cfg := `({"embedId":"1-0123456789ab","base":"https://chat.example.com","frameUrl":"https://chat.example.com/widget/frame/1-0123456789ab",` +
 		`"color":"#0b63f6","position":"right","title":"Chat with us","isOnline":true,"teamAvailability":{"12":{"isOnline":true},"13":{"isOnline":false}},` +
 		`"allowed":["https://chat.example.com","https://www.example.com","https://app.example.com"]});`
-	loader := len(Compress(append(append([]byte{}, Get("loader.js").Raw...), cfg...)))
+	loader := len(asset.Compress(append(append([]byte{}, Get("loader.js").Raw...), cfg...)))
 	frame := len(Get("frame.js").Gzip) + len(Get("frame.css").Gzip)
 	t.Logf("loader %d bytes gzipped (budget %d); frame JS+CSS %d (budget %d)", loader, loaderBudget, frame, frameBudget)
 	if loader > loaderBudget {
