@@ -37,6 +37,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if shape, ok := r.Context().Value(errorShapeKey{}).(func(error) error); ok {
 		err = shape(err)
 	}
+	if clientGone(r, err) {
+		// Nobody reads the answer: not a fault of ours, and not worth an
+		// error in the log. 499 is nginx's status for it, for the access log.
+		w.WriteHeader(statusClientGone)
+		return
+	}
 	status, contentType, body := wireResponse(err)
 	if status >= 500 {
 		s.log.Error("request failed", logkey.RequestID, requestID(r.Context()), logkey.Method, r.Method, logkey.Path, r.URL.Path, logkey.Err, err)
@@ -50,6 +56,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// statusClientGone is the status logged for a request whose client left
+// before its answer.
+const statusClientGone = 499
+
+// clientGone reports whether err comes of the client having left (the
+// request's context ended), rather than of a fault.
+func clientGone(r *http.Request, err error) bool {
+	ctxErr := r.Context().Err()
+	return ctxErr != nil && errors.Is(err, ctxErr)
 }
 
 // wireResponse is the answer to err: its own when it is a WireError, else

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -45,4 +47,23 @@ func TestErrors_MiddlewareShapeByFamily(t *testing.T) {
 				}
 			}},
 	})
+}
+
+// A request whose client has left is answered 499 (nginx's status for it,
+// for the access log), not logged as a server fault, however far it got:
+// refused by the token check's read of the database, or by a handler's.
+func TestErrors_ClientGone(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, storetestSQLite())
+	for _, path := range []string{"/contacts/1", "/conversations?limit=5"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, "GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.Token)
+		rec := httptest.NewRecorder()
+		e.App.API.ServeHTTP(rec, req)
+		if rec.Code != 499 || rec.Body.Len() != 0 {
+			t.Errorf("GET %s after the client left: %d %s", path, rec.Code, rec.Body)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -224,41 +223,11 @@ func TestInbox_LoginThrottle(t *testing.T) {
 // (with its query), sending lastID as Last-Event-ID when set.
 func openInboxStream(t *testing.T, e *apitest.Env, a *apitest.Agent, path, lastID string) <-chan sse.Message {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, "GET", e.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Cookie", "dw_session="+a.Cookie)
+	h := http.Header{"Cookie": {"dw_session=" + a.Cookie}}
 	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
+		h.Set("Last-Event-ID", lastID)
 	}
-	resp, err := e.Server.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("inbox stream: %s, %s", resp.Status, resp.Header.Get("Content-Type"))
-	}
-	ch := make(chan sse.Message)
-	go func() {
-		defer close(ch)
-		defer resp.Body.Close()
-		r := sse.NewReader(resp.Body)
-		for {
-			m, err := r.Next()
-			if err != nil {
-				return
-			}
-			select {
-			case ch <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch
+	return e.Stream(t, path, h)
 }
 
 // The inbox follows the org's events with the session cookie, and an
@@ -285,7 +254,7 @@ func TestInbox_EventsResume(t *testing.T) {
 			ch := open()
 			var got []string
 			for range want {
-				got = append(got, nextMessage(t, ch).Event)
+				got = append(got, apitest.NextMessage(t, ch).Event)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("caught up with %v, want %v", got, want)
@@ -296,7 +265,7 @@ func TestInbox_EventsResume(t *testing.T) {
 		again := inboxCall(b, "POST", fmt.Sprintf("/inbox/api/conversations/%d/messages", c.ID), map[string]any{"body": "still here"})
 		again.Events = []events.Type{events.NewMessage}
 		again.Run(t, e)
-		if m := nextMessage(t, ch); m.Event != "new_message" || !strings.Contains(m.Data, "still here") {
+		if m := apitest.NextMessage(t, ch); m.Event != "new_message" || !strings.Contains(m.Data, "still here") {
 			t.Errorf("live: %s %s", m.Event, m.Data)
 		}
 		noSession := apitest.Scenario{Method: "GET", Path: "/inbox/api/events", Token: apitest.NoToken, Status: 401, Error: "authentication_error"}

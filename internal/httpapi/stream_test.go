@@ -19,55 +19,11 @@ import (
 // the channel closes when the stream ends.
 func openStream(t *testing.T, e *apitest.Env, token, query, lastID string) <-chan sse.Message {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, "GET", e.URL+"/driftwood/v1/events/stream"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	h := http.Header{"Authorization": {"Bearer " + token}}
 	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
+		h.Set("Last-Event-ID", lastID)
 	}
-	resp, err := e.Server.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("stream: %s, %s", resp.Status, resp.Header.Get("Content-Type"))
-	}
-	ch := make(chan sse.Message)
-	go func() {
-		defer close(ch)
-		defer resp.Body.Close()
-		r := sse.NewReader(resp.Body)
-		for {
-			m, err := r.Next()
-			if err != nil {
-				return
-			}
-			select {
-			case ch <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch
-}
-
-func nextMessage(t *testing.T, ch <-chan sse.Message) sse.Message {
-	t.Helper()
-	select {
-	case m, ok := <-ch:
-		if !ok {
-			t.Fatal("the stream ended")
-		}
-		return m
-	case <-time.After(20 * time.Second):
-		t.Fatal("no message on the stream")
-	}
-	return sse.Message{}
+	return e.Stream(t, "/driftwood/v1/events/stream"+query, h)
 }
 
 // envelope decodes a stream message's data, checking its id and type.
@@ -118,7 +74,7 @@ func TestEventStream(t *testing.T) {
 		patchContact(t, e, e.Token, id, "Streamed")
 		e.Call(t, "POST", "/emails/unsubscribe", []string{"stream@example.com"}, 200)
 
-		m := nextMessage(t, live)
+		m := apitest.NextMessage(t, live)
 		env := envelope(t, m, "contact_updated")
 		if env["orgId"] != float64(e.OrgID) || env["data"].(map[string]any)["endUserId"] != float64(id) {
 			t.Fatalf("envelope %s", m.Data)
@@ -126,16 +82,16 @@ func TestEventStream(t *testing.T) {
 		if want := strconv.FormatInt(e.LastEventID(t, e.OrgID)-1, 10); m.ID != want {
 			t.Fatalf("id %s, want the outbox id %s", m.ID, want)
 		}
-		unsub := nextMessage(t, live)
+		unsub := apitest.NextMessage(t, live)
 		envelope(t, unsub, "user_unsubscribed")
 
 		// Resuming after the contact_updated event, filtered.
 		resumed := openStream(t, e, e.Token, "?types=user_unsubscribed", "0")
-		if got := nextMessage(t, resumed); got.ID != unsub.ID {
+		if got := apitest.NextMessage(t, resumed); got.ID != unsub.ID {
 			t.Fatalf("resumed at %s, want %s", got.ID, unsub.ID)
 		}
 		again := openStream(t, e, e.Token, "", m.ID)
-		if got := nextMessage(t, again); got.ID != unsub.ID {
+		if got := apitest.NextMessage(t, again); got.ID != unsub.ID {
 			t.Fatalf("after Last-Event-ID %s came %s, want %s", m.ID, got.ID, unsub.ID)
 		}
 
@@ -143,7 +99,7 @@ func TestEventStream(t *testing.T) {
 		_, other := e.NewOrg(t, "other")
 		theirs := openStream(t, e, other, "", "0")
 		patchContact(t, e, other, newContact(t, e, other, "theirs@example.com"), "Theirs")
-		if env := envelope(t, nextMessage(t, theirs), "contact_updated"); env["orgId"] == float64(e.OrgID) {
+		if env := envelope(t, apitest.NextMessage(t, theirs), "contact_updated"); env["orgId"] == float64(e.OrgID) {
 			t.Fatalf("another org's stream shows %s", env)
 		}
 
@@ -186,12 +142,16 @@ func TestEventStream_ClientGone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	req := httptest.NewRequestWithContext(ctx, "GET", "/driftwood/v1/events/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+e.Token)
-	rec := httptest.NewRecorder()
+	rec := &startedRecorder{httptest.NewRecorder(), make(chan struct{})}
 	done := make(chan struct{})
 	go func() {
 		e.App.API.ServeHTTP(rec, req)
 		close(done)
 	}()
+	select { // the stream is open before the client leaves
+	case <-rec.started:
+	case <-done:
+	}
 	patchContact(t, e, e.Token, newContact(t, e, e.Token, "gone@example.com"), "Gone")
 	cancel()
 	select {
@@ -200,8 +160,24 @@ func TestEventStream_ClientGone(t *testing.T) {
 		t.Fatal("the stream handler did not return after the client left")
 	}
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("answer %d %s", rec.Code, rec.Header())
+		t.Fatalf("answer %d %s %s", rec.Code, rec.Header(), rec.Body)
 	}
+}
+
+// startedRecorder is a ResponseRecorder that says when the answer's
+// headers have been flushed.
+type startedRecorder struct {
+	*httptest.ResponseRecorder
+	started chan struct{}
+}
+
+func (r *startedRecorder) Flush() {
+	select {
+	case <-r.started:
+	default:
+		close(r.started)
+	}
+	r.ResponseRecorder.Flush()
 }
 
 // TestEventStream_OutlivesServerTimeouts checks that a stream keeps going
@@ -219,5 +195,5 @@ func TestEventStream_OutlivesServerTimeouts(t *testing.T) {
 	ch := openStream(t, &short, e.Token, "", "")
 	time.Sleep(300 * time.Millisecond) // past both timeouts
 	patchContact(t, e, e.Token, newContact(t, e, e.Token, "late@example.com"), "Late")
-	envelope(t, nextMessage(t, ch), "contact_updated")
+	envelope(t, apitest.NextMessage(t, ch), "contact_updated")
 }
