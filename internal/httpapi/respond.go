@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -32,13 +33,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // writeJSONBody writes v as JSON with status, under the Content-Type the
 // caller set.
 func writeJSONBody(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil { // json.Marshal's bytes and a newline
 		return err
 	}
 	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// jsonBuffers are the buffers answers are encoded into, reused so that an
+// answer allocates no new one (json.Marshal's, then a copy to add the
+// newline, before).
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledJSON is the largest buffer kept for reuse: a rare large export
+// should not stay in memory.
+const maxPooledJSON = 64 << 10
+
+func putJSONBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledJSON {
+		buf.Reset()
+		jsonBuffers.Put(buf)
+	}
 }
 
 // data wraps v in Drift's {"data": …} envelope.

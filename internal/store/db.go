@@ -51,12 +51,17 @@ type Dialect interface {
 	// see one snapshot (nil where a plain transaction already does).
 	SnapshotTx() *sql.TxOptions
 	// LockEvents is run in tx just before it writes its events to the
-	// outbox, once per org in increasing org id order: it makes the
-	// transactions that write an org's events take their ids and commit
-	// one after another, so that a reader going on from the last id it read
-	// passes none over. It does nothing where writers already commit in id
-	// order, as SQLite's one writer does.
+	// outbox, once per org in increasing org id order: it marks tx as a
+	// writer of the org's events until it commits, so that SettledEventID
+	// can tell which ids may still be committed. It does nothing where
+	// writers already commit in id order, as SQLite's one writer does.
 	LockEvents(ctx context.Context, tx *sql.Tx, orgID int64) error
+	// SettledEventID returns an id at or below which no event of the org
+	// can still be committed (the org's writers marked by LockEvents that
+	// have not committed all took higher ids), so that a reader going on
+	// from the last id it read, reading no higher, passes none over.
+	// math.MaxInt64 where every committed event is settled (SQLite).
+	SettledEventID(ctx context.Context, q *sql.DB, orgID int64) (int64, error)
 	// LockRevocations is LockEvents for the revocation log, run before
 	// LockEvents: a token cache reading on from the last revocation it
 	// read passes none over.

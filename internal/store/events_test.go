@@ -70,6 +70,67 @@ func TestEventStore_NoEventPassedOver(t *testing.T) {
 	})
 }
 
+// A transaction holding the org's event lock between its inserts and its
+// commit holds back only the events after its own: the events committed
+// before it stay readable, and another writer of the org does not wait for
+// it (writers share the lock, so their commits can share a WAL flush).
+func TestEventStore_HeldWriterHoldsBackOnlyLaterEvents(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect().Name() != "postgres" {
+			t.Skip("SQLite has one writer at a time")
+		}
+		ctx := context.Background()
+		orgID := newOrg(t, db)
+		if err := appendEvent(ctx, db, orgID, 1); err != nil {
+			t.Fatal(err)
+		}
+		inserted, release := make(chan struct{}), make(chan struct{})
+		var held atomic.Bool
+		db.SetBeforeCommit(func() {
+			if held.CompareAndSwap(false, true) {
+				close(inserted)
+				<-release
+			}
+		})
+		second, third := make(chan error, 1), make(chan error, 1)
+		go func() { second <- appendEvent(ctx, db, orgID, 2) }()
+		<-inserted
+		go func() { third <- appendEvent(ctx, db, orgID, 3) }()
+		select {
+		case err := <-third:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			close(release)
+			t.Fatal("a writer of the org waited for another one's commit")
+		}
+
+		evs, err := db.SettledOrgEvents(ctx, orgID, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, err := db.LastEventID(ctx, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || string(evs[0].Data) != `{"n":1}` || last != evs[0].ID {
+			t.Fatalf("with the second writer held, the stream read %v, last id %d; want only the first event", evs, last)
+		}
+		evs, err = db.SettledOrgEvents(ctx, orgID, evs[0].ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || string(evs[0].Data) != `{"n":2}` || string(evs[1].Data) != `{"n":3}` {
+			t.Fatalf("after the commit the stream read %v, want the second and third events", evs)
+		}
+	})
+}
+
 // waitForEventLockOrDone returns once the writer reporting to done has
 // finished or, on PostgreSQL, waits for the org's event lock. (On SQLite
 // the second writer cannot begin while the first holds the one writer.)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"runtime"
 
@@ -79,6 +80,12 @@ func (dialect) Migrations() fs.FS {
 
 // LockEvents needs nothing: the one writer commits events in id order.
 func (dialect) LockEvents(context.Context, *sql.Tx, int64) error { return nil }
+
+// SettledEventID: every committed event is settled, as the one writer
+// commits events in id order.
+func (dialect) SettledEventID(context.Context, *sql.DB, int64) (int64, error) {
+	return math.MaxInt64, nil
+}
 
 // LockRevocations needs nothing either, for the same reason.
 func (dialect) LockRevocations(context.Context, *sql.Tx) error { return nil }
