@@ -24,6 +24,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/geo"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
@@ -65,6 +66,8 @@ type App struct {
 	TokenCache *auth.Cache
 	RevokeWake *pgwake.Waker
 	Log        *slog.Logger
+	// Geo finds visitors' countries (--trusted-country-header, --geoip-db).
+	Geo *geo.Locator
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -119,6 +122,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		db.Close()
 		return nil, fmt.Errorf("the API description: %w", err)
 	}
+	if a.Geo, err = geo.Open(cfg.TrustedCountryHeader, cfg.GeoIPDB); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.API = httpapi.New(httpapi.Config{
 		Store:  db,
 		Tokens: a.Tokens,
@@ -134,6 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
+		Geo:       a.Geo,
 	}, nil)
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
@@ -282,7 +290,7 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 // and releases the database.
 func (a *App) Close() error {
 	a.workers.Wait()
-	err := a.DB.Close()
+	err := errors.Join(a.DB.Close(), a.Geo.Close())
 	if a.dispatchDB != a.DB {
 		err = errors.Join(err, a.dispatchDB.Close())
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/geo"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
@@ -101,6 +102,8 @@ type Config struct {
 	Events *events.Notifier
 	// Agents signs users in to the inbox (nil: no inbox).
 	Agents *agent.Accounts
+	// Geo finds a visitor's country (nil: never known).
+	Geo *geo.Locator
 }
 
 // Server is the API's http.Handler.
