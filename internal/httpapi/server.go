@@ -49,6 +49,7 @@ type Store interface {
 	user.Store
 	team.Store
 	meeting.Store
+	meeting.AvailabilityStore
 	account.Store
 	playbook.Store
 	report.Store
