@@ -61,7 +61,7 @@ func TestMeetingsInChat(t *testing.T) {
 			{Name: "another org's user is a 404", Method: "PUT", Path: fmt.Sprintf("/driftwood/v1/users/%d/availability", foreign), Status: 404,
 				Error: "not_found", Body: map[string]any{"timeZone": "UTC"}},
 			{Name: "slots in the visitor's time zone", Method: "GET", Path: slotsPath, Token: v.token,
-				Contains: []string{`"label":"Mon 4 Mar, 03:00"`, `"label":"Mon 4 Mar, 04:30"`, fmt.Sprintf(`"slotStart":%d`, at(9, 30))},
+				Contains:    []string{`"label":"Mon 4 Mar, 03:00"`, `"label":"Mon 4 Mar, 04:30"`, fmt.Sprintf(`"slotStart":%d`, at(9, 30))},
 				NotContains: []string{fmt.Sprintf(`"slotStart":%d`, at(11, 0))}},
 			{Name: "slots need a visitor session", Method: "GET", Path: slotsPath, Token: apitest.NoToken, Status: 401},
 			{Name: "an API token is no visitor session", Method: "GET", Path: slotsPath, Status: 401},
@@ -77,7 +77,9 @@ func TestMeetingsInChat(t *testing.T) {
 				Body:     map[string]any{"agentId": agent, "meetingType": "Demo", "slotStart": at(9, 30), "timeZone": "America/New_York", "conversationId": conv},
 				Contains: []string{fmt.Sprintf(`"slotEnd":%d`, at(10, 0)), `"meetingSource":"CONVERSATION"`, `"meetingType":"Demo"`, `"endUserTimeZone":"America/New_York"`},
 				Events:   []events.Type{events.NewMeeting},
-				Check:    func(t testing.TB, r *apitest.Result) { eventID = r.Object(t)["data"].(map[string]any)["eventId"].(string) }},
+				Check: func(t testing.TB, r *apitest.Result) {
+					eventID = r.Object(t)["data"].(map[string]any)["eventId"].(string)
+				}},
 			{Name: "the same slot again is a conflict", Method: "POST", Path: bookPath, Token: v.token, Status: 409, Error: "conflict",
 				Body: map[string]any{"agentId": agent, "meetingType": "Demo", "slotStart": at(9, 30)}},
 			{Name: "off the grid is a conflict", Method: "POST", Path: bookPath, Token: v.token, Status: 409, Error: "conflict",

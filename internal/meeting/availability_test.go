@@ -91,7 +91,9 @@ func TestAvailabilityValidate(t *testing.T) {
 		{"end before start", func(a *meeting.Availability) { a.WorkingHours[0].End = "08:00" }, "workingHours[0].end"},
 		{"overlap", func(a *meeting.Availability) { a.WorkingHours[1].Start = "11:00" }, "workingHours[1]"},
 		{"no name", func(a *meeting.Availability) { a.MeetingTypes[0].Name = " " }, "meetingTypes[0].name"},
-		{"duplicate name", func(a *meeting.Availability) { a.MeetingTypes = append(a.MeetingTypes, meeting.Type{Name: "DEMO", Minutes: 30}) }, "meetingTypes[1].name"},
+		{"duplicate name", func(a *meeting.Availability) {
+			a.MeetingTypes = append(a.MeetingTypes, meeting.Type{Name: "DEMO", Minutes: 30})
+		}, "meetingTypes[1].name"},
 		{"too short", func(a *meeting.Availability) { a.MeetingTypes[0].Minutes = 0 }, "meetingTypes[0].minutes"},
 		{"negative buffer", func(a *meeting.Availability) { a.MeetingTypes[0].Buffer = -5 }, "meetingTypes[0].bufferMinutes"},
 		{"negative notice", func(a *meeting.Availability) { a.MeetingTypes[0].MinNotice = -1 }, "meetingTypes[0].minimumNoticeMinutes"},
