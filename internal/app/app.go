@@ -29,6 +29,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
+	"github.com/driftwood-chat/driftwood/internal/offlinemail"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
@@ -68,6 +69,8 @@ type App struct {
 	Log        *slog.Logger
 	// Geo finds visitors' countries (--trusted-country-header, --geoip-db).
 	Geo *geo.Locator
+	// Mailer sends offline email (nil without --smtp-url).
+	Mailer *offlinemail.Mailer
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -132,17 +135,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Apps:   a.Apps,
 		OAuth: &oauth.Server{Store: db, Key: key, Now: time.Now, AccessTTL: oauth.DefaultAccessTTL,
 			CodeTTL: oauth.DefaultCodeTTL, RefreshTTL: cfg.TokenIdleTimeout},
-		Audit:     a.Audit,
-		Logger:    log,
-		PublicURL: cfg.PublicURL,
-		RateLimit: cfg.RateLimit,
-		RateBurst: cfg.RateBurst,
-		OpenAPI:   openAPI,
-		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
-		Events:    notifier,
-		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
-		Geo:       a.Geo,
+		Audit:        a.Audit,
+		Logger:       log,
+		PublicURL:    cfg.PublicURL,
+		RateLimit:    cfg.RateLimit,
+		RateBurst:    cfg.RateBurst,
+		OpenAPI:      openAPI,
+		Pages:        pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
+		Events:       notifier,
+		Agents:       &agent.Accounts{Store: db, Key: key, Now: time.Now},
+		Geo:          a.Geo,
+		OfflineEmail: cfg.SMTPURL != "",
 	}, nil)
+	if cfg.SMTPURL != "" {
+		a.Mailer = newMailer(cfg, db, key, log)
+	}
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With(logkey.Subsystem, "sweeper")}
@@ -207,6 +214,9 @@ func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.GDPR.Run(ctx) })
 	a.workers.Go(func() { a.Audit.Run(ctx) })
 	a.workers.Go(func() { a.Sweeper.Run(ctx) })
+	if a.Mailer != nil {
+		a.workers.Go(func() { a.Mailer.Run(ctx) })
+	}
 	if a.Wake != nil {
 		a.workers.Go(func() { a.Wake.Run(ctx) })
 	}

@@ -73,6 +73,8 @@ type Store interface {
 	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
 	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
+	// TouchVisitorSession marks a visitor online (offline email).
+	TouchVisitorSession(ctx context.Context, sessionID int64) error
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
 	canned.Store
@@ -105,6 +107,9 @@ type Config struct {
 	Agents *agent.Accounts
 	// Geo finds a visitor's country (nil: never known).
 	Geo *geo.Locator
+	// OfflineEmail is whether offline email is on (--smtp-url): visitors'
+	// widgets then report their presence.
+	OfflineEmail bool
 }
 
 // Server is the API's http.Handler.
