@@ -122,3 +122,29 @@ func (s *Server) inboundEmail(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{"conversationId": convID, "messageId": m.ID}))
 }
+
+// visitorResume serves POST /widget/v1/{embedId}/resume {conversationId,
+// sig}: the full-page chat opened from an offline email's link
+// (/chat/{embedId}?conversation=ID&sig=SIG) makes the visitor's session
+// the conversation's contact's, so the conversation shows. A signature
+// that is not this org's is a 404, as a missing conversation.
+func (s *Server) visitorResume(w http.ResponseWriter, r *http.Request, v *visit) error {
+	var body struct {
+		ConversationID any    `json:"conversationId"`
+		Sig            string `json:"sig"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	cid, err := parseID("conversationId", scalarString(body.ConversationID))
+	if err != nil {
+		return err
+	}
+	if !OfflineEmailSigner(s.cfg.Tokens.Key).Verify(v.org, cid, body.Sig) {
+		return apperr.NotFoundf("no conversation with id %d", cid)
+	}
+	if err := s.cfg.Store.ResumeVisitorSession(r.Context(), v.session, cid); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}

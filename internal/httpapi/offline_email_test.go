@@ -67,6 +67,21 @@ func TestOfflineEmail(t *testing.T) {
 			t.Fatalf("%d emails recorded sent, %d delivered; want 1", sent, rcv.Count())
 		}
 
+		// The link resumes the conversation in another browser's session.
+		sig := string(body)[strings.Index(string(body), "&sig=")+5:][:24]
+		other := newVisitor(t, e, "")
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": strings.Repeat("0", 24)}), 404, "not_found")
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv + 1, "sig": sig}), 404, "not_found")
+		if r := other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": sig}); r.Status != 200 {
+			t.Fatalf("resume: %d %s", r.Status, r.Body)
+		}
+		if st := other.call(t, "GET", "/conversation", nil); idOf(st["conversation"].(map[string]any)["id"]) != conv {
+			t.Fatalf("after resuming, the session shows %v", st["conversation"])
+		}
+		stranger := newVisitor(t, e, "")
+		stranger.call(t, "POST", "/messages", map[string]any{"body": "someone else"})
+		apitest.WantError(t, stranger.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": sig}), 409, "conflict")
+
 		relay := e.NewToken(t, e.OrgID, auth.ConversationWrite)
 		otherOrg, otherToken := e.NewOrg(t, "Other")
 		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("relay:"+relay))

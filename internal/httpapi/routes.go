@@ -174,6 +174,7 @@ func (s *Server) chatExtrasRoutes(handle func(string, auth.Scope, handlerFunc), 
 	handle("PUT /driftwood/v1/users/{id}/availability", auth.Admin, s.putAvailability)
 	noToken("GET /widget/v1/{embedId}/meetings/slots", s.widgetRoute(true, s.visitorSlots))
 	noToken("POST /widget/v1/{embedId}/meetings", s.widgetRoute(true, s.visitorBook))
+	noToken("POST /widget/v1/{embedId}/resume", s.widgetRoute(true, s.visitorResume))
 	s.register("POST /driftwood/v1/inbound-email", auth.ConversationWrite, basicAsBearer(s.api(auth.ConversationWrite, s.inboundEmail)))
 }
 

@@ -75,6 +75,9 @@ type Store interface {
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
 	// TouchVisitorSession marks a visitor online (offline email).
 	TouchVisitorSession(ctx context.Context, sessionID int64) error
+	// ResumeVisitorSession makes the session the contact's of a
+	// conversation whose signed email link the visitor followed.
+	ResumeVisitorSession(ctx context.Context, s *visitor.Session, conversationID int64) error
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
 	canned.Store

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/offlinemail"
+	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
 
 var _ offlinemail.Store = (*DB)(nil)
@@ -174,6 +176,32 @@ func sqlf(cond string, n int) string { return fmt.Sprintf(cond, n) }
 func ignoreNoRows(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
+	}
+	return err
+}
+
+// ResumeVisitorSession ties the session to the contact of a conversation
+// whose signed offline-email link the visitor followed: the link reached
+// the contact's own mailbox, so the session becomes theirs (verified: it
+// sees their conversations). A session that is another contact's already is
+// a conflict.
+func (db *DB) ResumeVisitorSession(ctx context.Context, s *visitor.Session, conversationID int64) (err error) {
+	defer derrors.Wrap(&err, "store.ResumeVisitorSession(%d, %d)", s.OrgID, conversationID)
+	var contactID int64
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		c, err := getConversation(ctx, tx.q, s.OrgID, conversationID, "")
+		if err != nil {
+			return err
+		}
+		if s.ContactID != 0 && s.ContactID != c.ContactID {
+			return apperr.New(apperr.Conflict, "this visitor session is another contact's")
+		}
+		contactID = c.ContactID
+		_, err = tx.q.ExecContext(ctx, `UPDATE visitor_sessions SET contact_id = $1, verified = $2 WHERE id = $3`, c.ContactID, true, s.ID)
+		return err
+	})
+	if err == nil {
+		s.ContactID, s.Verified = contactID, true
 	}
 	return err
 }
