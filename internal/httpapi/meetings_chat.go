@@ -50,7 +50,7 @@ const defaultSlotWindow = 7 * 24 * time.Hour
 
 // visitorSlots serves GET /widget/v1/{embedId}/meetings/slots?agentId=
 // &meetingType=&timeZone=&from=&to=: the agent's free slots of that
-// meeting type (from now to a week ahead by default), labelled in the
+// meeting type (their first when none is named; from now to a week ahead by default), labelled in the
 // visitor's time zone; what a book-a-meeting step offers.
 func (s *Server) visitorSlots(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
@@ -66,9 +66,6 @@ func (s *Server) visitorSlots(w http.ResponseWriter, r *http.Request, v *visit) 
 	to, err := optionalEpoch(r, "to", from.Add(defaultSlotWindow))
 	if err != nil {
 		return err
-	}
-	if q.Get("meetingType") == "" {
-		return apperr.Invalidf("meetingType", "meetingType is required")
 	}
 	offer, err := meeting.FreeSlotsFor(r.Context(), s.cfg.Store, v.org, meeting.SlotQuery{AgentID: agentID,
 		MeetingType: q.Get("meetingType"), From: from, To: to, TimeZone: q.Get("timeZone")}, now)

@@ -63,6 +63,8 @@ func TestMeetingsInChat(t *testing.T) {
 			{Name: "slots in the visitor's time zone", Method: "GET", Path: slotsPath, Token: v.token,
 				Contains:    []string{`"label":"Mon 4 Mar, 03:00"`, `"label":"Mon 4 Mar, 04:30"`, fmt.Sprintf(`"slotStart":%d`, at(9, 30))},
 				NotContains: []string{fmt.Sprintf(`"slotStart":%d`, at(11, 0))}},
+			{Name: "no meeting type named: the agent's first", Method: "GET", Path: strings.Replace(slotsPath, "&meetingType=demo", "", 1), Token: v.token,
+				Contains: []string{`"name":"Demo"`, fmt.Sprintf(`"slotStart":%d`, at(9, 30))}},
 			{Name: "slots need a visitor session", Method: "GET", Path: slotsPath, Token: apitest.NoToken, Status: 401},
 			{Name: "an API token is no visitor session", Method: "GET", Path: slotsPath, Status: 401},
 			{Name: "unknown meeting type", Method: "GET", Path: strings.Replace(slotsPath, "demo", "lunch", 1), Token: v.token, Status: 400,

@@ -129,8 +129,12 @@ func LoadZone(field, name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// TypeNamed finds a meeting type by name, case-insensitively.
+// TypeNamed finds a meeting type by name, case-insensitively; "" is the
+// user's first meeting type (a playbook's meeting step names none).
 func (a *Availability) TypeNamed(name string) (Type, error) {
+	if strings.TrimSpace(name) == "" && len(a.MeetingTypes) > 0 {
+		return a.MeetingTypes[0], nil
+	}
 	for _, t := range a.MeetingTypes {
 		if strings.EqualFold(t.Name, strings.TrimSpace(name)) {
 			return t, nil
@@ -245,7 +249,7 @@ type AvailabilityStore interface {
 // SlotQuery asks for an agent's free slots of one meeting type.
 type SlotQuery struct {
 	AgentID     int64
-	MeetingType string
+	MeetingType string // "" is the agent's first
 	From, To    time.Time
 	// TimeZone is the visitor's, for the labels ("" is UTC).
 	TimeZone string

@@ -28,6 +28,12 @@ func TestFreeSlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if first, err := a.TypeNamed(""); err != nil || first != typ {
+		t.Fatalf("no name is the first type: %v, %v", first, err)
+	}
+	if _, err := (&meeting.Availability{}).TypeNamed(""); err == nil {
+		t.Fatal("a user with no meeting types offered one")
+	}
 	week := monday.Add(7 * 24 * time.Hour)
 	longAgo := monday.Add(-48 * time.Hour)
 
