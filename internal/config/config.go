@@ -107,7 +107,8 @@ func (c *Config) visitorFlags(fs *flag.FlagSet, getenv Getenv) {
 		"a header your proxy sets to the visitor's country code, e.g. CF-IPCountry; only name one a proxy always overwrites (env DRIFTWOOD_TRUSTED_COUNTRY_HEADER)")
 	fs.StringVar(&c.GeoIPDB, "geoip-db", getenv("DRIFTWOOD_GEOIP_DB"),
 		"an IP-to-country database file in MaxMind's format (.mmdb), for the visitor's country (env DRIFTWOOD_GEOIP_DB)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", getenv("DRIFTWOOD_SMTP_URL"),
+	c.SMTPURL = getenv("DRIFTWOOD_SMTP_URL")
+	fs.Var(dsnValue{&c.SMTPURL}, "smtp-url", // shown with its password hidden, as --db
 		"SMTP server for offline email, smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465; off when empty (env DRIFTWOOD_SMTP_URL)")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", getenv("DRIFTWOOD_SMTP_FROM"),
 		"the From address of offline email, e.g. chat@example.com (env DRIFTWOOD_SMTP_FROM)")

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,5 +96,22 @@ func TestVisitorFlags(t *testing.T) {
 		if _, err := parse(bad...); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// --help never shows the SMTP password taken from the environment.
+func TestSMTPURLHelpHidesPassword(t *testing.T) {
+	var c Config
+	var out bytes.Buffer
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	env := map[string]string{"DRIFTWOOD_SMTP_URL": "smtp://mailer:smtpPasswordFromEnv@mail.example:587"}
+	c.ServeFlags(fs, func(k string) string { return env[k] })
+	fs.PrintDefaults()
+	if strings.Contains(out.String(), "smtpPasswordFromEnv") || !strings.Contains(out.String(), "smtp://mailer:xxxxx@mail.example:587") {
+		t.Errorf("--help:\n%s", out.String())
+	}
+	if c.SMTPURL != env["DRIFTWOOD_SMTP_URL"] {
+		t.Errorf("the value itself is kept: %q", c.SMTPURL)
 	}
 }
