@@ -15,6 +15,8 @@ require (
 
 require golang.org/x/crypto v0.59.0
 
+require github.com/oschwald/maxminddb-golang/v2 v2.9.1
+
 require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/basgys/goxml2json v1.1.1-0.20231018121955-e66ee54ceaad // indirect

@@ -24,10 +24,12 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/geo"
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/oauth"
+	"github.com/driftwood-chat/driftwood/internal/offlinemail"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
@@ -65,6 +67,10 @@ type App struct {
 	TokenCache *auth.Cache
 	RevokeWake *pgwake.Waker
 	Log        *slog.Logger
+	// Geo finds visitors' countries (--trusted-country-header, --geoip-db).
+	Geo *geo.Locator
+	// Mailer sends offline email (nil without --smtp-url).
+	Mailer *offlinemail.Mailer
 	// HTTP bounds what Serve grants each connection; New sets DefaultHTTP.
 	HTTP HTTPLimits
 
@@ -119,22 +125,31 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		db.Close()
 		return nil, fmt.Errorf("the API description: %w", err)
 	}
+	if a.Geo, err = geo.Open(cfg.TrustedCountryHeader, cfg.GeoIPDB); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.API = httpapi.New(httpapi.Config{
 		Store:  db,
 		Tokens: a.Tokens,
 		Apps:   a.Apps,
 		OAuth: &oauth.Server{Store: db, Key: key, Now: time.Now, AccessTTL: oauth.DefaultAccessTTL,
 			CodeTTL: oauth.DefaultCodeTTL, RefreshTTL: cfg.TokenIdleTimeout},
-		Audit:     a.Audit,
-		Logger:    log,
-		PublicURL: cfg.PublicURL,
-		RateLimit: cfg.RateLimit,
-		RateBurst: cfg.RateBurst,
-		OpenAPI:   openAPI,
-		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
-		Events:    notifier,
-		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
+		Audit:        a.Audit,
+		Logger:       log,
+		PublicURL:    cfg.PublicURL,
+		RateLimit:    cfg.RateLimit,
+		RateBurst:    cfg.RateBurst,
+		OpenAPI:      openAPI,
+		Pages:        pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
+		Events:       notifier,
+		Agents:       &agent.Accounts{Store: db, Key: key, Now: time.Now},
+		Geo:          a.Geo,
+		OfflineEmail: cfg.SMTPURL != "",
 	}, nil)
+	if cfg.SMTPURL != "" {
+		a.Mailer = newMailer(cfg, db, key, log)
+	}
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With(logkey.Subsystem, "sweeper")}
@@ -199,6 +214,9 @@ func (a *App) Start(ctx context.Context) {
 	a.workers.Go(func() { a.GDPR.Run(ctx) })
 	a.workers.Go(func() { a.Audit.Run(ctx) })
 	a.workers.Go(func() { a.Sweeper.Run(ctx) })
+	if a.Mailer != nil {
+		a.workers.Go(func() { a.Mailer.Run(ctx) })
+	}
 	if a.Wake != nil {
 		a.workers.Go(func() { a.Wake.Run(ctx) })
 	}
@@ -282,7 +300,7 @@ func LoadKey(cfg config.Config, log *slog.Logger) (*secrets.Key, error) {
 // and releases the database.
 func (a *App) Close() error {
 	a.workers.Wait()
-	err := a.DB.Close()
+	err := errors.Join(a.DB.Close(), a.Geo.Close())
 	if a.dispatchDB != a.DB {
 		err = errors.Join(err, a.dispatchDB.Close())
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,8 +40,21 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on this loopback address,
 	// apart from the API; empty (the default) serves no profiles.
 	PprofAddr string
+	// TrustedCountryHeader names a header a trusted proxy sets to the
+	// visitor's country (CF-IPCountry); GeoIPDB is a MaxMind-format IP
+	// database file. Without either a visitor's country is unknown.
+	TrustedCountryHeader string
+	GeoIPDB              string
+	// SMTPURL (smtp://user:pass@host:port, or smtps://) and SMTPFrom turn
+	// on offline email: agent messages a visitor has not read are emailed
+	// after EmailOfflineDelay (the visitor offline) or EmailOnlineDelay.
+	SMTPURL           string
+	SMTPFrom          string
+	EmailOfflineDelay time.Duration
+	EmailOnlineDelay  time.Duration
 
 	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec, inactiveSpec string
+	offlineSpec, onlineSpec                                                    string
 }
 
 // DefaultRetrySchedule is about three days of webhook retries.
@@ -83,6 +97,53 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 	fs.StringVar(&c.inactiveSpec, "conversation-inactive-after", envOr(getenv, "DRIFTWOOD_CONVERSATION_INACTIVE_AFTER", "10m"),
 		"quiet period after which a conversation without activity fires conversation_inactive and conversation_push; 0 turns it off (env DRIFTWOOD_CONVERSATION_INACTIVE_AFTER)")
 	c.BootstrapToken = getenv("DRIFTWOOD_BOOTSTRAP_TOKEN")
+	c.visitorFlags(fs, getenv)
+}
+
+// visitorFlags are the flags of what Driftwood knows of and sends to
+// website visitors: their country, and email when they are away.
+func (c *Config) visitorFlags(fs *flag.FlagSet, getenv Getenv) {
+	fs.StringVar(&c.TrustedCountryHeader, "trusted-country-header", getenv("DRIFTWOOD_TRUSTED_COUNTRY_HEADER"),
+		"a header your proxy sets to the visitor's country code, e.g. CF-IPCountry; only name one a proxy always overwrites (env DRIFTWOOD_TRUSTED_COUNTRY_HEADER)")
+	fs.StringVar(&c.GeoIPDB, "geoip-db", getenv("DRIFTWOOD_GEOIP_DB"),
+		"an IP-to-country database file in MaxMind's format (.mmdb), for the visitor's country (env DRIFTWOOD_GEOIP_DB)")
+	c.SMTPURL = getenv("DRIFTWOOD_SMTP_URL")
+	fs.Var(dsnValue{&c.SMTPURL}, "smtp-url", // shown with its password hidden, as --db
+		"SMTP server for offline email, smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465; off when empty (env DRIFTWOOD_SMTP_URL)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", getenv("DRIFTWOOD_SMTP_FROM"),
+		"the From address of offline email, e.g. chat@example.com (env DRIFTWOOD_SMTP_FROM)")
+	fs.StringVar(&c.offlineSpec, "email-offline-delay", envOr(getenv, "DRIFTWOOD_EMAIL_OFFLINE_DELAY", "1m"),
+		"how long an agent message waits unread before it is emailed to a visitor who is offline (env DRIFTWOOD_EMAIL_OFFLINE_DELAY)")
+	fs.StringVar(&c.onlineSpec, "email-online-delay", envOr(getenv, "DRIFTWOOD_EMAIL_ONLINE_DELAY", "15m"),
+		"how long an agent message waits unread before it is emailed to a visitor who is online (env DRIFTWOOD_EMAIL_ONLINE_DELAY)")
+}
+
+// finishVisitor checks the visitor flags.
+func (c *Config) finishVisitor() error {
+	var err error
+	if c.offlineSpec != "" {
+		if c.EmailOfflineDelay, err = time.ParseDuration(c.offlineSpec); err != nil || c.EmailOfflineDelay < 0 {
+			return fmt.Errorf("--email-offline-delay: %q is not a Go duration of 0 or more", c.offlineSpec)
+		}
+	}
+	if c.onlineSpec != "" {
+		if c.EmailOnlineDelay, err = time.ParseDuration(c.onlineSpec); err != nil || c.EmailOnlineDelay < 0 {
+			return fmt.Errorf("--email-online-delay: %q is not a Go duration of 0 or more", c.onlineSpec)
+		}
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return fmt.Errorf("--smtp-url: %q is not smtp://host:port or smtps://host:port", RedactDSN(c.SMTPURL))
+		}
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			return fmt.Errorf("--smtp-from: %q is not an email address (required with --smtp-url)", c.SMTPFrom)
+		}
+	}
+	if h := c.TrustedCountryHeader; h != "" && strings.ContainsAny(h, " :\r\n") {
+		return fmt.Errorf("--trusted-country-header: %q is not a header name", h)
+	}
+	return nil
 }
 
 // DefaultTokenIdleTimeout is 90 days.
@@ -125,6 +186,9 @@ func (c *Config) Finish() error {
 		c.PublicURL = "http://" + c.Addr
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := c.finishVisitor(); err != nil {
+		return err
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:

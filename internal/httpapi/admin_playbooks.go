@@ -82,6 +82,10 @@ func (s *Server) adminTestPlaybook(w http.ResponseWriter, r *http.Request) error
 	if p.Definition == nil {
 		return apperr.Invalidf("definition", "playbook %d has no definition to run", id)
 	}
+	note := s.dryRunCountry(&v)
 	run := p.Definition.Run(v)
+	if note != "" {
+		run.Notes = append(run.Notes, note)
+	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{"playbookId": p.ID, "version": p.Version, "dryRun": run}))
 }

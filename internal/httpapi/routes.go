@@ -164,6 +164,18 @@ func (s *Server) routes() {
 
 	s.widgetRoutes(handle, noToken)
 	s.inboxRoutes(handle, noToken)
+	s.chatExtrasRoutes(handle, noToken)
+}
+
+// chatExtrasRoutes are meetings booked in the chat and the visitor's email
+// replies (issue 19: meetings in chat, offline access by email).
+func (s *Server) chatExtrasRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
+	handle("GET /driftwood/v1/users/{id}/availability", auth.Admin, s.getAvailability)
+	handle("PUT /driftwood/v1/users/{id}/availability", auth.Admin, s.putAvailability)
+	noToken("GET /widget/v1/{embedId}/meetings/slots", s.widgetRoute(true, s.visitorSlots))
+	noToken("POST /widget/v1/{embedId}/meetings", s.widgetRoute(true, s.visitorBook))
+	noToken("POST /widget/v1/{embedId}/resume", s.widgetRoute(true, s.visitorResume))
+	s.register("POST /driftwood/v1/inbound-email", auth.ConversationWrite, basicAsBearer(s.api(auth.ConversationWrite, s.inboundEmail)))
 }
 
 // widgetRoutes are the website widget's (design.md, "The live-chat

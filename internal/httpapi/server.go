@@ -23,6 +23,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/gdpr"
+	"github.com/driftwood-chat/driftwood/internal/geo"
 	"github.com/driftwood-chat/driftwood/internal/integration"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
 	"github.com/driftwood-chat/driftwood/internal/meeting"
@@ -48,6 +49,7 @@ type Store interface {
 	user.Store
 	team.Store
 	meeting.Store
+	meeting.AvailabilityStore
 	account.Store
 	playbook.Store
 	report.Store
@@ -71,6 +73,11 @@ type Store interface {
 	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
 	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
+	// TouchVisitorSession marks a visitor online (offline email).
+	TouchVisitorSession(ctx context.Context, sessionID int64) error
+	// ResumeVisitorSession makes the session the contact's of a
+	// conversation whose signed email link the visitor followed.
+	ResumeVisitorSession(ctx context.Context, s *visitor.Session, conversationID int64) error
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
 	canned.Store
@@ -101,6 +108,11 @@ type Config struct {
 	Events *events.Notifier
 	// Agents signs users in to the inbox (nil: no inbox).
 	Agents *agent.Accounts
+	// Geo finds a visitor's country (nil: never known).
+	Geo *geo.Locator
+	// OfflineEmail is whether offline email is on (--smtp-url): visitors'
+	// widgets then report their presence.
+	OfflineEmail bool
 }
 
 // Server is the API's http.Handler.

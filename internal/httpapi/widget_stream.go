@@ -49,6 +49,7 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(s.streams, cancel)()
+	s.visitorPresence(ctx, v)
 	sse := &sseWriter{w: w, rc: http.NewResponseController(w)}
 	if err := sse.rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err

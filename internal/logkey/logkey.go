@@ -13,6 +13,8 @@ const (
 	GDPRRequestID = "gdpr_request_id" // a GDPR retrieve or delete request
 	Event         = "event"           // an event type, such as new_message
 	Subsystem     = "subsystem"       // http, webhook, audit or gdpr
+	// ConversationID is a conversation (an offline email's).
+	ConversationID = "conversation_id"
 )
 
 // What happened.

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -101,6 +102,9 @@ type DB struct {
 	// beforeCommit, when set (by tests), runs in every write transaction
 	// between its last statement and its commit.
 	beforeCommit func()
+	// offlineEmail queues an offline email with each agent message (see
+	// QueueOfflineEmails).
+	offlineEmail atomic.Bool
 }
 
 // OnEvents registers fn to run after each commit of a transaction that

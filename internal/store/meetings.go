@@ -20,40 +20,45 @@ func (db *DB) BookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (
 	defer derrors.Wrap(&err, "store.BookMeeting(%d)", orgID)
 	var m *meeting.Meeting
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		var evs []events.Event
 		var err error
-		var agentName string
-		if b.AgentID > 0 {
-			agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
-			if err != nil {
-				return err
-			}
-			agentName = agent.Name
-		}
-		m, evs, err = meeting.New(orgID, b, agentName, tx.now)
-		if err != nil {
-			return err
-		}
-		if _, err := getContact(ctx, tx.q, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
-			return apperr.Invalidf("schedulerId", "schedulerId %d is not a contact of this org", m.SchedulerID)
-		} else if err != nil {
-			return err
-		}
-		if m.BookedBy != m.AgentID {
-			if _, err := tx.requireUser(ctx, orgID, m.BookedBy, "bookedBy"); err != nil {
-				return err
-			}
-		}
-		_, err = tx.q.ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			m.AgentID, m.OrgID, m.Status, m.MeetingSource, m.SchedulerID, m.EventID, m.Slug, m.SlotStart, m.SlotEnd,
-			m.UpdatedAt, m.ScheduledAt, m.MeetingType, m.ConversationID, m.EndUserTimeZone, m.MeetingNotes, m.BookedBy)
-		if err != nil {
-			return db.mapErr(err, "a meeting with this eventId already exists")
-		}
-		return tx.appendEvents(ctx, evs)
+		m, err = tx.bookMeeting(ctx, orgID, b)
+		return err
 	})
 	return m, err
+}
+
+// bookMeeting books b in the transaction, with its new_meeting event.
+func (tx *Tx) bookMeeting(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
+	var agentName string
+	if b.AgentID > 0 {
+		agent, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId")
+		if err != nil {
+			return nil, err
+		}
+		agentName = agent.Name
+	}
+	m, evs, err := meeting.New(orgID, b, agentName, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := getContact(ctx, tx.q, orgID, m.SchedulerID, ""); errors.Is(err, apperr.ErrNotFound) {
+		return nil, apperr.Invalidf("schedulerId", "schedulerId %d is not a contact of this org", m.SchedulerID)
+	} else if err != nil {
+		return nil, err
+	}
+	if m.BookedBy != m.AgentID {
+		if _, err := tx.requireUser(ctx, orgID, m.BookedBy, "bookedBy"); err != nil {
+			return nil, err
+		}
+	}
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		m.AgentID, m.OrgID, m.Status, m.MeetingSource, m.SchedulerID, m.EventID, m.Slug, m.SlotStart, m.SlotEnd,
+		m.UpdatedAt, m.ScheduledAt, m.MeetingType, m.ConversationID, m.EndUserTimeZone, m.MeetingNotes, m.BookedBy)
+	if err != nil {
+		return nil, tx.db.mapErr(err, "a meeting with this eventId already exists")
+	}
+	return m, tx.appendEvents(ctx, evs)
 }
 
 // RescheduleMeeting implements meeting.Store.

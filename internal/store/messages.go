@@ -67,6 +67,9 @@ func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *convers
 	if err := tx.insertMessage(ctx, x.Message); err != nil {
 		return nil, nil, err
 	}
+	if err := tx.queueOfflineEmail(ctx, x.Message); err != nil {
+		return nil, nil, err
+	}
 	if len(p.Attachments) > 0 {
 		if err := tx.insertAttachments(ctx, x.Message, p.Attachments); err != nil {
 			return nil, nil, err

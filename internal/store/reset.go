@@ -14,6 +14,7 @@ var resetTables = []string{
 	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",
 	"user_sessions", "user_invites", "canned_replies",
+	"meeting_availability", "offline_emails",
 }
 
 // ResetOrg empties the org's data in one transaction: contacts, teams,

@@ -60,10 +60,21 @@
   }
 
   async function session() {
-    if (token) return;
-    const j = await call("POST", "/sessions", {});
-    token = j.data.token;
-    store("session", token);
+    if (!token) {
+      const j = await call("POST", "/sessions", {});
+      token = j.data.token;
+      store("session", token);
+    }
+    await resume();
+  }
+
+  // resume follows an offline email's link (/chat/ID?conversation=…&sig=…):
+  // the session becomes that conversation's visitor's, once.
+  async function resume() {
+    const q = new URLSearchParams(location.search);
+    if (!q.get("conversation") || !q.get("sig")) return;
+    history.replaceState(null, "", location.pathname);
+    await call("POST", "/resume", { conversationId: q.get("conversation"), sig: q.get("sig") }).catch(() => {});
   }
 
   // Loading: the session, the latest conversation, then the stream.
