@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,6 +157,16 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 	}
 	fmt.Fprintf(os.Stderr, "  visitors: %d streams open; servers' RSS %.1f -> %.1f MiB (%.1f KB per stream)\n",
 		connected.Load(), stats.RSSBeforeMB, stats.RSSAfterMB, stats.KBPerStream)
+	if e.o.profileDir != "" && len(e.servers) > 0 {
+		// Where the idle streams' memory is: the heap (pprof) and the
+		// goroutines and runtime.MemStats (text).
+		s := e.servers[0]
+		for what, file := range map[string]string{"heap": "heap.pprof", "heap?debug=1": "heap.txt", "goroutine?debug=1": "goroutines.txt"} {
+			if err := s.savePprof(ctx, what, filepath.Join(e.o.profileDir, "visitors-idle-"+file)); err != nil {
+				fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			}
+		}
+	}
 
 	var seq atomic.Int64
 	step := func(ctx context.Context, _ int, rec *recorder) error {

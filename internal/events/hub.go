@@ -13,7 +13,7 @@ import (
 // A subscriber gets the events that settle after it subscribed, in id
 // order. To go on from an older position it reads the log itself first (see
 // Sub); the events it then gets twice it recognises by id. A subscriber that
-// falls more than its buffer behind is dropped (its channel closes): it
+// falls more than subBacklog events behind is dropped (Take says so): it
 // reads the log itself again and subscribes anew, so nothing is lost.
 type Hub struct {
 	// Read returns up to limit settled events of the org after afterID, in
@@ -35,26 +35,31 @@ type feed struct {
 	ready chan struct{} // closed once the feed has its starting position
 }
 
-// Sub is one subscription. C carries the org's events; it is closed when
-// the subscriber lagged too far behind or the feed failed.
+// Sub is one subscription. Events wait in it, in order, until the
+// subscriber takes them (Take), told by Ready. The hub's read batches are
+// shared by every subscriber, not copied, and an idle Sub holds none: an
+// open widget costs a few words here, not a buffer of events.
 type Sub struct {
-	C   <-chan Event
-	c   chan Event
-	hub *Hub
-	org int64
+	hub   *Hub
+	org   int64
+	ready chan struct{} // one signal: events wait, or the subscription ended
+
+	mu      sync.Mutex
+	batches [][]Event // waiting, oldest first; never modified once handed over
+	waiting int       // events in batches
+	ended   bool      // lagged, failed or closed: nothing more comes
 }
 
-// subBuffer is how many events a subscriber may be behind before it is
-// dropped.
-const subBuffer = 32
+// subBacklog is how many events a subscriber may be behind before it is
+// dropped (it then reads the log itself).
+const subBacklog = 1000
 
 // hubBatch is how many events the feed reads at once.
 const hubBatch = 500
 
 // Subscribe subscribes to the org's events that settle from now on.
 func (h *Hub) Subscribe(orgID int64) *Sub {
-	c := make(chan Event, subBuffer)
-	s := &Sub{C: c, c: c, hub: h, org: orgID}
+	s := &Sub{hub: h, org: orgID, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	if h.orgs == nil {
 		h.orgs = map[int64]*feed{}
@@ -72,17 +77,76 @@ func (h *Hub) Subscribe(orgID int64) *Sub {
 	return s
 }
 
+// Ready is signalled when events wait or the subscription has ended; call
+// Take then.
+func (s *Sub) Ready() <-chan struct{} { return s.ready }
+
+// Take returns the waiting events, in id order (nil when none), and false
+// once the subscription has ended: the subscriber lagged too far behind or
+// the feed failed, and it reads the log itself from its position (what
+// still waited is dropped: the log has it).
+func (s *Sub) Take() ([]Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		s.batches, s.waiting = nil, 0
+		return nil, false
+	}
+	var evs []Event
+	if len(s.batches) == 1 {
+		evs = s.batches[0]
+	} else if len(s.batches) > 1 {
+		evs = make([]Event, 0, s.waiting)
+		for _, b := range s.batches {
+			evs = append(evs, b...)
+		}
+	}
+	s.batches, s.waiting = nil, 0
+	return evs, true
+}
+
+// push hands the subscriber a batch; false when it is too far behind (it
+// is then ended).
+func (s *Sub) push(evs []Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiting+len(evs) > subBacklog {
+		s.end()
+		return false
+	}
+	s.batches = append(s.batches, evs)
+	s.waiting += len(evs)
+	s.signal()
+	return true
+}
+
+// end ends the subscription; s.mu is held.
+func (s *Sub) end() {
+	s.ended = true
+	s.batches, s.waiting = nil, 0
+	s.signal()
+}
+
+func (s *Sub) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default: // already signalled
+	}
+}
+
 // Close ends the subscription.
 func (s *Sub) Close() {
 	h := s.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	s.mu.Lock()
+	s.end()
+	s.mu.Unlock()
 	f := h.orgs[s.org]
 	if f == nil || !f.subs[s] {
 		return
 	}
 	delete(f.subs, s)
-	close(s.c)
 	if len(f.subs) == 0 {
 		f.stop()
 		delete(h.orgs, s.org)
@@ -116,15 +180,8 @@ func (h *Hub) run(ctx context.Context, orgID int64, f *feed) {
 			after = evs[len(evs)-1].ID
 			h.mu.Lock()
 			for s := range f.subs {
-				for _, ev := range evs {
-					select {
-					case s.c <- ev:
-						continue
-					default:
-					}
+				if !s.push(evs) {
 					delete(f.subs, s) // lagged: it reads the log itself
-					close(s.c)
-					break
 				}
 			}
 			h.mu.Unlock()
@@ -164,7 +221,9 @@ func (h *Hub) fail(orgID int64, f *feed) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range f.subs {
-		close(s.c)
+		s.mu.Lock()
+		s.end()
+		s.mu.Unlock()
 	}
 	clear(f.subs)
 	f.stop()

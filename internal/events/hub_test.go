@@ -41,9 +41,21 @@ func (l *memLog) last(context.Context, int64) (int64, error) {
 	return int64(len(l.evs)), nil
 }
 
+// next waits for the subscription's next events.
+func next(t *testing.T, s *Sub) ([]Event, bool) {
+	t.Helper()
+	select {
+	case <-s.Ready():
+		return s.Take()
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event")
+	}
+	return nil, false
+}
+
 // Subscribers get every event that settles after they subscribed, in
-// order; one that falls behind its buffer is dropped (its channel closes)
-// rather than slowing the others.
+// order; one that falls more than subBacklog behind is dropped (Take says
+// so) rather than slowing the others or holding events without bound.
 func TestHub(t *testing.T) {
 	t.Parallel()
 	log := &memLog{n: &Notifier{}}
@@ -51,37 +63,52 @@ func TestHub(t *testing.T) {
 	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour}
 	a, slow := h.Subscribe(1), h.Subscribe(1)
 	log.add(2)
-	for want := int64(4); want <= 5; want++ {
-		select {
-		case ev := <-a.C:
-			if ev.ID != want {
-				t.Fatalf("got event %d, want %d", ev.ID, want)
+	got := int64(3)
+	for got < 5 {
+		evs, ok := next(t, a)
+		if !ok {
+			t.Fatal("a was dropped")
+		}
+		for _, ev := range evs {
+			if ev.ID != got+1 {
+				t.Fatalf("a got event %d after %d", ev.ID, got)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event")
+			got = ev.ID
 		}
 	}
-	log.add(subBuffer - 1) // fits a's emptied buffer, not slow's
-	got := int64(5)
-	for got < int64(5+subBuffer-1) {
-		ev := <-a.C
-		if ev.ID != got+1 {
-			t.Fatalf("a got %d after %d", ev.ID, got)
+	log.add(subBacklog - 2) // a is keeping up; slow now holds subBacklog
+	for got < int64(5+subBacklog-2) {
+		evs, ok := next(t, a)
+		if !ok {
+			t.Fatal("a was dropped")
 		}
-		got = ev.ID
+		for _, ev := range evs {
+			if ev.ID != got+1 {
+				t.Fatalf("a got %d after %d", ev.ID, got)
+			}
+			got = ev.ID
+		}
 	}
 	// The feed hands a batch to every subscriber under h.mu: once a has the
-	// batch's last event, taking the lock waits for slow's turn to end, so
-	// that draining slow below cannot make room for it.
+	// batch's last event, slow has had it too.
 	h.mu.Lock()
 	//lint:ignore SA2001 the empty critical section is the point: it waits for the batch
 	h.mu.Unlock()
-	n := 0
-	for range slow.C { // drains what it held, then sees the close
-		n++
+	slow.mu.Lock()
+	held, ended := slow.waiting, slow.ended
+	slow.mu.Unlock()
+	if held != subBacklog || ended {
+		t.Fatalf("the slow subscriber holds %d events (ended %v), want %d", held, ended, subBacklog)
 	}
-	if n == 0 || n > subBuffer {
-		t.Fatalf("the slow subscriber held %d events", n)
+	log.add(1) // one too many for slow
+	if evs, ok := next(t, a); !ok || len(evs) != 1 {
+		t.Fatalf("a got %v, %v", evs, ok)
+	}
+	h.mu.Lock()
+	//lint:ignore SA2001 as above
+	h.mu.Unlock()
+	if evs, ok := next(t, slow); ok || evs != nil {
+		t.Fatalf("the slow subscriber was not dropped: %d events, %v", len(evs), ok)
 	}
 	a.Close()
 	slow.Close()

@@ -32,6 +32,15 @@ const visitorPoll = 2 * time.Second
 // Messages are "message" events (visitorMessage: private notes and prompts
 // never leave), status changes "conversation" events ({id, status}), an
 // agent writing "typing" events ({conversationId, author}).
+//
+// An idle widget must cost the server little memory (issue 17's goal: 16 KB
+// an open stream; net/http's connection alone, with its buffers and two
+// goroutines, is 30). So once the stream has caught up from the log, on
+// HTTP/1.x it takes the connection over (Hijack): net/http's goroutines and
+// buffers go, and one small goroutine follows the hub's events and writes
+// the rest of the chunked answer itself. The access log's line is then
+// written when the stream starts, not when it ends. Where the connection
+// cannot be taken (HTTP/2), the handler follows the events itself.
 func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit) error {
 	var after int64
 	var err error
@@ -61,93 +70,145 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := sse.send(": connected\nretry: 1000\n\n"); err != nil {
 		return nil
 	}
-	send := func(msg string) error {
-		if err := sse.send(msg); err != nil {
-			return writeError{err}
-		}
+	vs := &visitorStreamer{s: s, f: f, org: v.org, after: after, sent: after, out: sse, requestID: requestID(ctx)}
+	sub, ok := vs.catchUp(ctx)
+	if !ok {
 		return nil
 	}
-	sent := after
-	emit := func(ev events.Event) error {
-		after = ev.ID
-		name, payload, err := f.view(ctx, ev)
-		if err != nil || name == "" {
-			return err
-		}
-		sent = ev.ID
-		return send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload))
+	if conn, _, err := sse.rc.Hijack(); err == nil {
+		out := &connSSE{conn: conn, chunked: r.ProtoAtLeast(1, 1)}
+		vs.out = out
+		go func() {
+			defer out.close()
+			vs.follow(s.streams, sub)
+		}()
+		return nil
 	}
-	// moved tells the client its position past events it does not see.
-	moved := func() error {
-		if after == sent {
-			return nil
-		}
-		sent = after
-		return send(fmt.Sprintf("id: %d\n\n", after))
-	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
+	vs.follow(ctx, sub)
+	return nil
+}
+
+// visitorStreamer is one visitor's stream: its filter and position.
+type visitorStreamer struct {
+	s         *Server
+	f         *visitorFilter
+	org       int64
+	after     int64 // the last event looked at
+	sent      int64 // the last event id the client was told
+	out       sseOut
+	requestID string
+}
+
+// sseOut is where a stream's messages go: the ResponseWriter, or the
+// connection once taken over.
+type sseOut interface{ send(msg string) error }
+
+// catchUp subscribes to the hub, then reads the log up to its end: what
+// settles in between comes both ways and is told apart by id. false when
+// the stream is over (its subscription then closed).
+func (vs *visitorStreamer) catchUp(ctx context.Context) (*events.Sub, bool) {
+	sub := vs.s.hub.Subscribe(vs.org)
 	for {
-		// Subscribe first, then read the log up to its end: what settles
-		// in between comes both ways and is told apart by id.
-		sub := s.hub.Subscribe(v.org)
-		for {
-			evs, err := s.cfg.Store.SettledOrgEvents(ctx, v.org, after, streamBatch)
-			if err == nil {
-				for _, ev := range evs {
-					if err = emit(ev); err != nil {
-						break
-					}
+		evs, err := vs.s.cfg.Store.SettledOrgEvents(ctx, vs.org, vs.after, streamBatch)
+		if err == nil {
+			for _, ev := range evs {
+				if err = vs.emit(ctx, ev); err != nil {
+					break
 				}
-			}
-			if err == nil {
-				err = moved()
-			}
-			if err != nil {
-				sub.Close()
-				if ctx.Err() == nil && !isWriteError(err) {
-					s.log.Error("visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
-				}
-				return nil
-			}
-			if len(evs) < streamBatch {
-				break
 			}
 		}
-		if err := s.follow(ctx, sub, heartbeat, send, &after, emit, moved); err != nil {
+		if err == nil {
+			err = vs.moved()
+		}
+		if err != nil {
 			sub.Close()
-			return nil
+			vs.failed(ctx, err)
+			return nil, false
 		}
-		sub.Close() // dropped for lagging: catch up from the log again
+		if len(evs) < streamBatch {
+			return sub, true
+		}
 	}
 }
 
-// follow forwards the hub's events until the subscription ends (nil) or
-// the stream does (an error).
-func (s *Server) follow(ctx context.Context, sub *events.Sub, heartbeat *time.Ticker, send func(string) error, after *int64,
-	emit func(events.Event) error, moved func() error) error {
+// follow forwards the hub's events until ctx ends or the client is gone;
+// after a lag it catches up from the log again.
+func (vs *visitorStreamer) follow(ctx context.Context, sub *events.Sub) {
+	defer func() {
+		if sub != nil {
+			sub.Close()
+		}
+	}()
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			if ev.ID <= *after {
+			return
+		case <-sub.Ready():
+			evs, ok := sub.Take()
+			if !ok { // dropped for lagging: catch up from the log again
+				sub.Close()
+				if sub, ok = vs.catchUp(ctx); !ok {
+					return
+				}
 				continue
 			}
-			if err := emit(ev); err != nil {
-				return err
+			for _, ev := range evs {
+				if ev.ID <= vs.after {
+					continue
+				}
+				if err := vs.emit(ctx, ev); err != nil {
+					vs.failed(ctx, err)
+					return
+				}
 			}
 		case <-heartbeat.C:
-			if err := moved(); err != nil {
-				return err
+			if c, ok := vs.out.(*connSSE); ok && c.gone() {
+				return
 			}
-			if err := send(": heartbeat\n\n"); err != nil {
-				return err
+			if err := vs.moved(); err != nil {
+				return
+			}
+			if err := vs.send(": heartbeat\n\n"); err != nil {
+				return
 			}
 		}
+	}
+}
+
+// emit sends ev if the visitor sees it.
+func (vs *visitorStreamer) emit(ctx context.Context, ev events.Event) error {
+	vs.after = ev.ID
+	name, payload, err := vs.f.view(ctx, ev)
+	if err != nil || name == "" {
+		return err
+	}
+	vs.sent = ev.ID
+	return vs.send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload))
+}
+
+// moved tells the client its position past events it does not see.
+func (vs *visitorStreamer) moved() error {
+	if vs.after == vs.sent {
+		return nil
+	}
+	vs.sent = vs.after
+	return vs.send(fmt.Sprintf("id: %d\n\n", vs.after))
+}
+
+func (vs *visitorStreamer) send(msg string) error {
+	if err := vs.out.send(msg); err != nil {
+		return writeError{err}
+	}
+	return nil
+}
+
+// failed logs why a stream ended, unless the client left or the server is
+// stopping.
+func (vs *visitorStreamer) failed(ctx context.Context, err error) {
+	if ctx.Err() == nil && !isWriteError(err) {
+		vs.s.log.Error("visitor stream", logkey.RequestID, vs.requestID, logkey.Err, err)
 	}
 }
 
