@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -42,7 +43,8 @@ type feed struct {
 type Sub struct {
 	hub   *Hub
 	org   int64
-	ready chan struct{} // one signal: events wait, or the subscription ended
+	want  func(Event) bool // nil: every event
+	ready chan struct{}    // one signal: events wait, or the subscription ended
 
 	mu      sync.Mutex
 	batches [][]Event // waiting, oldest first; never modified once handed over
@@ -57,9 +59,13 @@ const subBacklog = 1000
 // hubBatch is how many events the feed reads at once.
 const hubBatch = 500
 
-// Subscribe subscribes to the org's events that settle from now on.
-func (h *Hub) Subscribe(orgID int64) *Sub {
-	s := &Sub{hub: h, org: orgID, ready: make(chan struct{}, 1)}
+// Subscribe subscribes to the org's events that settle from now on, those
+// for which want (nil: all) is true. want runs on the feed's goroutine for
+// every event and subscriber, so it must be quick and safe to call while
+// the subscriber runs: it keeps ten thousand idle widgets asleep when a
+// message is for one of them.
+func (h *Hub) Subscribe(orgID int64, want func(Event) bool) *Sub {
+	s := &Sub{hub: h, org: orgID, want: want, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	if h.orgs == nil {
 		h.orgs = map[int64]*feed{}
@@ -78,7 +84,8 @@ func (h *Hub) Subscribe(orgID int64) *Sub {
 }
 
 // Ready is signalled when events wait or the subscription has ended; call
-// Take then.
+// Take then. A signal may find nothing: its events went with an earlier
+// Take.
 func (s *Sub) Ready() <-chan struct{} { return s.ready }
 
 // Take returns the waiting events, in id order (nil when none), and false
@@ -105,9 +112,15 @@ func (s *Sub) Take() ([]Event, bool) {
 	return evs, true
 }
 
-// push hands the subscriber a batch; false when it is too far behind (it
-// is then ended).
+// push hands the subscriber what it wants of a batch; false when it is
+// too far behind (it is then ended).
 func (s *Sub) push(evs []Event) bool {
+	if s.want != nil {
+		evs = s.wanted(evs)
+		if len(evs) == 0 {
+			return true
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.waiting+len(evs) > subBacklog {
@@ -118,6 +131,24 @@ func (s *Sub) push(evs []Event) bool {
 	s.waiting += len(evs)
 	s.signal()
 	return true
+}
+
+// wanted returns the events of evs that s wants: evs itself when it wants
+// them all (the batch stays shared), else a copy.
+func (s *Sub) wanted(evs []Event) []Event {
+	for i, ev := range evs {
+		if s.want(ev) {
+			continue
+		}
+		out := slices.Clone(evs[:i])
+		for _, ev := range evs[i+1:] {
+			if s.want(ev) {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	return evs
 }
 
 // end ends the subscription; s.mu is held.

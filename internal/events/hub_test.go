@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -41,16 +42,21 @@ func (l *memLog) last(context.Context, int64) (int64, error) {
 	return int64(len(l.evs)), nil
 }
 
-// next waits for the subscription's next events.
+// next waits for the subscription's next events (a signal may find
+// nothing: the events it announced were taken with an earlier one's).
 func next(t *testing.T, s *Sub) ([]Event, bool) {
 	t.Helper()
-	select {
-	case <-s.Ready():
-		return s.Take()
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event")
+	for {
+		select {
+		case <-s.Ready():
+			if evs, ok := s.Take(); len(evs) > 0 || !ok {
+				return evs, ok
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return nil, false
+		}
 	}
-	return nil, false
 }
 
 // Subscribers get every event that settles after they subscribed, in
@@ -61,7 +67,7 @@ func TestHub(t *testing.T) {
 	log := &memLog{n: &Notifier{}}
 	log.add(3) // before anyone subscribed: not sent
 	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour}
-	a, slow := h.Subscribe(1), h.Subscribe(1)
+	a, slow := h.Subscribe(1, nil), h.Subscribe(1, nil)
 	log.add(2)
 	got := int64(3)
 	for got < 5 {
@@ -116,5 +122,39 @@ func TestHub(t *testing.T) {
 	defer h.mu.Unlock()
 	if len(h.orgs) != 0 {
 		t.Fatal("the feed outlived its subscribers")
+	}
+}
+
+// A subscriber gets only the events it wants, in order, and is not woken
+// for the others.
+func TestHub_Want(t *testing.T) {
+	t.Parallel()
+	log := &memLog{n: &Notifier{}}
+	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour}
+	even := h.Subscribe(1, func(ev Event) bool { return ev.ID%2 == 0 })
+	none := h.Subscribe(1, func(Event) bool { return false })
+	defer even.Close()
+	defer none.Close()
+	log.add(7)
+	var got []int64
+	for len(got) < 3 {
+		evs, ok := next(t, even)
+		if !ok {
+			t.Fatal("dropped")
+		}
+		for _, ev := range evs {
+			got = append(got, ev.ID)
+		}
+	}
+	if !slices.Equal(got, []int64{2, 4, 6}) {
+		t.Fatalf("got %v, want [2 4 6]", got)
+	}
+	h.mu.Lock()
+	//lint:ignore SA2001 waits for the feed's turn to end
+	h.mu.Unlock()
+	select {
+	case <-none.Ready():
+		t.Fatal("a subscriber that wants nothing was woken")
+	default:
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -107,7 +108,7 @@ type sseOut interface{ send(msg string) error }
 // settles in between comes both ways and is told apart by id. false when
 // the stream is over (its subscription then closed).
 func (vs *visitorStreamer) catchUp(ctx context.Context) (*events.Sub, bool) {
-	sub := vs.s.hub.Subscribe(vs.org)
+	sub := vs.s.hub.Subscribe(vs.org, vs.f.wants)
 	for {
 		evs, err := vs.s.cfg.Store.SettledOrgEvents(ctx, vs.org, vs.after, streamBatch)
 		if err == nil {
@@ -222,8 +223,10 @@ type writeError struct{ error }
 type visitorFilter struct {
 	s     *Server
 	v     *visit
-	seen  map[int64]bool // conversation id -> the visitor sees it
 	users map[int64]*user.User
+
+	mu   sync.Mutex     // seen is also read by the hub's feed (wants)
+	seen map[int64]bool // conversation id -> the visitor sees it
 }
 
 // maxVisible bounds the conversations a stream keeps in mind; a visitor
@@ -244,14 +247,47 @@ func (f *visitorFilter) load(ctx context.Context) error {
 }
 
 // sees reports whether the visitor sees the conversation.
-func (f *visitorFilter) sees(id int64) bool { return f.seen[id] }
+func (f *visitorFilter) sees(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seen[id]
+}
+
+// wants is the stream's filter in the hub (events.Hub.Subscribe): the
+// events that may concern the visitor, decided from their conversation id
+// (read once per event for every stream, see eventKeys) so that a message
+// for one visitor wakes one stream, not every open widget.
+func (f *visitorFilter) wants(ev events.Event) bool {
+	switch ev.Type {
+	case events.NewConversation:
+		k := f.s.eventKeys.of(ev)
+		// A conversation of another contact is not the visitor's; one of
+		// theirs, or any for a visitor with no contact yet, is learnt.
+		return f.v.session.ContactID == 0 || k.contact == f.v.session.ContactID
+	case events.NewMessage, events.ConversationStatusUpdated, conversation.Typing:
+		return f.sees(f.s.eventKeys.of(ev).conversation)
+	}
+	return false
+}
 
 // learn decides for a conversation just created (its new_conversation
 // event): one of another contact is not the visitor's; else the store says.
 func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation) error {
-	if _, known := f.seen[c.ID]; known {
+	f.mu.Lock()
+	_, known := f.seen[c.ID]
+	f.mu.Unlock()
+	if known {
 		return nil
 	}
+	ok := false
+	if f.v.session.ContactID == 0 || c.ContactID == f.v.session.ContactID {
+		var err error
+		if ok, err = f.s.cfg.Store.VisitorSees(ctx, f.v.session, c.ID); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if len(f.seen) > maxVisible {
 		for id, ok := range f.seen {
 			if !ok {
@@ -259,13 +295,41 @@ func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation)
 			}
 		}
 	}
-	if f.v.session.ContactID != 0 && c.ContactID != f.v.session.ContactID {
-		f.seen[c.ID] = false
-		return nil
-	}
-	ok, err := f.s.cfg.Store.VisitorSees(ctx, f.v.session, c.ID)
 	f.seen[c.ID] = ok
-	return err
+	return nil
+}
+
+// eventKeys reads, once per event for all the streams of a process, what
+// their filters look at: an event's conversation (and for a new one, its
+// contact).
+type eventKeys struct {
+	mu sync.Mutex
+	m  map[int64]eventKey // by event id; the latest few thousand
+}
+
+type eventKey struct{ conversation, contact int64 }
+
+func (k *eventKeys) of(ev events.Event) eventKey {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if key, ok := k.m[ev.ID]; ok {
+		return key
+	}
+	var p struct {
+		ID             int64 `json:"id"`
+		ConversationID int64 `json:"conversationId"`
+		ContactID      int64 `json:"contactId"`
+	}
+	decodeEvent(ev.Data, &p)
+	key := eventKey{conversation: p.ConversationID, contact: p.ContactID}
+	if ev.Type == events.NewConversation {
+		key.conversation = p.ID
+	}
+	if k.m == nil || len(k.m) >= 4096 {
+		k.m = map[int64]eventKey{} // the streams are past the older ones
+	}
+	k.m[ev.ID] = key
+	return key
 }
 
 // view returns the stream event for ev, or "" when the visitor does not
