@@ -67,7 +67,7 @@ func TestHub(t *testing.T) {
 	log := &memLog{n: &Notifier{}}
 	log.add(3) // before anyone subscribed: not sent
 	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour}
-	a, slow := h.Subscribe(1, nil), h.Subscribe(1, nil)
+	a, slow := h.Subscribe(1), h.Subscribe(1)
 	log.add(2)
 	got := int64(3)
 	for got < 5 {
@@ -125,36 +125,75 @@ func TestHub(t *testing.T) {
 	}
 }
 
-// A subscriber gets only the events it wants, in order, and is not woken
-// for the others.
-func TestHub_Want(t *testing.T) {
+// A subscriber with topics gets the events that concern them, in order,
+// and is not woken for the others; an event that opens a topic makes its
+// receivers follow it (a new conversation's messages reach those who got
+// its first event, in the same batch too).
+func TestHub_Topics(t *testing.T) {
 	t.Parallel()
 	log := &memLog{n: &Notifier{}}
-	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour}
-	even := h.Subscribe(1, func(ev Event) bool { return ev.ID%2 == 0 })
-	none := h.Subscribe(1, func(Event) bool { return false })
-	defer even.Close()
-	defer none.Close()
-	log.add(7)
-	var got []int64
-	for len(got) < 3 {
-		evs, ok := next(t, even)
-		if !ok {
-			t.Fatal("dropped")
+	// Events 1..n: odd ones are "of" conversation 1; event 4 opens
+	// conversation 2 for contact 9's followers; from 5 on even ones are of
+	// conversation 2.
+	topics := func(ev Event) ([]Topic, Topic) {
+		switch {
+		case ev.ID == 4:
+			return []Topic{{"contact", 9}}, Topic{"conversation", 2}
+		case ev.ID%2 == 1:
+			return []Topic{{"conversation", 1}}, Topic{}
+		case ev.ID > 4:
+			return []Topic{{"conversation", 2}}, Topic{}
 		}
-		for _, ev := range evs {
-			got = append(got, ev.ID)
-		}
+		return nil, Topic{}
 	}
-	if !slices.Equal(got, []int64{2, 4, 6}) {
-		t.Fatalf("got %v, want [2 4 6]", got)
+	h := &Hub{Read: log.read, Last: log.last, Wake: log.n, Poll: time.Hour, Topics: topics}
+	one := h.Subscribe(1, Topic{"conversation", 1})
+	contact := h.Subscribe(1, Topic{"contact", 9})
+	none := h.Subscribe(1, Topic{"conversation", 3})
+	all := h.Subscribe(1)
+	defer one.Close()
+	defer contact.Close()
+	defer none.Close()
+	defer all.Close()
+	log.add(8)
+	collect := func(s *Sub, n int) []int64 {
+		var got []int64
+		for len(got) < n {
+			evs, ok := next(t, s)
+			if !ok {
+				t.Fatal("dropped")
+			}
+			for _, ev := range evs {
+				got = append(got, ev.ID)
+			}
+		}
+		return got
+	}
+	if got := collect(one, 4); !slices.Equal(got, []int64{1, 3, 5, 7}) {
+		t.Fatalf("conversation 1's follower got %v", got)
+	}
+	if got := collect(contact, 3); !slices.Equal(got, []int64{4, 6, 8}) {
+		t.Fatalf("contact 9's follower got %v, want the new conversation's events [4 6 8]", got)
+	}
+	if got := collect(all, 8); len(got) != 8 {
+		t.Fatalf("the subscriber of every event got %v", got)
+	}
+	contact.Unfollow(Topic{"conversation", 2})
+	one.Follow(Topic{"conversation", 2})
+	log.add(2) // 9 (conversation 1), 10 (conversation 2)
+	if got := collect(one, 2); !slices.Equal(got, []int64{9, 10}) {
+		t.Fatalf("after Follow: %v", got)
 	}
 	h.mu.Lock()
 	//lint:ignore SA2001 waits for the feed's turn to end
 	h.mu.Unlock()
-	select {
-	case <-none.Ready():
-		t.Fatal("a subscriber that wants nothing was woken")
-	default:
+	for name, s := range map[string]*Sub{"an unrelated follower": none, "an unfollower": contact} {
+		select {
+		case <-s.Ready():
+			if evs, _ := s.Take(); len(evs) > 0 {
+				t.Fatalf("%s got %v", name, evs)
+			}
+		default:
+		}
 	}
 }

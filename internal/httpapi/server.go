@@ -123,8 +123,6 @@ type Server struct {
 
 	visitors visitorLimits // the widget endpoints' rate limits
 	hub      *events.Hub   // one reader of each org's log for its visitors' streams
-	// eventKeys reads each event's conversation once for all the streams' filters.
-	eventKeys eventKeys
 
 	signIns signInLimits // the inbox's sign-in limits
 	xoOnce  sync.Once

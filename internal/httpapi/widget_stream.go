@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -108,7 +107,8 @@ type sseOut interface{ send(msg string) error }
 // settles in between comes both ways and is told apart by id. false when
 // the stream is over (its subscription then closed).
 func (vs *visitorStreamer) catchUp(ctx context.Context) (*events.Sub, bool) {
-	sub := vs.s.hub.Subscribe(vs.org, vs.f.wants)
+	sub := vs.s.hub.Subscribe(vs.org, vs.f.topics()...)
+	vs.f.sub = sub
 	for {
 		evs, err := vs.s.cfg.Store.SettledOrgEvents(ctx, vs.org, vs.after, streamBatch)
 		if err == nil {
@@ -223,10 +223,9 @@ type writeError struct{ error }
 type visitorFilter struct {
 	s     *Server
 	v     *visit
+	seen  map[int64]bool // conversation id -> the visitor sees it
 	users map[int64]*user.User
-
-	mu   sync.Mutex     // seen is also read by the hub's feed (wants)
-	seen map[int64]bool // conversation id -> the visitor sees it
+	sub   *events.Sub // the hub's subscription, following the conversations seen
 }
 
 // maxVisible bounds the conversations a stream keeps in mind; a visitor
@@ -246,38 +245,65 @@ func (f *visitorFilter) load(ctx context.Context) error {
 	return err
 }
 
-// sees reports whether the visitor sees the conversation.
-func (f *visitorFilter) sees(id int64) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.seen[id]
+// The topics of the hub (events.Hub.Topics) a visitor's stream follows:
+// the conversations it sees, and the new conversations of its contact (of
+// any contact while it has none: its first message makes one).
+const (
+	topicConversation = "conversation"
+	topicContact      = "contact"
+)
+
+// topics are what the stream follows in the hub.
+func (f *visitorFilter) topics() []events.Topic {
+	ts := []events.Topic{{Kind: topicContact, ID: f.v.session.ContactID}}
+	for id, ok := range f.seen {
+		if ok {
+			ts = append(ts, events.Topic{Kind: topicConversation, ID: id})
+		}
+	}
+	return ts
 }
 
-// wants is the stream's filter in the hub (events.Hub.Subscribe): the
-// events that may concern the visitor, decided from their conversation id
-// (read once per event for every stream, see eventKeys) so that a message
-// for one visitor wakes one stream, not every open widget.
-func (f *visitorFilter) wants(ev events.Event) bool {
+// visitorTopics is the hub's Topics for the visitors' streams: an event
+// of a conversation concerns that conversation; a new conversation, its
+// contact and the visitors with none yet, who follow it from then on.
+func visitorTopics(ev events.Event) ([]events.Topic, events.Topic) {
+	var p struct {
+		ID             int64 `json:"id"`
+		ConversationID int64 `json:"conversationId"`
+		ContactID      int64 `json:"contactId"`
+	}
 	switch ev.Type {
 	case events.NewConversation:
-		k := f.s.eventKeys.of(ev)
-		// A conversation of another contact is not the visitor's; one of
-		// theirs, or any for a visitor with no contact yet, is learnt.
-		return f.v.session.ContactID == 0 || k.contact == f.v.session.ContactID
+		if decodeEvent(ev.Data, &p) {
+			return []events.Topic{{Kind: topicContact, ID: p.ContactID}, {Kind: topicContact, ID: 0}},
+				events.Topic{Kind: topicConversation, ID: p.ID}
+		}
 	case events.NewMessage, events.ConversationStatusUpdated, conversation.Typing:
-		return f.sees(f.s.eventKeys.of(ev).conversation)
+		if decodeEvent(ev.Data, &p) {
+			return []events.Topic{{Kind: topicConversation, ID: p.ConversationID}}, events.Topic{}
+		}
 	}
-	return false
+	return nil, events.Topic{}
 }
+
+// sees reports whether the visitor sees the conversation.
+func (f *visitorFilter) sees(id int64) bool { return f.seen[id] }
 
 // learn decides for a conversation just created (its new_conversation
 // event): one of another contact is not the visitor's; else the store says.
+// The hub follows it for the stream from that event on; the stream stops
+// following one it does not see.
 func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation) error {
-	f.mu.Lock()
-	_, known := f.seen[c.ID]
-	f.mu.Unlock()
-	if known {
+	if _, known := f.seen[c.ID]; known {
 		return nil
+	}
+	if len(f.seen) > maxVisible {
+		for id, ok := range f.seen {
+			if !ok {
+				delete(f.seen, id)
+			}
+		}
 	}
 	ok := false
 	if f.v.session.ContactID == 0 || c.ContactID == f.v.session.ContactID {
@@ -286,50 +312,16 @@ func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation)
 			return err
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.seen) > maxVisible {
-		for id, ok := range f.seen {
-			if !ok {
-				delete(f.seen, id)
-			}
+	f.seen[c.ID] = ok
+	if f.sub != nil {
+		t := events.Topic{Kind: topicConversation, ID: c.ID}
+		if ok {
+			f.sub.Follow(t) // when learnt from the log rather than the hub
+		} else {
+			f.sub.Unfollow(t)
 		}
 	}
-	f.seen[c.ID] = ok
 	return nil
-}
-
-// eventKeys reads, once per event for all the streams of a process, what
-// their filters look at: an event's conversation (and for a new one, its
-// contact).
-type eventKeys struct {
-	mu sync.Mutex
-	m  map[int64]eventKey // by event id; the latest few thousand
-}
-
-type eventKey struct{ conversation, contact int64 }
-
-func (k *eventKeys) of(ev events.Event) eventKey {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if key, ok := k.m[ev.ID]; ok {
-		return key
-	}
-	var p struct {
-		ID             int64 `json:"id"`
-		ConversationID int64 `json:"conversationId"`
-		ContactID      int64 `json:"contactId"`
-	}
-	decodeEvent(ev.Data, &p)
-	key := eventKey{conversation: p.ConversationID, contact: p.ContactID}
-	if ev.Type == events.NewConversation {
-		key.conversation = p.ID
-	}
-	if k.m == nil || len(k.m) >= 4096 {
-		k.m = map[int64]eventKey{} // the streams are past the older ones
-	}
-	k.m[ev.ID] = key
-	return key
 }
 
 // view returns the stream event for ev, or "" when the visitor does not

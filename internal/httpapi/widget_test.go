@@ -260,6 +260,93 @@ func TestWidgetIdentity(t *testing.T) {
 // The visitor's stream carries the events of their conversations with
 // each event's id; reconnecting with Last-Event-ID resumes right after it,
 // with nothing lost or repeated; private notes never reach it.
+// stream opens the visitor's event stream from last (empty: from now).
+func (v *visitorOf) stream(t *testing.T, last string) (<-chan sse.Message, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", v.e.URL+"/widget/v1/"+v.embed+"/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+v.token)
+	if last != "" {
+		req.Header.Set("Last-Event-ID", last)
+	}
+	resp, err := v.e.Server.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, resp)
+	}
+	ch := make(chan sse.Message, 100)
+	go func() {
+		defer close(ch)
+		defer resp.Body.Close()
+		r := sse.NewReader(resp.Body)
+		for {
+			m, err := r.Next()
+			if err != nil {
+				return
+			}
+			ch <- m
+		}
+	}()
+	return ch, cancel
+}
+
+// nextSSE waits for the stream's next event (id-only position updates
+// skipped).
+func nextSSE(t *testing.T, ch <-chan sse.Message) sse.Message {
+	t.Helper()
+	for {
+		select {
+		case m := <-ch:
+			if m.Event == "" && m.Data == "" {
+				continue
+			}
+			return m
+		case <-time.After(20 * time.Second):
+			t.Fatal("no event")
+		}
+		return sse.Message{}
+	}
+}
+
+// A stream opened before the visitor's first message (no contact yet)
+// shows the conversation that message starts and its replies, and nothing
+// of another visitor's conversation, started before or after.
+func TestWidgetStream_FirstMessage(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		v, other := newVisitor(t, e, ""), newVisitor(t, e, "")
+		before := idOf(other.call(t, "POST", "/messages", map[string]any{"body": "other before"})["conversation"].(map[string]any)["id"])
+		ch, cancel := v.stream(t, "")
+		defer cancel()
+		otherCh, cancelOther := other.stream(t, "")
+		defer cancelOther()
+		after := idOf(other.call(t, "POST", "/messages", map[string]any{"body": "other after"})["conversation"].(map[string]any)["id"])
+		conv := idOf(v.call(t, "POST", "/messages", map[string]any{"body": "my first"})["conversation"].(map[string]any)["id"])
+		for _, c := range []int64{before, after} {
+			e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", c), map[string]any{"type": "chat", "body": "to the other one"}, 200)
+		}
+		e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "chat", "body": "reply to mine"}, 200)
+		for _, want := range []string{"my first", "reply to mine"} {
+			if m := nextSSE(t, ch); m.Event != "message" || !strings.Contains(m.Data, want) {
+				t.Fatalf("got %+v, want %s", m, want)
+			}
+		}
+		// The other visitor's stream saw its own two replies: everything
+		// before reply to mine has been delivered.
+		for range 3 {
+			if m := nextSSE(t, otherCh); strings.Contains(m.Data, "mine") || strings.Contains(m.Data, "my first") {
+				t.Fatalf("the other visitor saw %+v", m)
+			}
+		}
+		select {
+		case m := <-ch:
+			if m.Event != "" {
+				t.Fatalf("then: %+v", m)
+			}
+		default:
+		}
+	})
+}
+
 func TestWidgetStream(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
@@ -269,40 +356,8 @@ func TestWidgetStream(t *testing.T) {
 		reply := func(typ, body string) {
 			e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": typ, "body": body}, 200)
 		}
-		open := func(last string) (<-chan sse.Message, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			req, _ := http.NewRequestWithContext(ctx, "GET", e.URL+"/widget/v1/"+v.embed+"/stream", nil)
-			req.Header.Set("Authorization", "Bearer "+v.token)
-			req.Header.Set("Last-Event-ID", last)
-			resp, err := e.Server.Client().Do(req)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("stream: %v %v", err, resp)
-			}
-			ch := make(chan sse.Message, 100)
-			go func() {
-				defer close(ch)
-				defer resp.Body.Close()
-				r := sse.NewReader(resp.Body)
-				for {
-					m, err := r.Next()
-					if err != nil {
-						return
-					}
-					ch <- m
-				}
-			}()
-			return ch, cancel
-		}
-		next := func(ch <-chan sse.Message) sse.Message {
-			t.Helper()
-			select {
-			case m := <-ch:
-				return m
-			case <-time.After(20 * time.Second):
-				t.Fatal("no event")
-			}
-			return sse.Message{}
-		}
+		open := func(last string) (<-chan sse.Message, context.CancelFunc) { return v.stream(t, last) }
+		next := func(ch <-chan sse.Message) sse.Message { t.Helper(); return nextSSE(t, ch) }
 		ch, cancel := open(st["lastEventId"].(string))
 		if m := next(ch); m.Event != "message" || !strings.Contains(m.Data, `"text":"hello"`) {
 			t.Fatalf("first: %+v", m)
