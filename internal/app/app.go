@@ -134,6 +134,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Pages:     pagetoken.New([]byte(key.Hash("driftwood page tokens"))),
 		Events:    notifier,
 		Agents:    &agent.Accounts{Store: db, Key: key, Now: time.Now},
+		// Issue 17: widget visitor sessions expire when idle.
+		VisitorSessionTTL: cfg.VisitorSessionTTL,
 	}, nil)
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}

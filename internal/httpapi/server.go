@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -101,6 +103,8 @@ type Config struct {
 	Events *events.Notifier
 	// Agents signs users in to the inbox (nil: no inbox).
 	Agents *agent.Accounts
+	// VisitorSessionTTL ends a visitor session idle this long (0: never).
+	VisitorSessionTTL time.Duration
 }
 
 // Server is the API's http.Handler.
@@ -127,6 +131,9 @@ type Server struct {
 	signIns signInLimits // the inbox's sign-in limits
 	xoOnce  sync.Once
 	xo      *http.CrossOriginProtection // see crossOrigin
+
+	// sessionsSwept is when idle visitor sessions were last deleted (unix ms).
+	sessionsSwept atomic.Int64
 }
 
 // New builds the API handler. metrics may be shared with other servers'

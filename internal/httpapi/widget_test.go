@@ -409,3 +409,47 @@ func TestWidgetRateLimit(t *testing.T) {
 		t.Fatalf("%d of 60 new sessions limited, %d written", limited, sessions)
 	}
 }
+
+// A visitor session idle longer than --visitor-session-ttl stops working
+// (401: the widget starts a new one) and is deleted; each use slides the
+// limit, so a session in use lives on past it.
+func TestWidgetSessionExpiry(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		db := e.RawDB(t)
+		idle, busy, fresh := newVisitor(t, e, ""), newVisitor(t, e, ""), newVisitor(t, e, "")
+		conv := idOf(idle.call(t, "POST", "/messages", map[string]any{"body": "hello"})["conversation"].(map[string]any)["id"])
+		day := (24 * time.Hour).Milliseconds()
+		now := time.Now().UnixMilli()
+		session := func(v *visitorOf) (id int64) {
+			t.Helper()
+			if err := db.QueryRow(`SELECT id FROM visitor_sessions WHERE token_hash = $1`, e.App.Tokens.Key.Hash(v.token)).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		idleID, busyID := session(idle), session(busy)
+		// idle: made 40 days ago, last used 31 days ago; busy: made 40
+		// days ago, last used 29 days ago.
+		for id, used := range map[int64]int64{idleID: now - 31*day, busyID: now - 29*day} {
+			if _, err := db.Exec(`UPDATE visitor_sessions SET created_at = $1, last_used_at = $2 WHERE id = $3`, now-40*day, used, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		apitest.WantError(t, idle.do(t, "GET", "/conversation", nil), 401, "authentication_error")
+		apitest.WantError(t, idle.do(t, "POST", "/messages", map[string]any{"body": "still there?", "conversationId": conv}), 401, "authentication_error")
+		busy.call(t, "GET", "/conversation", nil)
+		fresh.call(t, "GET", "/conversation", nil)
+		var n int
+		var used int64
+		db.QueryRow(`SELECT COUNT(*) FROM visitor_sessions WHERE id = $1`, idleID).Scan(&n)
+		db.QueryRow(`SELECT last_used_at FROM visitor_sessions WHERE id = $1`, busyID).Scan(&used)
+		if n != 0 || used < now {
+			t.Fatalf("the expired session's rows: %d (want 0); the used one's last use %d (want ≥ %d)", n, used, now)
+		}
+		// The conversation stays: it is its contact's.
+		if msgs := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", conv), nil, 200)["data"].(map[string]any)["messages"].([]any); len(msgs) != 1 {
+			t.Fatalf("the expired visitor's conversation has %d messages", len(msgs))
+		}
+	}, apitest.WithConfig(func(c *config.Config) { c.VisitorSessionTTL = 30 * 24 * time.Hour }))
+}
