@@ -134,6 +134,8 @@ type Server struct {
 
 	// sessionsSwept is when idle visitor sessions were last deleted (unix ms).
 	sessionsSwept atomic.Int64
+	// demoEmbedID is the demo org's, whose widget demo page / links ("": none).
+	demoEmbedID string
 }
 
 // New builds the API handler. metrics may be shared with other servers'
