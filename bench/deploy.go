@@ -140,7 +140,12 @@ func (d *deployment) measure(ctx context.Context, o *options, scenario string) f
 // profile saves a CPU profile of the server over (nearly) d to path.
 func (s *server) profile(ctx context.Context, path string, d time.Duration) error {
 	secs := max(1, int(d.Seconds())-1)
-	u := "http://" + s.pprof + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs)
+	return s.savePprof(ctx, "profile?seconds="+strconv.Itoa(secs), path)
+}
+
+// savePprof saves the server's /debug/pprof/<what> to path.
+func (s *server) savePprof(ctx context.Context, what, path string) error {
+	u := "http://" + s.pprof + "/debug/pprof/" + what
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err

@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,7 +133,7 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 			sc := bufio.NewScanner(resp.Body)
 			for sc.Scan() {
 				line := sc.Text()
-				if data, ok := strings.CutPrefix(line, "data: "); ok && strings.Contains(data, `"text":"bench-`) {
+				if data, ok := strings.CutPrefix(line, "data: "); ok && strings.Contains(data, `"text":"bench-a-`) {
 					var m struct {
 						Text string `json:"text"`
 					}
@@ -149,6 +149,38 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 		stopStreams()
 		return nil, nil, err
 	}
+	// The org's event stream on the first replica, as the inbox and
+	// `driftwood listen` follow it: each step's visitor message is timed
+	// until it arrives there ("to-subscriber"; on two replicas half the
+	// visitors post to the other one).
+	req, err := http.NewRequestWithContext(streamsCtx, http.MethodGet, e.api.bases[0]+"/driftwood/v1/events/stream?types=new_message", nil)
+	if err != nil {
+		stopStreams()
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.api.token)
+	resp, err := streamClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		stopStreams()
+		return nil, nil, fmt.Errorf("org event stream: %v %v", err, resp)
+	}
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && strings.Contains(data, `"body":"bench-v-`) {
+				var env struct {
+					Data struct {
+						Body string `json:"body"`
+					} `json:"data"`
+				}
+				if json.Unmarshal([]byte(data), &env) == nil {
+					deliver(env.Data.Body)
+				}
+			}
+		}
+	}()
 	time.Sleep(2 * time.Second) // the servers settle
 	stats.RSSAfterMB = e.rssMB()
 	if n > 0 && stats.RSSAfterMB > 0 {
@@ -156,27 +188,65 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 	}
 	fmt.Fprintf(os.Stderr, "  visitors: %d streams open; servers' RSS %.1f -> %.1f MiB (%.1f KB per stream)\n",
 		connected.Load(), stats.RSSBeforeMB, stats.RSSAfterMB, stats.KBPerStream)
+	if e.o.profileDir != "" && len(e.servers) > 0 {
+		// Where the idle streams' memory is: the heap (pprof) and the
+		// goroutines and runtime.MemStats (text).
+		s := e.servers[0]
+		for what, file := range map[string]string{"heap": "heap.pprof", "heap?debug=1": "heap.txt", "goroutine?debug=1": "goroutines.txt"} {
+			if err := s.savePprof(ctx, what, filepath.Join(e.o.profileDir, "visitors-idle-"+file)); err != nil {
+				fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			}
+		}
+	}
 
 	var seq atomic.Int64
-	step := func(ctx context.Context, _ int, rec *recorder) error {
-		v := vs[rand.IntN(len(vs))]
-		text := "bench-" + e.run + "-" + strconv.FormatInt(seq.Add(1), 10)
+	// await times from start until text arrives (or gives up) as op.
+	await := func(ctx context.Context, rec *recorder, op, text string, ch chan struct{}, start time.Time) {
+		select {
+		case <-ch:
+			rec.record(op, time.Since(start), nil)
+		case <-time.After(10 * time.Second):
+			mu.Lock()
+			delete(waiting, text)
+			mu.Unlock()
+			rec.record(op, 0, fmt.Errorf("%s: a message did not arrive within 10 s", op))
+		case <-ctx.Done():
+		}
+	}
+	expect := func(text string) chan struct{} {
 		ch := make(chan struct{})
 		mu.Lock()
 		waiting[text] = ch
 		mu.Unlock()
+		return ch
+	}
+	step := func(ctx context.Context, _ int, rec *recorder) error {
+		// An agent's message through the REST API, to a visitor's stream.
+		i := rand.IntN(len(vs))
+		text := "bench-a-" + e.run + "-" + strconv.FormatInt(seq.Add(1), 10)
+		ch := expect(text)
 		start := time.Now()
-		if err := e.api.do(ctx, rec, "post", http.MethodPost, fmt.Sprintf("/conversations/%d/messages", v.conv),
+		if err := e.api.do(ctx, rec, "post", http.MethodPost, fmt.Sprintf("/conversations/%d/messages", vs[i].conv),
 			map[string]any{"type": "chat", "body": text}, nil); err != nil {
 			return err
 		}
-		select {
-		case <-ch:
-			rec.record("deliver", time.Since(start), nil)
-		case <-time.After(10 * time.Second):
-			rec.record("deliver", 0, errors.New("a message was not delivered within 10 s"))
-		case <-ctx.Done():
+		await(ctx, rec, "deliver", text, ch, start)
+
+		// A visitor's message through the widget, to the org's stream.
+		i = rand.IntN(len(vs))
+		text = "bench-v-" + e.run + "-" + strconv.FormatInt(seq.Add(1), 10)
+		ch = expect(text)
+		start = time.Now()
+		var out any
+		err := post(ctx, base(i)+"/messages", vs[i].token, map[string]any{"body": text}, &out)
+		if ctx.Err() != nil {
+			return nil
 		}
+		rec.record("visitor-post", time.Since(start), err)
+		if err != nil {
+			return err
+		}
+		await(ctx, rec, "to-subscriber", text, ch, start)
 		return nil
 	}
 	finish := func(_ context.Context, res *Result) {

@@ -146,11 +146,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Agents:       &agent.Accounts{Store: db, Key: key, Now: time.Now},
 		Geo:          a.Geo,
 		OfflineEmail: cfg.SMTPURL != "",
+		// Issue 17: widget visitor sessions expire when idle.
+		VisitorSessionTTL: cfg.VisitorSessionTTL,
 	}, nil)
 	if cfg.SMTPURL != "" {
 		a.Mailer = newMailer(cfg, db, key, log)
 	}
 	a.API.Metrics().Registry.MustRegister(a.Audit.Collectors()...)
+	// Issue 17: / links the demo org's widget demo page.
+	demoEmbed, err := a.demoEmbedID(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.API.SetDemoEmbedID(demoEmbed)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With(logkey.Subsystem, "sweeper")}
 	a.dispatchDB = db

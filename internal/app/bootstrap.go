@@ -40,7 +40,7 @@ func (a *App) bootstrap(ctx context.Context, out io.Writer) error {
 		}
 		name := "Driftwood"
 		if demo {
-			name = "Demo"
+			name = demoOrgName
 		}
 		if o, err = tx.InsertOrg(ctx, name); err != nil {
 			return err
@@ -77,6 +77,21 @@ Driftwood created a demo org (id %d) on this new database.
 
 `, o.ID, raw, base, base, base, httpapi.EmbedID(a.Key, o.ID), base, signIn, raw, base)
 	return nil
+}
+
+// demoOrgName names the org seeded at first start without a bootstrap
+// token.
+const demoOrgName = "Demo"
+
+// demoEmbedID is the embed id of the demo org seeded at first start (the
+// oldest org, so named), for / to link its widget demo page; "" when this
+// database has none.
+func (a *App) demoEmbedID(ctx context.Context) (string, error) {
+	o, err := a.DB.FirstOrg(ctx)
+	if err != nil || o == nil || o.Name != demoOrgName {
+		return "", err
+	}
+	return httpapi.EmbedID(a.Key, o.ID), nil
 }
 
 // demoWidget gives the demo org's widget settings a site owner would pick:

@@ -33,6 +33,9 @@ type Config struct {
 	LogLevel            string
 	// TokenIdleTimeout retires tokens unused for this long (0: never).
 	TokenIdleTimeout time.Duration
+	// VisitorSessionTTL ends widget visitor sessions idle this long (0:
+	// never); each use slides it.
+	VisitorSessionTTL time.Duration
 	// ConversationInactiveAfter is the quiet period after which a
 	// conversation without activity is announced (conversation_inactive,
 	// conversation_push); 0 turns the sweep off.
@@ -53,8 +56,8 @@ type Config struct {
 	EmailOfflineDelay time.Duration
 	EmailOnlineDelay  time.Duration
 
-	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec, inactiveSpec string
-	offlineSpec, onlineSpec                                                    string
+	rateSpec, retrySpec, timeoutSpec, allowPrivateSpec, idleSpec, inactiveSpec, visitorTTLSpec string
+	offlineSpec, onlineSpec                                                                    string
 }
 
 // DefaultRetrySchedule is about three days of webhook retries.
@@ -92,6 +95,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet, getenv Getenv) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "DRIFTWOOD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env DRIFTWOOD_LOG_LEVEL)")
 	fs.StringVar(&c.idleSpec, "token-idle-timeout", envOr(getenv, "DRIFTWOOD_TOKEN_IDLE_TIMEOUT", DefaultTokenIdleTimeout),
 		"tokens unused for this long stop working, e.g. 720h; 0 turns it off (env DRIFTWOOD_TOKEN_IDLE_TIMEOUT)")
+	fs.StringVar(&c.visitorTTLSpec, "visitor-session-ttl", envOr(getenv, "DRIFTWOOD_VISITOR_SESSION_TTL", DefaultVisitorSessionTTL),
+		"widget visitor sessions idle this long stop working (each use slides it), e.g. 720h; 0 turns it off (env DRIFTWOOD_VISITOR_SESSION_TTL)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("DRIFTWOOD_PPROF_ADDR"),
 		"serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off when empty (env DRIFTWOOD_PPROF_ADDR)")
 	fs.StringVar(&c.inactiveSpec, "conversation-inactive-after", envOr(getenv, "DRIFTWOOD_CONVERSATION_INACTIVE_AFTER", "10m"),
@@ -149,6 +154,9 @@ func (c *Config) finishVisitor() error {
 // DefaultTokenIdleTimeout is 90 days.
 const DefaultTokenIdleTimeout = "2160h"
 
+// DefaultVisitorSessionTTL is 30 days, as Drift's visitor cookie.
+const DefaultVisitorSessionTTL = "720h"
+
 // Finish parses and checks what the flags left as text.
 func (c *Config) Finish() error {
 	rate, err := strconv.ParseFloat(c.rateSpec, 64)
@@ -172,6 +180,11 @@ func (c *Config) Finish() error {
 	}
 	if c.TokenIdleTimeout, err = time.ParseDuration(c.idleSpec); err != nil || c.TokenIdleTimeout < 0 {
 		return fmt.Errorf("--token-idle-timeout: %q is not a Go duration (0 turns it off)", c.idleSpec)
+	}
+	if c.visitorTTLSpec != "" {
+		if c.VisitorSessionTTL, err = time.ParseDuration(c.visitorTTLSpec); err != nil || c.VisitorSessionTTL < 0 {
+			return fmt.Errorf("--visitor-session-ttl: %q is not a Go duration (0 turns it off)", c.visitorTTLSpec)
+		}
 	}
 	c.WebhookAllowPrivate = IsLoopback(c.Addr)
 	if c.allowPrivateSpec != "" {

@@ -29,7 +29,7 @@ func (s *Server) visitorPresence(ctx context.Context, v *visit) {
 		return
 	}
 	touch := func() {
-		if err := s.cfg.Store.TouchVisitorSession(context.WithoutCancel(ctx), v.session.ID); err != nil {
+		if err := s.cfg.Store.MarkVisitorOnline(context.WithoutCancel(ctx), v.session.ID); err != nil {
 			s.log.Warn("visitor presence", logkey.OrgID, v.org, logkey.Err, err)
 		}
 	}

@@ -33,6 +33,10 @@ func (s *Server) indexLinks() []pageLink {
 			links = append(links, l)
 		}
 	}
+	if s.demoEmbedID != "" && s.routed("/widget/demo/{embedId}") {
+		links = append(links, pageLink{"widgetDemo", "Widget demo", "/widget/demo/" + s.demoEmbedID,
+			"The demo org's chat widget on a page, to try it as a visitor"})
+	}
 	return append(links, pageLink{"health", "Health", "/readyz", "Whether this server can take requests"})
 }
 
@@ -40,8 +44,11 @@ func (s *Server) indexLinks() []pageLink {
 // it is routed.
 var laterPages = []pageLink{
 	{"inbox", "Agent inbox", "/inbox", "Answer visitors in real time"},
-	{"widgetDemo", "Widget demo", "/widget/demo", "A page with the chat widget, to try it as a visitor"},
 }
+
+// SetDemoEmbedID makes / link the widget demo page of the org with this
+// embed id (the demo org seeded at first start); call it before serving.
+func (s *Server) SetDemoEmbedID(embedID string) { s.demoEmbedID = embedID }
 
 // routed reports whether GET path has a route.
 func (s *Server) routed(path string) bool {

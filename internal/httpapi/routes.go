@@ -183,7 +183,8 @@ func (s *Server) chatExtrasRoutes(handle func(string, auth.Scope, handlerFunc), 
 // pages and assets, and the visitor endpoints, with no API token (the
 // visitor endpoints take a visitor session).
 func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
-	s.hub = &events.Hub{Read: s.cfg.Store.SettledOrgEvents, Last: s.cfg.Store.LastEventID, Wake: s.cfg.Events, Poll: visitorPoll}
+	s.hub = &events.Hub{Read: s.cfg.Store.SettledOrgEvents, Last: s.cfg.Store.LastEventID, Wake: s.cfg.Events, Poll: visitorPoll,
+		Topics: visitorTopics}
 	handle("GET /driftwood/v1/widget", auth.Admin, s.getWidget)
 	handle("PATCH /driftwood/v1/widget", auth.Admin, s.patchWidget)
 	handle("POST /driftwood/v1/conversations/{id}/typing", auth.Admin, s.agentTyping)

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -73,8 +75,8 @@ type Store interface {
 	PostVisitorMessage(ctx context.Context, s *visitor.Session, conversationID int64, p conversation.Post) (*conversation.Message, error)
 	VisitorAttachment(ctx context.Context, s *visitor.Session, id int64) (*conversation.AttachmentData, error)
 	RecordTyping(ctx context.Context, orgID, conversationID int64, author conversation.Author) error
-	// TouchVisitorSession marks a visitor online (offline email).
-	TouchVisitorSession(ctx context.Context, sessionID int64) error
+	// MarkVisitorOnline marks a visitor online (offline email).
+	MarkVisitorOnline(ctx context.Context, sessionID int64) error
 	// ResumeVisitorSession makes the session the contact's of a
 	// conversation whose signed email link the visitor followed.
 	ResumeVisitorSession(ctx context.Context, s *visitor.Session, conversationID int64) error
@@ -113,6 +115,8 @@ type Config struct {
 	// OfflineEmail is whether offline email is on (--smtp-url): visitors'
 	// widgets then report their presence.
 	OfflineEmail bool
+	// VisitorSessionTTL ends a visitor session idle this long (0: never).
+	VisitorSessionTTL time.Duration
 }
 
 // Server is the API's http.Handler.
@@ -139,6 +143,11 @@ type Server struct {
 	signIns signInLimits // the inbox's sign-in limits
 	xoOnce  sync.Once
 	xo      *http.CrossOriginProtection // see crossOrigin
+
+	// sessionsSwept is when idle visitor sessions were last deleted (unix ms).
+	sessionsSwept atomic.Int64
+	// demoEmbedID is the demo org's, whose widget demo page / links ("": none).
+	demoEmbedID string
 }
 
 // New builds the API handler. metrics may be shared with other servers'

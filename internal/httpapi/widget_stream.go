@@ -32,6 +32,15 @@ const visitorPoll = 2 * time.Second
 // Messages are "message" events (visitorMessage: private notes and prompts
 // never leave), status changes "conversation" events ({id, status}), an
 // agent writing "typing" events ({conversationId, author}).
+//
+// An idle widget must cost the server little memory (issue 17's goal: 16 KB
+// an open stream; net/http's connection alone, with its buffers and two
+// goroutines, is 30). So once the stream has caught up from the log, on
+// HTTP/1.x it takes the connection over (Hijack): net/http's goroutines and
+// buffers go, and one small goroutine follows the hub's events and writes
+// the rest of the chunked answer itself. The access log's line is then
+// written when the stream starts, not when it ends. Where the connection
+// cannot be taken (HTTP/2), the handler follows the events itself.
 func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit) error {
 	var after int64
 	var err error
@@ -62,93 +71,146 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := sse.send(": connected\nretry: 1000\n\n"); err != nil {
 		return nil
 	}
-	send := func(msg string) error {
-		if err := sse.send(msg); err != nil {
-			return writeError{err}
-		}
+	vs := &visitorStreamer{s: s, f: f, org: v.org, after: after, sent: after, out: sse, requestID: requestID(ctx)}
+	sub, ok := vs.catchUp(ctx)
+	if !ok {
 		return nil
 	}
-	sent := after
-	emit := func(ev events.Event) error {
-		after = ev.ID
-		name, payload, err := f.view(ctx, ev)
-		if err != nil || name == "" {
-			return err
-		}
-		sent = ev.ID
-		return send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload))
+	if conn, _, err := sse.rc.Hijack(); err == nil {
+		out := &connSSE{conn: conn, chunked: r.ProtoAtLeast(1, 1)}
+		vs.out = out
+		go func() {
+			defer out.close()
+			vs.follow(s.streams, sub)
+		}()
+		return nil
 	}
-	// moved tells the client its position past events it does not see.
-	moved := func() error {
-		if after == sent {
-			return nil
-		}
-		sent = after
-		return send(fmt.Sprintf("id: %d\n\n", after))
-	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
+	vs.follow(ctx, sub)
+	return nil
+}
+
+// visitorStreamer is one visitor's stream: its filter and position.
+type visitorStreamer struct {
+	s         *Server
+	f         *visitorFilter
+	org       int64
+	after     int64 // the last event looked at
+	sent      int64 // the last event id the client was told
+	out       sseOut
+	requestID string
+}
+
+// sseOut is where a stream's messages go: the ResponseWriter, or the
+// connection once taken over.
+type sseOut interface{ send(msg string) error }
+
+// catchUp subscribes to the hub, then reads the log up to its end: what
+// settles in between comes both ways and is told apart by id. false when
+// the stream is over (its subscription then closed).
+func (vs *visitorStreamer) catchUp(ctx context.Context) (*events.Sub, bool) {
+	sub := vs.s.hub.Subscribe(vs.org, vs.f.topics()...)
+	vs.f.sub = sub
 	for {
-		// Subscribe first, then read the log up to its end: what settles
-		// in between comes both ways and is told apart by id.
-		sub := s.hub.Subscribe(v.org)
-		for {
-			evs, err := s.cfg.Store.SettledOrgEvents(ctx, v.org, after, streamBatch)
-			if err == nil {
-				for _, ev := range evs {
-					if err = emit(ev); err != nil {
-						break
-					}
+		evs, err := vs.s.cfg.Store.SettledOrgEvents(ctx, vs.org, vs.after, streamBatch)
+		if err == nil {
+			for _, ev := range evs {
+				if err = vs.emit(ctx, ev); err != nil {
+					break
 				}
-			}
-			if err == nil {
-				err = moved()
-			}
-			if err != nil {
-				sub.Close()
-				if ctx.Err() == nil && !isWriteError(err) {
-					s.log.Error("visitor stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
-				}
-				return nil
-			}
-			if len(evs) < streamBatch {
-				break
 			}
 		}
-		if err := s.follow(ctx, sub, heartbeat, send, &after, emit, moved); err != nil {
+		if err == nil {
+			err = vs.moved()
+		}
+		if err != nil {
 			sub.Close()
-			return nil
+			vs.failed(ctx, err)
+			return nil, false
 		}
-		sub.Close() // dropped for lagging: catch up from the log again
+		if len(evs) < streamBatch {
+			return sub, true
+		}
 	}
 }
 
-// follow forwards the hub's events until the subscription ends (nil) or
-// the stream does (an error).
-func (s *Server) follow(ctx context.Context, sub *events.Sub, heartbeat *time.Ticker, send func(string) error, after *int64,
-	emit func(events.Event) error, moved func() error) error {
+// follow forwards the hub's events until ctx ends or the client is gone;
+// after a lag it catches up from the log again.
+func (vs *visitorStreamer) follow(ctx context.Context, sub *events.Sub) {
+	defer func() {
+		if sub != nil {
+			sub.Close()
+		}
+	}()
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			if ev.ID <= *after {
+			return
+		case <-sub.Ready():
+			evs, ok := sub.Take()
+			if !ok { // dropped for lagging: catch up from the log again
+				sub.Close()
+				if sub, ok = vs.catchUp(ctx); !ok {
+					return
+				}
 				continue
 			}
-			if err := emit(ev); err != nil {
-				return err
+			for _, ev := range evs {
+				if ev.ID <= vs.after {
+					continue
+				}
+				if err := vs.emit(ctx, ev); err != nil {
+					vs.failed(ctx, err)
+					return
+				}
 			}
 		case <-heartbeat.C:
-			if err := moved(); err != nil {
-				return err
+			if c, ok := vs.out.(*connSSE); ok && c.gone() {
+				return
 			}
-			if err := send(": heartbeat\n\n"); err != nil {
-				return err
+			if err := vs.moved(); err != nil {
+				return
+			}
+			if err := vs.send(": heartbeat\n\n"); err != nil {
+				return
 			}
 		}
+	}
+}
+
+// emit sends ev if the visitor sees it.
+func (vs *visitorStreamer) emit(ctx context.Context, ev events.Event) error {
+	vs.after = ev.ID
+	name, payload, err := vs.f.view(ctx, ev)
+	if err != nil || name == "" {
+		return err
+	}
+	vs.sent = ev.ID
+	return vs.send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, name, payload))
+}
+
+// moved tells the client its position past events it does not see.
+func (vs *visitorStreamer) moved() error {
+	if vs.after == vs.sent {
+		return nil
+	}
+	vs.sent = vs.after
+	return vs.send(fmt.Sprintf("id: %d\n\n", vs.after))
+}
+
+func (vs *visitorStreamer) send(msg string) error {
+	if err := vs.out.send(msg); err != nil {
+		return writeError{err}
+	}
+	return nil
+}
+
+// failed logs why a stream ended, unless the client left or the server is
+// stopping.
+func (vs *visitorStreamer) failed(ctx context.Context, err error) {
+	if ctx.Err() == nil && !isWriteError(err) {
+		vs.s.log.Error("visitor stream", logkey.RequestID, vs.requestID, logkey.Err, err)
 	}
 }
 
@@ -164,6 +226,7 @@ type visitorFilter struct {
 	v     *visit
 	seen  map[int64]bool // conversation id -> the visitor sees it
 	users map[int64]*user.User
+	sub   *events.Sub // the hub's subscription, following the conversations seen
 }
 
 // maxVisible bounds the conversations a stream keeps in mind; a visitor
@@ -183,11 +246,55 @@ func (f *visitorFilter) load(ctx context.Context) error {
 	return err
 }
 
+// The topics of the hub (events.Hub.Topics) a visitor's stream follows:
+// the conversations it sees, and the new conversations of its contact (of
+// any contact while it has none: its first message makes one).
+const (
+	topicConversation = "conversation"
+	topicContact      = "contact"
+)
+
+// topics are what the stream follows in the hub.
+func (f *visitorFilter) topics() []events.Topic {
+	ts := []events.Topic{{Kind: topicContact, ID: f.v.session.ContactID}}
+	for id, ok := range f.seen {
+		if ok {
+			ts = append(ts, events.Topic{Kind: topicConversation, ID: id})
+		}
+	}
+	return ts
+}
+
+// visitorTopics is the hub's Topics for the visitors' streams: an event
+// of a conversation concerns that conversation; a new conversation, its
+// contact and the visitors with none yet, who follow it from then on.
+func visitorTopics(ev events.Event) ([]events.Topic, events.Topic) {
+	var p struct {
+		ID             int64 `json:"id"`
+		ConversationID int64 `json:"conversationId"`
+		ContactID      int64 `json:"contactId"`
+	}
+	switch ev.Type {
+	case events.NewConversation:
+		if decodeEvent(ev.Data, &p) {
+			return []events.Topic{{Kind: topicContact, ID: p.ContactID}, {Kind: topicContact, ID: 0}},
+				events.Topic{Kind: topicConversation, ID: p.ID}
+		}
+	case events.NewMessage, events.ConversationStatusUpdated, conversation.Typing:
+		if decodeEvent(ev.Data, &p) {
+			return []events.Topic{{Kind: topicConversation, ID: p.ConversationID}}, events.Topic{}
+		}
+	}
+	return nil, events.Topic{}
+}
+
 // sees reports whether the visitor sees the conversation.
 func (f *visitorFilter) sees(id int64) bool { return f.seen[id] }
 
 // learn decides for a conversation just created (its new_conversation
 // event): one of another contact is not the visitor's; else the store says.
+// The hub follows it for the stream from that event on; the stream stops
+// following one it does not see.
 func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation) error {
 	if _, known := f.seen[c.ID]; known {
 		return nil
@@ -199,13 +306,23 @@ func (f *visitorFilter) learn(ctx context.Context, c *conversation.Conversation)
 			}
 		}
 	}
-	if f.v.session.ContactID != 0 && c.ContactID != f.v.session.ContactID {
-		f.seen[c.ID] = false
-		return nil
+	ok := false
+	if f.v.session.ContactID == 0 || c.ContactID == f.v.session.ContactID {
+		var err error
+		if ok, err = f.s.cfg.Store.VisitorSees(ctx, f.v.session, c.ID); err != nil {
+			return err
+		}
 	}
-	ok, err := f.s.cfg.Store.VisitorSees(ctx, f.v.session, c.ID)
 	f.seen[c.ID] = ok
-	return err
+	if f.sub != nil {
+		t := events.Topic{Kind: topicConversation, ID: c.ID}
+		if ok {
+			f.sub.Follow(t) // when learnt from the log rather than the hub
+		} else {
+			f.sub.Unfollow(t)
+		}
+	}
+	return nil
 }
 
 // view returns the stream event for ev, or "" when the visitor does not

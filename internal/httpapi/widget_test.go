@@ -260,6 +260,93 @@ func TestWidgetIdentity(t *testing.T) {
 // The visitor's stream carries the events of their conversations with
 // each event's id; reconnecting with Last-Event-ID resumes right after it,
 // with nothing lost or repeated; private notes never reach it.
+// stream opens the visitor's event stream from last (empty: from now).
+func (v *visitorOf) stream(t *testing.T, last string) (<-chan sse.Message, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", v.e.URL+"/widget/v1/"+v.embed+"/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+v.token)
+	if last != "" {
+		req.Header.Set("Last-Event-ID", last)
+	}
+	resp, err := v.e.Server.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, resp)
+	}
+	ch := make(chan sse.Message, 100)
+	go func() {
+		defer close(ch)
+		defer resp.Body.Close()
+		r := sse.NewReader(resp.Body)
+		for {
+			m, err := r.Next()
+			if err != nil {
+				return
+			}
+			ch <- m
+		}
+	}()
+	return ch, cancel
+}
+
+// nextSSE waits for the stream's next event (id-only position updates
+// skipped).
+func nextSSE(t *testing.T, ch <-chan sse.Message) sse.Message {
+	t.Helper()
+	for {
+		select {
+		case m := <-ch:
+			if m.Event == "" && m.Data == "" {
+				continue
+			}
+			return m
+		case <-time.After(20 * time.Second):
+			t.Fatal("no event")
+		}
+		return sse.Message{}
+	}
+}
+
+// A stream opened before the visitor's first message (no contact yet)
+// shows the conversation that message starts and its replies, and nothing
+// of another visitor's conversation, started before or after.
+func TestWidgetStream_FirstMessage(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		v, other := newVisitor(t, e, ""), newVisitor(t, e, "")
+		before := idOf(other.call(t, "POST", "/messages", map[string]any{"body": "other before"})["conversation"].(map[string]any)["id"])
+		ch, cancel := v.stream(t, "")
+		defer cancel()
+		otherCh, cancelOther := other.stream(t, "")
+		defer cancelOther()
+		after := idOf(other.call(t, "POST", "/messages", map[string]any{"body": "other after"})["conversation"].(map[string]any)["id"])
+		conv := idOf(v.call(t, "POST", "/messages", map[string]any{"body": "my first"})["conversation"].(map[string]any)["id"])
+		for _, c := range []int64{before, after} {
+			e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", c), map[string]any{"type": "chat", "body": "to the other one"}, 200)
+		}
+		e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "chat", "body": "reply to mine"}, 200)
+		for _, want := range []string{"my first", "reply to mine"} {
+			if m := nextSSE(t, ch); m.Event != "message" || !strings.Contains(m.Data, want) {
+				t.Fatalf("got %+v, want %s", m, want)
+			}
+		}
+		// The other visitor's stream saw its own two replies: everything
+		// before reply to mine has been delivered.
+		for range 3 {
+			if m := nextSSE(t, otherCh); strings.Contains(m.Data, "mine") || strings.Contains(m.Data, "my first") {
+				t.Fatalf("the other visitor saw %+v", m)
+			}
+		}
+		select {
+		case m := <-ch:
+			if m.Event != "" {
+				t.Fatalf("then: %+v", m)
+			}
+		default:
+		}
+	})
+}
+
 func TestWidgetStream(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
@@ -269,40 +356,8 @@ func TestWidgetStream(t *testing.T) {
 		reply := func(typ, body string) {
 			e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": typ, "body": body}, 200)
 		}
-		open := func(last string) (<-chan sse.Message, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			req, _ := http.NewRequestWithContext(ctx, "GET", e.URL+"/widget/v1/"+v.embed+"/stream", nil)
-			req.Header.Set("Authorization", "Bearer "+v.token)
-			req.Header.Set("Last-Event-ID", last)
-			resp, err := e.Server.Client().Do(req)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("stream: %v %v", err, resp)
-			}
-			ch := make(chan sse.Message, 100)
-			go func() {
-				defer close(ch)
-				defer resp.Body.Close()
-				r := sse.NewReader(resp.Body)
-				for {
-					m, err := r.Next()
-					if err != nil {
-						return
-					}
-					ch <- m
-				}
-			}()
-			return ch, cancel
-		}
-		next := func(ch <-chan sse.Message) sse.Message {
-			t.Helper()
-			select {
-			case m := <-ch:
-				return m
-			case <-time.After(20 * time.Second):
-				t.Fatal("no event")
-			}
-			return sse.Message{}
-		}
+		open := func(last string) (<-chan sse.Message, context.CancelFunc) { return v.stream(t, last) }
+		next := func(ch <-chan sse.Message) sse.Message { t.Helper(); return nextSSE(t, ch) }
 		ch, cancel := open(st["lastEventId"].(string))
 		if m := next(ch); m.Event != "message" || !strings.Contains(m.Data, `"text":"hello"`) {
 			t.Fatalf("first: %+v", m)
@@ -353,4 +408,48 @@ func TestWidgetRateLimit(t *testing.T) {
 	if limited == 0 || sessions+limited != 60 {
 		t.Fatalf("%d of 60 new sessions limited, %d written", limited, sessions)
 	}
+}
+
+// A visitor session idle longer than --visitor-session-ttl stops working
+// (401: the widget starts a new one) and is deleted; each use slides the
+// limit, so a session in use lives on past it.
+func TestWidgetSessionExpiry(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		db := e.RawDB(t)
+		idle, busy, fresh := newVisitor(t, e, ""), newVisitor(t, e, ""), newVisitor(t, e, "")
+		conv := idOf(idle.call(t, "POST", "/messages", map[string]any{"body": "hello"})["conversation"].(map[string]any)["id"])
+		day := (24 * time.Hour).Milliseconds()
+		now := time.Now().UnixMilli()
+		session := func(v *visitorOf) (id int64) {
+			t.Helper()
+			if err := db.QueryRow(`SELECT id FROM visitor_sessions WHERE token_hash = $1`, e.App.Tokens.Key.Hash(v.token)).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		idleID, busyID := session(idle), session(busy)
+		// idle: made 40 days ago, last used 31 days ago; busy: made 40
+		// days ago, last used 29 days ago.
+		for id, used := range map[int64]int64{idleID: now - 31*day, busyID: now - 29*day} {
+			if _, err := db.Exec(`UPDATE visitor_sessions SET created_at = $1, last_used_at = $2 WHERE id = $3`, now-40*day, used, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		apitest.WantError(t, idle.do(t, "GET", "/conversation", nil), 401, "authentication_error")
+		apitest.WantError(t, idle.do(t, "POST", "/messages", map[string]any{"body": "still there?", "conversationId": conv}), 401, "authentication_error")
+		busy.call(t, "GET", "/conversation", nil)
+		fresh.call(t, "GET", "/conversation", nil)
+		var n int
+		var used int64
+		db.QueryRow(`SELECT COUNT(*) FROM visitor_sessions WHERE id = $1`, idleID).Scan(&n)
+		db.QueryRow(`SELECT last_used_at FROM visitor_sessions WHERE id = $1`, busyID).Scan(&used)
+		if n != 0 || used < now {
+			t.Fatalf("the expired session's rows: %d (want 0); the used one's last use %d (want ≥ %d)", n, used, now)
+		}
+		// The conversation stays: it is its contact's.
+		if msgs := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", conv), nil, 200)["data"].(map[string]any)["messages"].([]any); len(msgs) != 1 {
+			t.Fatalf("the expired visitor's conversation has %d messages", len(msgs))
+		}
+	}, apitest.WithConfig(func(c *config.Config) { c.VisitorSessionTTL = 30 * 24 * time.Hour }))
 }

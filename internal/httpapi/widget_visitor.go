@@ -134,7 +134,42 @@ func (s *Server) visitorSession(r *http.Request, org int64) (*visitor.Session, e
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && sess.OrgID != org) {
 		return nil, errVisitorToken
 	}
-	return sess, err
+	if err != nil || s.cfg.VisitorSessionTTL <= 0 {
+		return sess, err
+	}
+	now := time.Now().UnixMilli()
+	idle := time.Duration(now-max(sess.LastUsedAt, sess.CreatedAt)) * time.Millisecond
+	if idle > s.cfg.VisitorSessionTTL {
+		// Expired: the widget starts a new session. The expired ones go
+		// now (a bounded batch), not only at the next sweep.
+		if _, err := s.cfg.Store.DeleteIdleVisitorSessions(r.Context(), now-s.cfg.VisitorSessionTTL.Milliseconds(), 1000); err != nil {
+			return nil, err
+		}
+		return nil, errVisitorToken
+	}
+	if idle > sessionTouchEvery(s.cfg.VisitorSessionTTL) {
+		if err := s.cfg.Store.TouchVisitorSession(r.Context(), sess.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return sess, nil
+}
+
+// sessionTouchEvery is how stale a session's last use may be before a
+// request records it again: a write per request would cost every page view
+// a transaction; an hour (a hundredth of a short TTL) is exact enough.
+func sessionTouchEvery(ttl time.Duration) time.Duration { return min(time.Hour, ttl/100) }
+
+// sweepIdleSessions deletes sessions idle past the TTL, a bounded batch at
+// most once a minute per process, when a new session is made.
+func (s *Server) sweepIdleSessions(ctx context.Context) error {
+	now := time.Now()
+	last := s.sessionsSwept.Load()
+	if s.cfg.VisitorSessionTTL <= 0 || now.UnixMilli()-last < time.Minute.Milliseconds() || !s.sessionsSwept.CompareAndSwap(last, now.UnixMilli()) {
+		return nil
+	}
+	_, err := s.cfg.Store.DeleteIdleVisitorSessions(ctx, now.Add(-s.cfg.VisitorSessionTTL).UnixMilli(), 1000)
+	return err
 }
 
 // createVisitorSession serves POST /widget/v1/{embedId}/sessions: a new
@@ -155,6 +190,9 @@ func (s *Server) createVisitorSession(w http.ResponseWriter, r *http.Request, v 
 		}
 	}
 	raw := secrets.RandomToken(visitor.TokenPrefix)
+	if err := s.sweepIdleSessions(r.Context()); err != nil {
+		return err
+	}
 	sess, err := s.cfg.Store.CreateVisitorSession(r.Context(), v.org, s.cfg.Tokens.Key.Hash(raw))
 	if err != nil {
 		return err

@@ -35,10 +35,10 @@ func (tx *Tx) queueOfflineEmail(ctx context.Context, m *conversation.Message) er
 	return err
 }
 
-// TouchVisitorSession records that the session's widget is open now (its
+// MarkVisitorOnline records that the session's widget is open now (its
 // stream is connected): the visitor is online for offline email.
-func (db *DB) TouchVisitorSession(ctx context.Context, sessionID int64) (err error) {
-	defer derrors.Wrap(&err, "store.TouchVisitorSession(%d)", sessionID)
+func (db *DB) MarkVisitorOnline(ctx context.Context, sessionID int64) (err error) {
+	defer derrors.Wrap(&err, "store.MarkVisitorOnline(%d)", sessionID)
 	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		_, err := tx.q.ExecContext(ctx, `UPDATE visitor_sessions SET last_seen_at = $1 WHERE id = $2`, tx.now, sessionID)
 		return err

@@ -66,6 +66,17 @@ func (db *DB) GetOrg(ctx context.Context, id int64) (_ *org.Org, err error) {
 	return o, nil
 }
 
+// FirstOrg returns the oldest org (nil when there is none).
+func (db *DB) FirstOrg(ctx context.Context) (_ *org.Org, err error) {
+	defer derrors.Wrap(&err, "store.FirstOrg()")
+	o := &org.Org{}
+	err = db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM orgs ORDER BY id LIMIT 1`).Scan(&o.ID, &o.Name, &o.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return o, err
+}
+
 // CountOrgs implements org.Store.
 func (db *DB) CountOrgs(ctx context.Context) (_ int, err error) {
 	defer derrors.Wrap(&err, "store.CountOrgs()")

@@ -18,16 +18,16 @@ import (
 
 var _ visitor.Store = (*DB)(nil)
 
-const sessionColumns = `id, org_id, contact_id, verified, created_at`
+const sessionColumns = `id, org_id, contact_id, verified, created_at, last_used_at`
 
 // CreateVisitorSession implements visitor.Store.
 func (db *DB) CreateVisitorSession(ctx context.Context, orgID int64, tokenHash string) (_ *visitor.Session, err error) {
 	defer derrors.Wrap(&err, "store.CreateVisitorSession(%d)", orgID)
 	s := &visitor.Session{OrgID: orgID}
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		s.CreatedAt = tx.now
-		return tx.q.QueryRowContext(ctx, `INSERT INTO visitor_sessions (org_id, token_hash, verified, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, orgID, tokenHash, false, tx.now).Scan(&s.ID)
+		s.CreatedAt, s.LastUsedAt = tx.now, tx.now
+		return tx.q.QueryRowContext(ctx, `INSERT INTO visitor_sessions (org_id, token_hash, verified, created_at, last_used_at)
+			VALUES ($1, $2, $3, $4, $4) RETURNING id`, orgID, tokenHash, false, tx.now).Scan(&s.ID)
 	})
 	return s, err
 }
@@ -38,12 +38,37 @@ func (db *DB) VisitorSession(ctx context.Context, tokenHash string) (_ *visitor.
 	s := &visitor.Session{}
 	var contactID sql.NullInt64
 	err = db.reads.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM visitor_sessions WHERE token_hash = $1`, tokenHash).
-		Scan(&s.ID, &s.OrgID, &contactID, &s.Verified, &s.CreatedAt)
+		Scan(&s.ID, &s.OrgID, &contactID, &s.Verified, &s.CreatedAt, &s.LastUsedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.ErrNotFound
 	}
 	s.ContactID = contactID.Int64
 	return s, err
+}
+
+// TouchVisitorSession implements visitor.Store.
+func (db *DB) TouchVisitorSession(ctx context.Context, id, at int64) (err error) {
+	defer derrors.Wrap(&err, "store.TouchVisitorSession(%d)", id)
+	return db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.q.ExecContext(ctx, `UPDATE visitor_sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, id)
+		return err
+	})
+}
+
+// DeleteIdleVisitorSessions implements visitor.Store. The conversations
+// stay (they are their contacts'); what the session saw goes with it.
+func (db *DB) DeleteIdleVisitorSessions(ctx context.Context, before int64, limit int) (n int64, err error) {
+	defer derrors.Wrap(&err, "store.DeleteIdleVisitorSessions(%d)", before)
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM visitor_sessions WHERE id IN
+			(SELECT id FROM visitor_sessions WHERE last_used_at < $1 ORDER BY last_used_at LIMIT $2)`, before, limit)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // visibleTo is the condition on conversations that a session sees: those

@@ -26,6 +26,10 @@ type Session struct {
 	// unverified session sees only the conversations it started itself.
 	Verified  bool
 	CreatedAt int64
+	// LastUsedAt is when the session was last used (epoch ms), to the
+	// hour or so: a session idle longer than the server's
+	// --visitor-session-ttl stops working (sliding, like Drift's cookie).
+	LastUsedAt int64
 }
 
 // Identify is what drift.identify asks, once the HTTP layer has checked
@@ -52,6 +56,11 @@ type Store interface {
 	// VisitorSession finds a session by its token's hash (not found: a
 	// forged, unknown or deleted token).
 	VisitorSession(ctx context.Context, tokenHash string) (*Session, error)
+	// TouchVisitorSession records that the session was used at (epoch ms).
+	TouchVisitorSession(ctx context.Context, id, at int64) error
+	// DeleteIdleVisitorSessions deletes up to limit sessions last used
+	// before (epoch ms) and returns how many it deleted.
+	DeleteIdleVisitorSessions(ctx context.Context, before int64, limit int) (int64, error)
 	// VisitorConversations lists up to limit conversations the session
 	// sees, newest first.
 	VisitorConversations(ctx context.Context, s *Session, limit int) ([]*conversation.Conversation, error)

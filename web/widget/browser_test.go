@@ -31,6 +31,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
+	"github.com/driftwood-chat/driftwood/internal/widget"
 )
 
 // -screenshots rewrites the screenshots of docs/ (README's) from the tests.
@@ -522,4 +523,70 @@ func TestWidget_DemoAndFullPage(t *testing.T) {
 		t.Fatal("the full-page chat never showed the message")
 	}
 	screenshot(t, page, "widget-fullpage.png")
+}
+
+// Identity modes, with the page's own drift.identify: in ENABLED mode a
+// JWT signed with the widget secret makes the visitor the known contact,
+// who sees and continues their earlier conversation; an invalid one leaves
+// the visitor anonymous (their attributes may go on their own contact,
+// never the known one's identity); in REQUIRED mode an unsigned identify is ignored; in
+// DISABLED mode a signature is not even checked, so it grants nothing.
+func TestWidget_Identity(t *testing.T) {
+	e := apitest.Start(t, storetest.Backends()[0])
+	known := num(e.Call(t, "POST", "/contacts", map[string]any{"attributes": map[string]any{"email": "known@acme.example", "externalId": "crm-42", "name": "Known"}}, 200)["data"].(map[string]any)["id"])
+	old := num(e.Call(t, "POST", "/conversations/new", map[string]any{"email": "known@acme.example", "message": map[string]any{"body": "An old secret"}}, 200)["id"])
+	w := setWidget(t, e, map[string]any{"identityMode": "ENABLED"})
+	embed, secret := w["embedId"].(string), w["identitySecret"].(string)
+	good := widget.SignIdentity(widget.Identity{ExternalID: "crm-42", Email: "known@acme.example"}, secret, time.Now().Add(time.Hour))
+	forged := widget.SignIdentity(widget.Identity{ExternalID: "crm-42", Email: "known@acme.example"}, "dwws_not-the-secret", time.Now().Add(time.Hour))
+
+	// chat opens the host page calling identify, writes text, and returns
+	// the transcript and the contact of the conversation it went to.
+	chat := func(t *testing.T, mode, identify, text string) (string, int64, map[string]any) {
+		ctx := browser(t)
+		host := hostPage(t, e.URL, embed, identify)
+		setWidget(t, e, map[string]any{"identityMode": mode, "allowedOrigins": []string{host.URL}})
+		do(t, ctx, chromedp.Navigate(host.URL), chromedp.Click(css("#drift-widget-launcher")))
+		frame := frameNode(t, ctx)
+		do(t, ctx, chromedp.WaitVisible(css("#dw-input"), in(frame)))
+		do(t, ctx, chromedp.SendKeys(css("#dw-input"), text+"\n", in(frame)))
+		log := waitLog(t, ctx, frame, text)
+		conv := newestConversation(t, e)
+		c := e.Call(t, "GET", fmt.Sprintf("/conversations/%d", conv), nil, 200)["data"].(map[string]any)
+		ct := e.Call(t, "GET", fmt.Sprintf("/contacts/%d", num(c["contactId"])), nil, 200)["data"].(map[string]any)
+		return log, conv, ct
+	}
+	identify := func(jwt string) string {
+		return `drift.identify("crm-42", {plan: "trial", name: "Impostor"}, {userJwt: "` + jwt + `"});`
+	}
+
+	t.Run("enabled, signed", func(t *testing.T) {
+		log, conv, ct := chat(t, "ENABLED", identify(good), "It is me again")
+		if !strings.Contains(log, "An old secret") || conv != old || num(ct["id"]) != known {
+			t.Fatalf("a signed identity: conversation %d (want %d), contact %v, transcript:\n%s", conv, old, ct, log)
+		}
+	})
+	t.Run("enabled, forged", func(t *testing.T) {
+		log, conv, ct := chat(t, "ENABLED", identify(forged), "Who am I")
+		attrs := ct["attributes"].(map[string]any)
+		// The visitor stays anonymous: their own contact (which may keep the
+		// attributes), not the known one, and no identity on it.
+		if strings.Contains(log, "An old secret") || conv == old || num(ct["id"]) == known || attrs["externalId"] == "crm-42" || attrs["email"] == "known@acme.example" {
+			t.Fatalf("a forged identity reached: conversation %d, contact %v, transcript:\n%s", conv, ct, log)
+		}
+	})
+	t.Run("required, unsigned", func(t *testing.T) {
+		log, conv, ct := chat(t, "REQUIRED", `drift.identify("someone-new", {name: "Unsigned"});`, "Hello there")
+		attrs := ct["attributes"].(map[string]any)
+		if strings.Contains(log, "An old secret") || conv == old || attrs["externalId"] == "someone-new" || attrs["name"] == "Unsigned" {
+			t.Fatalf("REQUIRED applied an unsigned identity: contact %v", ct)
+		}
+	})
+	t.Run("disabled, signed", func(t *testing.T) {
+		log, conv, ct := chat(t, "DISABLED", identify(good), "Just browsing")
+		if strings.Contains(log, "An old secret") || conv == old || num(ct["id"]) == known {
+			t.Fatalf("DISABLED honoured a signature: conversation %d, contact %v", conv, ct)
+		}
+	})
+	e.Call(t, "PATCH", "/driftwood/v1/widget", map[string]any{"identityMode": "DISABLED"}, 200)
 }
