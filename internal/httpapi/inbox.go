@@ -48,6 +48,7 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("GET /inbox/api/canned-replies", s.agentRoute(false, s.listCanned))
 	noToken("POST /inbox/api/canned-replies", s.agentRoute(false, s.createCanned))
 	noToken("GET /inbox/api/events", s.agentRoute(false, s.inboxEvents))
+	noToken("GET /inbox/api/search", s.agentRoute(false, s.inboxSearch))
 }
 
 // inboxAsset serves GET /inbox/assets/{file}: the inbox's script and

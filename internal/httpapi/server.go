@@ -32,6 +32,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/report"
 	"github.com/driftwood-chat/driftwood/internal/scim"
+	"github.com/driftwood-chat/driftwood/internal/search"
 	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
@@ -74,6 +75,7 @@ type Store interface {
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
 	canned.Store
+	search.Store
 }
 
 // Config is what the API needs from the outside.
