@@ -119,9 +119,21 @@ func TestInbox_TwoAgents(t *testing.T) {
 		t.Errorf("the tab title is %q, want the unread count first", title)
 	}
 
+	// Ada finds it by searching, with the keyboard only: / to the search
+	// box, the words, Tab to the first hit, Enter; Escape empties the box.
+	do(t, ada, chromedp.KeyEvent("/"), chromedp.SendKeys(chromedp.CSS("#q"), "free TRI"))
+	waitText(t, ada, "#results", "Do you have a free trial?")
+	screenshot(t, ada, "inbox-search.png")
+	if n := run(t, ada, chromedp.Evaluate[int](`document.querySelectorAll("#results img").length`)); n != 0 {
+		t.Errorf("the search shows the visitor's markup as %d elements", n)
+	}
+	do(t, ada, chromedp.Focus(chromedp.CSS(`#results ul[aria-labelledby="hits-messages"] button`)), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
+	waitText(t, ada, ".conv-head h2", "grace@visitor.example")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS("#q"), "\x1b"), chromedp.WaitVisible(chromedp.CSS("#convs")))
+
 	// Both open it; Ada takes it and answers; Bo sees the answer live.
 	item := chromedp.CSS(fmt.Sprintf(`#convs button[data-id="%d"]`, conv.Data.ID))
-	do(t, ada, chromedp.Click(item), chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
 	do(t, bo, chromedp.Click(item), chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn"))) // Assign to me
 	waitText(t, bo, "#convs", "Ada Lovelace")

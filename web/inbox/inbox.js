@@ -6,7 +6,7 @@
   var boot = JSON.parse(document.getElementById("boot").textContent);
   var me = boot.me, csrf = boot.csrf, users = {};
   boot.users.forEach(function (u) { users[u.id] = u; });
-  var state = { view: "all", status: "open", list: [], next: "", current: 0, conv: null, lastEventId: "" };
+  var state = { view: "all", status: "open", list: [], next: "", current: 0, conv: null, lastEventId: "", q: "" };
   var $ = function (s) { return document.querySelector(s); };
 
   function el(tag, cls, text) {
@@ -74,10 +74,76 @@
       li.append(b);
       ul.append(li);
     });
-    $("#more").hidden = !state.next;
+    $("#more").hidden = !state.next || !$("#results").hidden;
     var unread = state.list.filter(function (c) { return c.awaitingReply && c.status === "open"; }).length;
     document.title = (unread ? "(" + unread + ") " : "") + "Inbox · Driftwood";
   }
+
+  // Search: the org's messages by their words and contacts by name and
+  // email, shown in place of the list while the box holds words.
+  var searchTimer = 0;
+  function searchURL(q, kind, cursor) {
+    return "/inbox/api/search?q=" + encodeURIComponent(q) + "&kind=" + kind + (cursor ? "&cursor=" + cursor : "");
+  }
+  function runSearch() {
+    var q = $("#q").value.trim(), res = $("#results");
+    state.q = q;
+    var searching = /[\p{L}\p{N}]/u.test(q);
+    res.hidden = !searching;
+    $("#convs").hidden = searching;
+    $("#more").hidden = searching || !state.next;
+    if (!searching) return Promise.resolve();
+    return Promise.all([api("GET", searchURL(q, "contacts")), api("GET", searchURL(q, "messages"))]).then(function (r) {
+      if (q !== state.q) return;
+      res.replaceChildren();
+      var total = r[0].data.length + r[1].data.length;
+      res.append(el("p", "sr", total ? total + (r[0].next || r[1].next ? "+" : "") + " results" : "Nothing found"));
+      res.firstChild.setAttribute("role", "status");
+      hitList(res, "Contacts", r[0], q, "contacts");
+      hitList(res, "Messages", r[1], q, "messages");
+    }).catch(showError);
+  }
+  function hitList(res, title, page, q, kind) {
+    var h = el("h2", "", title), ul = el("ul", "hits");
+    h.id = "hits-" + kind;
+    ul.setAttribute("aria-labelledby", h.id);
+    res.append(h, ul);
+    function add(p) {
+      if (!ul.children.length && !p.data.length) ul.append(el("li", "none", "No " + kind + " match “" + q + "”."));
+      p.data.forEach(function (hit) {
+        var li = el("li"), b = el("button", "item hit"), name = hit.contactName || hit.contactEmail || "Visitor " + hit.contactId;
+        b.type = "button";
+        var top = el("div", "top");
+        top.append(el("span", "avatar", name.charAt(0).toUpperCase()), el("strong", "name", name), el("time", "", when(hit.createdAt)));
+        var bottom = el("div", "bottom");
+        if (kind === "messages") bottom.append(el("span", "preview", (hit.type === "private_note" ? "Note: " : "") + hit.text));
+        else bottom.append(el("span", "preview", hit.contactEmail + (hit.conversationId ? "" : " · no conversation")));
+        b.append(top, bottom);
+        b.disabled = !hit.conversationId;
+        b.addEventListener("click", function () { open(hit.conversationId); });
+        li.append(b);
+        ul.append(li);
+      });
+      var more = res.querySelector(".more[data-kind=" + kind + "]");
+      if (more) more.remove();
+      if (p.next) {
+        more = button("More " + kind, "more", function () {
+          api("GET", searchURL(q, kind, p.next)).then(add).catch(showError);
+        });
+        more.dataset.kind = kind;
+        ul.after(more);
+      }
+    }
+    add(page);
+  }
+  $("#q").addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 250);
+  });
+  $("#search-form").addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(searchTimer); runSearch(); });
+  $("#q").addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { $("#q").value = ""; runSearch(); $("#q").blur(); }
+  });
 
   // One conversation.
   function open(id) {
@@ -313,6 +379,7 @@
     var composer = document.querySelector(".composer");
     var act = {
       "?": function () { help.hidden = !help.hidden; },
+      "/": function () { $("#q").focus(); },
       "j": function () { if (state.list[i + 1]) open(state.list[i + 1].id); },
       "k": function () { if (i > 0) open(state.list[i - 1].id); },
       "r": function () { if (composer) composer.querySelector(".tabs button").click(); },
