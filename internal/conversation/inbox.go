@@ -28,8 +28,19 @@ type Summary struct {
 	LastAuthor string         // its author type ("" without one)
 }
 
+// Awaiting counts an org's open conversations whose last chat message is
+// the contact's (awaiting an agent's reply), per view of one agent.
+type Awaiting struct {
+	Mine       int `json:"mine"`
+	Unassigned int `json:"unassigned"`
+	All        int `json:"all"`
+}
+
 // InboxStore reads and writes what the inbox adds to conversations.
 type InboxStore interface {
+	// InboxAwaiting counts the org's open conversations awaiting a reply,
+	// for the views of user userID.
+	InboxAwaiting(ctx context.Context, orgID, userID int64) (Awaiting, error)
 	// InboxConversations returns up to q.Limit+1 summaries, so that the
 	// caller can tell whether there is a next page.
 	InboxConversations(ctx context.Context, orgID int64, q InboxQuery) ([]Summary, error)

@@ -49,6 +49,8 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("POST /inbox/api/canned-replies", s.agentRoute(false, s.createCanned))
 	noToken("GET /inbox/api/events", s.agentRoute(false, s.inboxEvents))
 	noToken("GET /inbox/api/search", s.agentRoute(false, s.inboxSearch))
+	noToken("GET /inbox/api/awaiting", s.agentRoute(false, s.inboxAwaiting))
+	noToken("POST /inbox/api/conversations/{id}/typing", s.agentRoute(false, s.inboxTyping))
 }
 
 // inboxAsset serves GET /inbox/assets/{file}: the inbox's script and

@@ -95,3 +95,33 @@ func (db *DB) AssignConversation(ctx context.Context, orgID, id, userID int64) (
 	})
 	return c, err
 }
+
+// InboxAwaiting implements conversation.InboxStore: one pass over the org's
+// open conversations, grouped by assignee.
+func (db *DB) InboxAwaiting(ctx context.Context, orgID, userID int64) (_ conversation.Awaiting, err error) {
+	defer derrors.Wrap(&err, "store.InboxAwaiting(%d, %d)", orgID, userID)
+	var a conversation.Awaiting
+	rows, err := db.read.QueryContext(ctx, `SELECT c.assignee_id, COUNT(*) FROM conversations c
+		WHERE c.org_id = $1 AND c.status = $2 AND (SELECT m.author_type FROM messages m
+			WHERE m.conversation_id = c.id AND m.type = $3 ORDER BY m.id DESC LIMIT 1) = $4
+		GROUP BY c.assignee_id`, orgID, string(conversation.Open), string(conversation.Chat), conversation.AuthorContact)
+	if err != nil {
+		return a, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var assignee int64
+		var n int
+		if err := rows.Scan(&assignee, &n); err != nil {
+			return a, err
+		}
+		a.All += n
+		switch assignee {
+		case 0:
+			a.Unassigned += n
+		case userID:
+			a.Mine += n
+		}
+	}
+	return a, rows.Err()
+}
