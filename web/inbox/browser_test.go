@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/browsertest"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
@@ -135,9 +136,25 @@ func TestInbox_TwoAgents(t *testing.T) {
 	// Both open it; Ada takes it and answers; Bo sees the answer live.
 	item := chromedp.CSS(fmt.Sprintf(`#convs button[data-id="%d"]`, conv.Data.ID))
 	do(t, bo, chromedp.Click(item), chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
+	waitText(t, ada, "#count-unassigned", "1")
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn"))) // Assign to me
 	waitText(t, bo, "#convs", "Ada Lovelace")
-	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Yes: 14 days, no card needed.\n"))
+	waitText(t, ada, "#count-mine", "1 awaiting a reply")
+
+	// Typing shows both ways: the visitor's (as the widget tells it) in
+	// both inboxes, Ada's in Bo's (the widget shows it from the same event).
+	c, err := e.App.DB.GetConversation(context.Background(), e.OrgID, conv.Data.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.DB.RecordTyping(context.Background(), e.OrgID, c.ID, conversation.Author{Type: conversation.AuthorContact, ID: c.ContactID}); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ada, "#typing", "grace@visitor.example is typing")
+	waitText(t, bo, "#typing", "grace@visitor.example is typing")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Yes: 14 days"))
+	waitText(t, bo, "#typing", "Ada Lovelace is typing")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), ", no card needed.\n"))
 	waitText(t, bo, ".log", "Yes: 14 days, no card needed.")
 	msgs := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", conv.Data.ID), nil, 200)
 	if !strings.Contains(fmt.Sprint(msgs), "Yes: 14 days, no card needed.") {

@@ -45,8 +45,20 @@
     return "/inbox/api/conversations?view=" + state.view + "&status=" + state.status + (cursor ? "&cursor=" + cursor : "");
   }
   function loadList() {
+    loadAwaiting();
     return api("GET", listURL()).then(function (j) {
       state.list = j.data; state.next = j.next; renderList();
+    }).catch(showError);
+  }
+  // The counts beside the views: open conversations awaiting a reply.
+  function loadAwaiting() {
+    api("GET", "/inbox/api/awaiting").then(function (j) {
+      ["mine", "unassigned", "all"].forEach(function (v) {
+        var n = j.data[v], c = $("#count-" + v);
+        c.replaceChildren();
+        if (n) c.append(String(n), el("span", "sr", " awaiting a reply"));
+      });
+      document.title = (j.data.all ? "(" + j.data.all + ") " : "") + "Inbox · Driftwood";
     }).catch(showError);
   }
   function loadMore() {
@@ -75,8 +87,6 @@
       ul.append(li);
     });
     $("#more").hidden = !state.next || !$("#results").hidden;
-    var unread = state.list.filter(function (c) { return c.awaitingReply && c.status === "open"; }).length;
-    document.title = (unread ? "(" + unread + ") " : "") + "Inbox · Driftwood";
   }
 
   // Search: the org's messages by their words and contacts by name and
@@ -237,6 +247,7 @@
     }
     function pick(r) { ta.value = r.body; picker.hidden = true; ta.focus(); }
     ta.addEventListener("input", function () {
+      tellTyping(form, ta);
       var ms = matches();
       picker.replaceChildren();
       ms.slice(0, 8).forEach(function (r) {
@@ -279,12 +290,48 @@
     });
     side.append(dl);
 
+    var typing = el("p", "typing");
+    typing.id = "typing";
+    typing.setAttribute("role", "status");
     var body = el("div", "conv-body"), thread = el("div", "thread");
-    thread.append(log, form);
+    thread.append(log, typing, form);
     body.append(thread, side);
     main.replaceChildren(head, body);
     log.scrollTop = log.scrollHeight;
     if (hadFocus) ta.focus();
+    showTyping();
+  }
+  // Who else is typing in the open conversation: the visitor, or another
+  // agent; forgotten after 6 seconds without news or at their message.
+  var typers = {};
+  function showTyping() {
+    var p = $("#typing");
+    if (!p || !state.conv) return;
+    var names = Object.keys(typers).filter(function (k) { return typers[k].conv === state.current; })
+      .map(function (k) { return typers[k].name; });
+    p.textContent = names.length ? names.join(", ") + (names.length > 1 ? " are" : " is") + " typing…" : "";
+  }
+  function typed(d) {
+    var a = d.author || {};
+    if (a.type === "user" && a.id === me.id) return;
+    var key = a.type + a.id;
+    var name = a.type === "user" ? userName(a.id) : (state.conv && state.conv.id === d.conversationId
+      ? state.conv.contact.name || state.conv.contact.email || "The visitor" : "The visitor");
+    if (typers[key]) clearTimeout(typers[key].timer);
+    typers[key] = { conv: d.conversationId, name: name, timer: setTimeout(function () { delete typers[key]; showTyping(); }, 6000) };
+    showTyping();
+  }
+  function stoppedTyping(d) {
+    var a = d.author || {}, key = a.type + a.id;
+    if (typers[key]) { clearTimeout(typers[key].timer); delete typers[key]; showTyping(); }
+  }
+  // The agent's own typing, told at most every 3 seconds (replies only:
+  // a private note is not for the visitor to see coming).
+  var typingSent = 0;
+  function tellTyping(form, ta) {
+    if (form.classList.contains("note") || !ta.value.trim() || ta.value.charAt(0) === "/" || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    api("POST", "/inbox/api/conversations/" + state.current + "/typing", {}).catch(function () {});
   }
   function assign(uid) {
     api("POST", "/inbox/api/conversations/" + state.current + "/assign", { userId: uid }).then(refresh).catch(showError);
@@ -330,10 +377,12 @@
       }
     };
     ["new_conversation", "new_message", "conversation_status_updated", "conversation_participant_added",
-      "conversation_participant_removed", "user_availability_updated", "contact_updated"].forEach(function (t) {
+      "conversation_participant_removed", "user_availability_updated", "contact_updated", "conversation_typing"].forEach(function (t) {
       es.addEventListener(t, function (e) {
         state.lastEventId = e.lastEventId;
         var d = JSON.parse(e.data).data || {};
+        if (t === "conversation_typing") { typed(d); return; }
+        if (t === "new_message" && d.author) stoppedTyping(d);
         if (t === "user_availability_updated") {
           if (users[d.userId]) users[d.userId].availability = d.availability;
           if (state.conv) renderConv();
