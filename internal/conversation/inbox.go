@@ -12,8 +12,9 @@ const (
 // InboxQuery selects a page of an org's conversations for an agent's inbox,
 // the most recent activity first.
 type InboxQuery struct {
-	View     string // ViewMine (assigned to UserID), ViewUnassigned or ViewAll
-	UserID   int64
+	View      string // ViewMine (assigned to UserID), ViewUnassigned or ViewAll
+	UserID    int64
+	ContactID int64 // when not 0, only this contact's conversations
 	Statuses []Status // empty: every status
 	Limit    int
 	After    *Cursor // nil: the first page

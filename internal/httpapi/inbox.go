@@ -50,6 +50,8 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("GET /inbox/api/events", s.agentRoute(false, s.inboxEvents))
 	noToken("GET /inbox/api/search", s.agentRoute(false, s.inboxSearch))
 	noToken("GET /inbox/api/awaiting", s.agentRoute(false, s.inboxAwaiting))
+	noToken("GET /inbox/api/contacts/{id}", s.agentRoute(false, s.inboxContact))
+	noToken("PATCH /inbox/api/contacts/{id}", s.agentRoute(false, s.updateContact))
 	noToken("POST /inbox/api/conversations/{id}/typing", s.agentRoute(false, s.inboxTyping))
 }
 
@@ -171,6 +173,10 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 		b, _ := json.Marshal(conversation.Cursor{UpdatedAt: last.UpdatedAt, ID: last.ID})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
+	return writeJSON(w, http.StatusOK, map[string]any{"data": toInboxSummaries(rows), "next": next})
+}
+
+func toInboxSummaries(rows []conversation.Summary) []inboxSummary {
 	out := make([]inboxSummary, 0, len(rows))
 	for _, row := range rows {
 		name, email := contactNames(row.Contact)
@@ -178,7 +184,7 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 			ContactID: row.ContactID, ContactName: name, ContactEmail: email, Preview: truncate(conversation.DisplayText(row.LastBody), 140),
 			Awaiting: row.LastAuthor == conversation.AuthorContact, UpdatedAt: row.UpdatedAt, CreatedAt: row.CreatedAt, Tags: row.ConversationTags})
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"data": out, "next": next})
+	return out
 }
 
 // contactNames reads a contact's name and email from its attributes.

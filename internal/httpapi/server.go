@@ -76,6 +76,9 @@ type Store interface {
 	conversation.InboxStore
 	canned.Store
 	search.Store
+	// The inbox's contact sidebar (inbox_contact.go).
+	AccountForDomain(ctx context.Context, orgID int64, domain string) (*account.Account, error)
+	ContactTimeline(ctx context.Context, orgID, contactID int64, limit int) ([]contact.TimelineEvent, error)
 }
 
 // Config is what the API needs from the outside.

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/driftwood-chat/driftwood/internal/account"
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
 )
@@ -25,6 +28,9 @@ func (db *DB) InboxConversations(ctx context.Context, orgID int64, q conversatio
 		where += ` AND c.assignee_id = ` + arg(q.UserID)
 	case conversation.ViewUnassigned:
 		where += ` AND c.assignee_id = 0`
+	}
+	if q.ContactID != 0 {
+		where += ` AND c.contact_id = ` + arg(q.ContactID)
 	}
 	if len(q.Statuses) > 0 {
 		marks := make([]string, len(q.Statuses))
@@ -124,4 +130,45 @@ func (db *DB) InboxAwaiting(ctx context.Context, orgID, userID int64) (_ convers
 		}
 	}
 	return a, rows.Err()
+}
+
+// AccountForDomain returns the org's account (not deleted) of an email
+// domain: the account a contact belongs to, as Drift's ABM matches them.
+func (db *DB) AccountForDomain(ctx context.Context, orgID int64, domain string) (_ *account.Account, err error) {
+	defer derrors.Wrap(&err, "store.AccountForDomain(%d)", orgID)
+	as, err := queryAccounts(ctx, db.read, `WHERE org_id = $1 AND lower(domain) = $2 AND deleted = $3`, orgID, strings.ToLower(domain), false)
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, apperr.NotFoundf("no account of domain %q", domain)
+	}
+	return as[0], nil
+}
+
+// ContactTimeline returns the contact's latest timeline events, newest
+// first; another org's contact has none.
+func (db *DB) ContactTimeline(ctx context.Context, orgID, contactID int64, limit int) (_ []contact.TimelineEvent, err error) {
+	defer derrors.Wrap(&err, "store.ContactTimeline(%d, %d)", orgID, contactID)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, contact_id, event, attributes, created_at FROM timeline_events
+		WHERE org_id = $1 AND contact_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, orgID, contactID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []contact.TimelineEvent{}
+	for rows.Next() {
+		var ev contact.TimelineEvent
+		var attrs sql.NullString
+		if err := rows.Scan(&ev.ID, &ev.ContactID, &ev.Event, &attrs, &ev.CreatedAt); err != nil {
+			return nil, err
+		}
+		if attrs.Valid && attrs.String != "" {
+			if err := json.Unmarshal([]byte(attrs.String), &ev.Attributes); err != nil {
+				return nil, fmt.Errorf("store: timeline event %d: %w", ev.ID, err)
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
 }
