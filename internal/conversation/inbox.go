@@ -14,10 +14,10 @@ const (
 type InboxQuery struct {
 	View      string // ViewMine (assigned to UserID), ViewUnassigned or ViewAll
 	UserID    int64
-	ContactID int64 // when not 0, only this contact's conversations
-	Statuses []Status // empty: every status
-	Limit    int
-	After    *Cursor // nil: the first page
+	ContactID int64    // when not 0, only this contact's conversations
+	Statuses  []Status // empty: every status
+	Limit     int
+	After     *Cursor // nil: the first page
 }
 
 // Summary is one line of the inbox's list: the conversation, its contact's
