@@ -102,6 +102,14 @@ func TestInbox_TwoAgents(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".error")))
 	waitText(t, ada, ".error", "Wrong email or password")
 	screenshot(t, ada, "inbox-login.png")
+	// Grace has an earlier, closed conversation, an account and a timeline.
+	early := e.Call(t, "POST", "/driftwood/v1/simulate/conversations",
+		map[string]any{"email": "grace@visitor.example", "body": "An earlier question about invoices"}, 200)
+	earlyID := early["data"].(map[string]any)["id"]
+	e.Call(t, "PATCH", fmt.Sprintf("/driftwood/v1/conversations/%v", earlyID), map[string]any{"status": "closed"}, 200)
+	e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": boID, "name": "Visitor Corp", "domain": "visitor.example"}, 200)
+	e.Call(t, "POST", "/contacts/timeline", map[string]any{"contactId": early["data"].(map[string]any)["contactId"], "event": "Watched the demo"}, 200)
+
 	login(t, ada, e.URL, "ada@inbox.example", password)
 	login(t, bo, e.URL, "bo@inbox.example", password)
 
@@ -141,6 +149,22 @@ func TestInbox_TwoAgents(t *testing.T) {
 	waitText(t, bo, "#convs", "Ada Lovelace")
 	waitText(t, ada, "#count-mine", "1 awaiting a reply")
 
+	// The sidebar: the account, the earlier conversation, the timeline;
+	// Ada renames Grace (Drift's contact_updated) and Bo's list follows.
+	waitText(t, ada, "aside.contact", "Visitor Corp")
+	waitText(t, ada, "aside.contact .others", "An earlier question about invoices")
+	waitText(t, ada, "aside.contact .timeline", "watched the demo")
+	do(t, ada, chromedp.Click(chromedp.CSS(".side-head button")), chromedp.WaitVisible(chromedp.CSS("form.edit")))
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(`form.edit input[name="name"]`), "<i>Grace</i> Hopper"),
+		chromedp.Click(chromedp.CSS("form.edit .btn.primary")))
+	waitText(t, bo, "#convs", "<i>Grace</i> Hopper")
+	waitText(t, ada, ".conv-head h2", "<i>Grace</i> Hopper")
+	waitText(t, bo, ".conv-head h2", "<i>Grace</i> Hopper")
+	if n := run(t, bo, chromedp.Evaluate[int](`document.querySelectorAll("#convs i, aside i, .conv-head i").length`)); n != 0 {
+		t.Errorf("the contact's name became %d elements", n)
+	}
+	screenshot(t, ada, "inbox-contact.png")
+
 	// Typing shows both ways: the visitor's (as the widget tells it) in
 	// both inboxes, Ada's in Bo's (the widget shows it from the same event).
 	c, err := e.App.DB.GetConversation(context.Background(), e.OrgID, conv.Data.ID)
@@ -150,10 +174,10 @@ func TestInbox_TwoAgents(t *testing.T) {
 	if err := e.App.DB.RecordTyping(context.Background(), e.OrgID, c.ID, conversation.Author{Type: conversation.AuthorContact, ID: c.ContactID}); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ada, "#typing", "grace@visitor.example is typing")
-	waitText(t, bo, "#typing", "grace@visitor.example is typing")
+	waitText(t, ada, "#typing", "<i>Grace</i> Hopper is typing")
+	waitText(t, bo, "#typing", "<i>Grace</i> Hopper is typing")
 	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Yes: 14 days"))
-	waitText(t, bo, "#typing", "Ada Lovelace is typing")
+	waitText(t, bo, "#typing", "Ada Lovelace")
 	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), ", no card needed.\n"))
 	waitText(t, bo, ".log", "Yes: 14 days, no card needed.")
 	msgs := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", conv.Data.ID), nil, 200)

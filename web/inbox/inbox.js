@@ -166,7 +166,9 @@
     var id = state.current;
     if (!id) return Promise.resolve();
     return api("GET", "/inbox/api/conversations/" + id).then(function (j) {
-      if (id === state.current) { state.conv = j.data; renderConv(); }
+      return api("GET", "/inbox/api/contacts/" + j.data.contact.id).then(function (side) {
+        if (id === state.current) { state.conv = j.data; state.side = side.data; renderConv(); }
+      });
     }).catch(function (e) {
       $("#conv").replaceChildren(el("div", "empty", e.message));
     });
@@ -277,18 +279,7 @@
         .then(loadConv).catch(function (e) { ta.value = text; showError(e); });
     }
 
-    var side = el("aside", "contact");
-    side.append(el("h3", "", "Contact"));
-    var dl = el("dl");
-    Object.keys(c.contact.attributes || {}).sort().forEach(function (k) {
-      var v = c.contact.attributes[k];
-      // Drift's bookkeeping attributes and empty values say nothing to an agent.
-      if (k.charAt(0) === "_" || v == null || v === "" || (typeof v === "object" && !Object.keys(v).length)) return;
-      if (typeof v === "object") v = JSON.stringify(v);
-      if (k === "start_date" || k === "last_active") v = new Date(Number(v)).toLocaleString();
-      dl.append(el("dt", "", k), el("dd", "", String(v)));
-    });
-    side.append(dl);
+    var side = sidebar(c);
 
     var typing = el("p", "typing");
     typing.id = "typing";
@@ -301,6 +292,107 @@
     if (hadFocus) ta.focus();
     showTyping();
   }
+  // The contact sidebar: its attributes (editable), its account, its other
+  // conversations and its timeline. An open edit form survives the
+  // re-renders that live events cause.
+  function sidebar(c) {
+    var old = document.querySelector("aside.contact");
+    if (old && old.dataset.contact === String(c.contact.id) && old.querySelector("form.edit:not([hidden])")) return old;
+    var info = state.side && state.side.id === c.contact.id ? state.side : { attributes: c.contact.attributes, conversations: [], timeline: [] };
+    var attrs = info.attributes || {};
+    var side = el("aside", "contact");
+    side.dataset.contact = c.contact.id;
+    side.setAttribute("aria-label", "Contact");
+    var head = el("div", "side-head"), edit = button("Edit", "link", function () {
+      form.hidden = !form.hidden;
+      edit.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("input").focus();
+    });
+    edit.setAttribute("aria-expanded", "false");
+    edit.setAttribute("aria-controls", "contact-edit");
+    head.append(el("h3", "", "Contact"), edit);
+    var dl = el("dl");
+    var editable = [];
+    Object.keys(attrs).sort().forEach(function (k) {
+      var v = attrs[k];
+      // Drift's bookkeeping attributes and empty values say nothing to an agent.
+      if (k.charAt(0) === "_" || v == null || v === "" || (typeof v === "object" && !Object.keys(v).length)) return;
+      if (typeof v !== "object" && k !== "start_date" && k !== "last_active" && k !== "externalId") editable.push(k);
+      if (typeof v === "object") v = JSON.stringify(v);
+      if (k === "start_date" || k === "last_active") v = new Date(Number(v)).toLocaleString();
+      dl.append(el("dt", "", k), el("dd", "", String(v)));
+    });
+    editable = ["name", "email"].concat(editable.filter(function (k) { return k !== "name" && k !== "email"; }));
+    var form = el("form", "edit");
+    form.id = "contact-edit";
+    form.hidden = true;
+    form.setAttribute("aria-label", "Edit contact");
+    var inputs = {};
+    function field(label, value) {
+      var l = el("label", "", label), i = el("input");
+      i.name = label;
+      i.value = value == null ? "" : String(value);
+      l.append(i);
+      form.append(l);
+      return i;
+    }
+    editable.forEach(function (k) { inputs[k] = field(k, attrs[k]); });
+    var newKey = field("New attribute", ""), newVal = field("Its value", "");
+    var row = el("div", "row");
+    row.append(el("button", "btn primary", "Save"), button("Cancel", "btn", function () { form.hidden = true; edit.setAttribute("aria-expanded", "false"); edit.focus(); }));
+    form.append(row);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var patch = {}, n = 0;
+      function asTyped(orig, v) {
+        if (typeof orig === "number" && v.trim() !== "" && !isNaN(Number(v))) return Number(v);
+        if (typeof orig === "boolean" && (v === "true" || v === "false")) return v === "true";
+        return v;
+      }
+      Object.keys(inputs).forEach(function (k) {
+        var v = inputs[k].value;
+        if (v !== (attrs[k] == null ? "" : String(attrs[k]))) { patch[k] = asTyped(attrs[k], v); n++; }
+      });
+      if (newKey.value.trim()) { patch[newKey.value.trim()] = newVal.value; n++; }
+      if (!n) { form.hidden = true; return; }
+      api("PATCH", "/inbox/api/contacts/" + c.contact.id, { attributes: patch }).then(function () {
+        form.hidden = true;
+        return loadConv();
+      }).catch(showError);
+    });
+    side.append(head, dl, form);
+    if (info.account) {
+      side.append(el("h3", "", "Account"));
+      var a = el("dl");
+      a.append(el("dt", "", "name"), el("dd", "", info.account.name || info.account.domain),
+        el("dt", "", "domain"), el("dd", "", info.account.domain), el("dt", "", "owner"), el("dd", "", userName(info.account.ownerId)));
+      side.append(a);
+    }
+    var others = (info.conversations || []).filter(function (x) { return x.id !== c.id; });
+    if (others.length) {
+      side.append(el("h3", "", "Other conversations"));
+      var ul = el("ul", "others");
+      others.forEach(function (x) {
+        var li = el("li"), b = button("", "other", function () { open(x.id); });
+        b.append(el("span", "badge " + x.status, x.status), el("span", "", " " + (x.preview || "No messages yet")), el("time", "", when(x.updatedAt)));
+        li.append(b);
+        ul.append(li);
+      });
+      side.append(ul);
+    }
+    if (info.timeline && info.timeline.length) {
+      side.append(el("h3", "", "Timeline"));
+      var ol = el("ol", "timeline");
+      info.timeline.forEach(function (ev) {
+        var li = el("li");
+        li.append(el("span", "", ev.event), el("time", "", when(ev.createdAt)));
+        ol.append(li);
+      });
+      side.append(ol);
+    }
+    return side;
+  }
+
   // Who else is typing in the open conversation: the visitor, or another
   // agent; forgotten after 6 seconds without news or at their message.
   var typers = {};
@@ -389,7 +481,7 @@
           return;
         }
         schedule(d.conversationId || (t === "new_conversation" ? d.id : 0));
-        if (t === "contact_updated" && state.conv && state.conv.contact.id === d.id) schedule(state.current);
+        if (t === "contact_updated" && state.conv && state.conv.contact.id === (d.endUserId || d.id)) schedule(state.current);
       });
     });
   }
