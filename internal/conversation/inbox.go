@@ -7,6 +7,7 @@ const (
 	ViewMine       = "mine"
 	ViewUnassigned = "unassigned"
 	ViewAll        = "all"
+	ViewTeam       = "team" // assigned to a member of InboxQuery.TeamID
 )
 
 // InboxQuery selects a page of an org's conversations for an agent's inbox,
@@ -15,6 +16,7 @@ type InboxQuery struct {
 	View      string // ViewMine (assigned to UserID), ViewUnassigned or ViewAll
 	UserID    int64
 	ContactID int64    // when not 0, only this contact's conversations
+	TeamID    int64    // for ViewTeam
 	Statuses  []Status // empty: every status
 	Limit     int
 	After     *Cursor // nil: the first page
@@ -35,6 +37,8 @@ type Awaiting struct {
 	Mine       int `json:"mine"`
 	Unassigned int `json:"unassigned"`
 	All        int `json:"all"`
+	// ByAssignee counts them per assignee, for the views of teams.
+	ByAssignee map[int64]int `json:"-"`
 }
 
 // InboxStore reads and writes what the inbox adds to conversations.

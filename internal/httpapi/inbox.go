@@ -100,7 +100,11 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range users {
 		list = append(list, toInboxUser(u))
 	}
-	boot, err := json.Marshal(map[string]any{"me": toInboxUser(sess.User), "users": list, "csrf": sess.CSRF})
+	teams, err := s.myTeams(r)
+	if err != nil {
+		return err
+	}
+	boot, err := json.Marshal(map[string]any{"me": toInboxUser(sess.User), "users": list, "csrf": sess.CSRF, "teams": teams})
 	if err != nil {
 		return err
 	}
@@ -131,6 +135,7 @@ type inboxSummary struct {
 const inboxPage = 50
 
 // inboxList serves GET /inbox/api/conversations?view=mine|unassigned|all
+// |team (with team=ID: assigned to a member of one of the org's teams)
 // &status=open|pending|closed (repeated or comma-separated; none: every
 // status)&cursor=: a page of the org's conversations, the most recent
 // activity first.
@@ -139,8 +144,18 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 	if q.View == "" {
 		q.View = conversation.ViewAll
 	}
-	if !slices.Contains([]string{conversation.ViewMine, conversation.ViewUnassigned, conversation.ViewAll}, q.View) {
-		return apperr.Invalidf("view", "view must be mine, unassigned or all; got %q", q.View)
+	if !slices.Contains([]string{conversation.ViewMine, conversation.ViewUnassigned, conversation.ViewAll, conversation.ViewTeam}, q.View) {
+		return apperr.Invalidf("view", "view must be mine, unassigned, all or team; got %q", q.View)
+	}
+	if q.View == conversation.ViewTeam {
+		id, err := parseID("team", r.URL.Query().Get("team"))
+		if err != nil {
+			return err
+		}
+		if err := s.teamOfOrg(r, id); err != nil {
+			return err
+		}
+		q.TeamID = id
 	}
 	for _, v := range r.URL.Query()["status"] {
 		for _, part := range strings.Split(v, ",") {

@@ -26,15 +26,27 @@ func TestInbox_AwaitingAndTyping(t *testing.T) {
 			s.Contains = []string{want}
 			s.Run(t, e)
 		}
-		counts(`"data":{"mine":0,"unassigned":3,"all":3}`)
+		counts(`"data":{"all":3,"mine":0,"teams":{},"unassigned":3}`)
 		assign := inboxCall(a, "POST", fmt.Sprintf("/inbox/api/conversations/%d/assign", c1.ID), map[string]any{"userId": ada})
 		assign.Events = []events.Type{events.ConversationParticipantAdded}
 		assign.Run(t, e)
-		counts(`"data":{"mine":1,"unassigned":2,"all":3}`)
+		counts(`"data":{"all":3,"mine":1,"teams":{},"unassigned":2}`)
 		reply := inboxCall(a, "POST", fmt.Sprintf("/inbox/api/conversations/%d/messages", c2.ID), map[string]any{"body": "on it"})
 		reply.Events = []events.Type{events.NewMessage, events.ConversationParticipantAdded}
 		reply.Run(t, e)
-		counts(`"data":{"mine":1,"unassigned":1,"all":2}`)
+		counts(`"data":{"all":2,"mine":1,"teams":{},"unassigned":1}`)
+
+		// A team of Ada and Bo: its view lists what its members have.
+		bo := e.NewAgent(t, e.OrgID, "Bo", "bo@views.example")
+		team := e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Support", "members": []int64{ada, bo}}, 201)
+		teamID := team["data"].(map[string]any)["id"]
+		assign = inboxCall(a, "POST", fmt.Sprintf("/inbox/api/conversations/%d/assign", c2.ID), map[string]any{"userId": bo})
+		assign.Events = []events.Type{events.ConversationParticipantAdded}
+		assign.Run(t, e)
+		counts(fmt.Sprintf(`"teams":{"%v":1}`, teamID))
+		view := inboxCall(a, "GET", fmt.Sprintf("/inbox/api/conversations?view=team&team=%v", teamID), nil)
+		view.Contains = []string{fmt.Sprintf(`"id":%d`, c1.ID), fmt.Sprintf(`"id":%d`, c2.ID)}
+		view.Run(t, e)
 
 		typing := inboxCall(a, "POST", fmt.Sprintf("/inbox/api/conversations/%d/typing", c1.ID), nil)
 		typing.Events = []events.Type{conversation.Typing}
@@ -51,7 +63,14 @@ func TestInbox_AwaitingAndTyping(t *testing.T) {
 			Body: map[string]any{"email": "x@other.example", "body": "theirs"}})
 		var theirs struct{ Data struct{ ID int64 } }
 		r.Decode(t, &theirs)
+		otherTeam := e.Do(t, apitest.Request{Method: "POST", Path: "/driftwood/v1/teams", Token: otherToken, Body: map[string]any{"name": "Theirs"}})
+		var ot struct{ Data struct{ ID int64 } }
+		otherTeam.Decode(t, &ot)
 		apitest.RunScenarios(t, e, []apitest.Scenario{
+			{Name: "another org's team", Method: "GET", Path: fmt.Sprintf("/inbox/api/conversations?view=team&team=%d", ot.Data.ID),
+				Token: apitest.NoToken, Header: a.Header(), Status: 404, Error: "not_found"},
+			{Name: "a team view without a team", Method: "GET", Path: "/inbox/api/conversations?view=team",
+				Token: apitest.NoToken, Header: a.Header(), Status: 400, Error: "validation_error"},
 			{Name: "another org's conversation", Method: "POST", Path: fmt.Sprintf("/inbox/api/conversations/%d/typing", theirs.Data.ID),
 				Token: apitest.NoToken, Header: a.Header(), Status: 404, Error: "not_found"},
 			{Name: "no conversation", Method: "POST", Path: "/inbox/api/conversations/987654/typing",

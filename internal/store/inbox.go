@@ -28,6 +28,9 @@ func (db *DB) InboxConversations(ctx context.Context, orgID int64, q conversatio
 		where += ` AND c.assignee_id = ` + arg(q.UserID)
 	case conversation.ViewUnassigned:
 		where += ` AND c.assignee_id = 0`
+	case conversation.ViewTeam:
+		where += ` AND c.assignee_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id
+			WHERE t.org_id = $1 AND t.id = ` + arg(q.TeamID) + `)`
 	}
 	if q.ContactID != 0 {
 		where += ` AND c.contact_id = ` + arg(q.ContactID)
@@ -106,7 +109,7 @@ func (db *DB) AssignConversation(ctx context.Context, orgID, id, userID int64) (
 // open conversations, grouped by assignee.
 func (db *DB) InboxAwaiting(ctx context.Context, orgID, userID int64) (_ conversation.Awaiting, err error) {
 	defer derrors.Wrap(&err, "store.InboxAwaiting(%d, %d)", orgID, userID)
-	var a conversation.Awaiting
+	a := conversation.Awaiting{ByAssignee: map[int64]int{}}
 	rows, err := db.read.QueryContext(ctx, `SELECT c.assignee_id, COUNT(*) FROM conversations c
 		WHERE c.org_id = $1 AND c.status = $2 AND (SELECT m.author_type FROM messages m
 			WHERE m.conversation_id = c.id AND m.type = $3 ORDER BY m.id DESC LIMIT 1) = $4
@@ -122,6 +125,7 @@ func (db *DB) InboxAwaiting(ctx context.Context, orgID, userID int64) (_ convers
 			return a, err
 		}
 		a.All += n
+		a.ByAssignee[assignee] = n
 		switch assignee {
 		case 0:
 			a.Unassigned += n
