@@ -110,6 +110,9 @@ func TestInbox_TwoAgents(t *testing.T) {
 	e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": boID, "name": "Visitor Corp", "domain": "visitor.example"}, 200)
 	e.Call(t, "POST", "/contacts/timeline", map[string]any{"contactId": early["data"].(map[string]any)["contactId"], "event": "Watched the demo"}, 200)
 
+	team := e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Support", "members": []int64{adaID, boID}}, 201)
+	teamID := team["data"].(map[string]any)["id"]
+
 	login(t, ada, e.URL, "ada@inbox.example", password)
 	login(t, bo, e.URL, "bo@inbox.example", password)
 
@@ -148,6 +151,11 @@ func TestInbox_TwoAgents(t *testing.T) {
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn"))) // Assign to me
 	waitText(t, bo, "#convs", "Ada Lovelace")
 	waitText(t, ada, "#count-mine", "1 awaiting a reply")
+	// Bo's team view lists what Ada, of his team, has.
+	do(t, bo, chromedp.Click(chromedp.CSS(`[data-view="team"]`)))
+	waitText(t, bo, "#list-title", "Team Support")
+	waitText(t, bo, "#convs", "Ada Lovelace")
+	waitText(t, bo, fmt.Sprintf("#count-team-%v", teamID), "1")
 
 	// The sidebar: the account, the earlier conversation, the timeline;
 	// Ada renames Grace (Drift's contact_updated) and Bo's list follows.

@@ -6,7 +6,7 @@
   var boot = JSON.parse(document.getElementById("boot").textContent);
   var me = boot.me, csrf = boot.csrf, users = {};
   boot.users.forEach(function (u) { users[u.id] = u; });
-  var state = { view: "all", status: "open", list: [], next: "", current: 0, conv: null, lastEventId: "", q: "" };
+  var state = { view: "all", team: 0, status: "open", list: [], next: "", current: 0, conv: null, lastEventId: "", q: "" };
   var $ = function (s) { return document.querySelector(s); };
 
   function el(tag, cls, text) {
@@ -42,8 +42,23 @@
   // The list.
   var titles = { mine: "Assigned to me", unassigned: "Unassigned", all: "All conversations" };
   function listURL(cursor) {
-    return "/inbox/api/conversations?view=" + state.view + "&status=" + state.status + (cursor ? "&cursor=" + cursor : "");
+    return "/inbox/api/conversations?view=" + state.view + (state.view === "team" ? "&team=" + state.team : "") +
+      "&status=" + state.status + (cursor ? "&cursor=" + cursor : "");
   }
+  // The agent's teams, as views below All.
+  var teamNames = {};
+  (boot.teams || []).forEach(function (tm) {
+    teamNames[tm.id] = tm.name;
+    var li = el("li"), b = el("button", "", tm.name + " ");
+    b.dataset.view = "team";
+    b.dataset.team = tm.id;
+    b.setAttribute("aria-pressed", "false");
+    var c = el("span", "count");
+    c.id = "count-team-" + tm.id;
+    b.append(c);
+    li.append(b);
+    $(".views").append(li);
+  });
   function loadList() {
     loadAwaiting();
     return api("GET", listURL()).then(function (j) {
@@ -53,8 +68,9 @@
   // The counts beside the views: open conversations awaiting a reply.
   function loadAwaiting() {
     api("GET", "/inbox/api/awaiting").then(function (j) {
-      ["mine", "unassigned", "all"].forEach(function (v) {
-        var n = j.data[v], c = $("#count-" + v);
+      Object.keys(j.data.teams || {}).forEach(function (id) { j.data["team-" + id] = j.data.teams[id]; });
+      ["mine", "unassigned", "all"].concat(Object.keys(teamNames).map(function (id) { return "team-" + id; })).forEach(function (v) {
+        var n = j.data[v] || 0, c = $("#count-" + v);
         c.replaceChildren();
         if (n) c.append(String(n), el("span", "sr", " awaiting a reply"));
       });
@@ -69,7 +85,7 @@
   function renderList() {
     var ul = $("#convs");
     ul.replaceChildren();
-    $("#list-title").textContent = titles[state.view];
+    $("#list-title").textContent = state.view === "team" ? "Team " + teamNames[state.team] : titles[state.view];
     if (!state.list.length) ul.append(el("li", "none", "No " + state.status + " conversations here."));
     state.list.forEach(function (c) {
       var li = el("li"), b = el("button", "item" + (c.id === state.current ? " active" : "") + (c.awaitingReply ? " unread" : ""));
@@ -488,11 +504,14 @@
 
   // Controls.
   document.querySelectorAll("[data-view]").forEach(function (b) {
-    b.addEventListener("click", function () { setView(b.dataset.view); });
+    b.addEventListener("click", function () { setView(b.dataset.view, Number(b.dataset.team || 0)); });
   });
-  function setView(v) {
+  function setView(v, team) {
     state.view = v;
-    document.querySelectorAll("[data-view]").forEach(function (x) { x.setAttribute("aria-pressed", String(x.dataset.view === v)); });
+    state.team = team || 0;
+    document.querySelectorAll("[data-view]").forEach(function (x) {
+      x.setAttribute("aria-pressed", String(x.dataset.view === v && Number(x.dataset.team || 0) === state.team));
+    });
     loadList();
   }
   document.querySelectorAll("[data-status]").forEach(function (b) {
