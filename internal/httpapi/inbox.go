@@ -247,10 +247,7 @@ func (s *Server) inboxConversation(w http.ResponseWriter, r *http.Request) error
 	}
 	out := make([]inboxMessage, 0, len(msgs))
 	for _, m := range msgs {
-		for i := range m.Attachments {
-			m.Attachments[i].URL = "/inbox/api/attachments/" + strconv.FormatInt(m.Attachments[i].ID, 10)
-		}
-		out = append(out, inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)})
+		out = append(out, toInboxMessage(m))
 	}
 	name, email := contactNames(ct.Attributes)
 	return writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
@@ -263,7 +260,8 @@ func (s *Server) inboxConversation(w http.ResponseWriter, r *http.Request) error
 
 // inboxPost serves POST /inbox/api/conversations/{id}/messages {body,
 // type: chat|private_note}: the signed-in agent's message, through the
-// REST API's write (new_message, author a user).
+// REST API's write (new_message, author a user). With files it is
+// multipart/form-data: the JSON in a "message" field, and the files.
 func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -273,7 +271,8 @@ func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 		Body string `json:"body"`
 		Type string `json:"type"`
 	}
-	if err := decodeJSON(r, &body); err != nil {
+	files, err := decodeMessage(r, &body)
+	if err != nil {
 		return err
 	}
 	typ := conversation.Type(body.Type)
@@ -283,16 +282,26 @@ func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 	if typ != conversation.Chat && typ != conversation.PrivateNote {
 		return apperr.Invalidf("type", "type must be chat or private_note; got %q", body.Type)
 	}
-	if strings.TrimSpace(body.Body) == "" {
+	if strings.TrimSpace(body.Body) == "" && len(files) == 0 {
 		return apperr.Invalidf("body", "the message is empty")
 	}
 	// The agent typed text: it is escaped into the HTML body Drift carries.
-	p := conversation.Post{Type: typ, Body: textToHTML(body.Body), UserID: sessionOf(r).User.ID, PublicURL: s.cfg.PublicURL}
+	// Files follow the REST API's rules (conversation.Post.Validate).
+	p := conversation.Post{Type: typ, Body: textToHTML(body.Body), UserID: sessionOf(r).User.ID, PublicURL: s.cfg.PublicURL,
+		Attachments: files}
 	m, err := s.cfg.Store.PostMessage(r.Context(), orgID(r), id, p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, data(inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)}))
+	return writeJSON(w, http.StatusOK, data(toInboxMessage(m)))
+}
+
+// toInboxMessage is m with its text, its files under the inbox's URLs.
+func toInboxMessage(m *conversation.Message) inboxMessage {
+	for i := range m.Attachments {
+		m.Attachments[i].URL = "/inbox/api/attachments/" + strconv.FormatInt(m.Attachments[i].ID, 10)
+	}
+	return inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)}
 }
 
 // textToHTML turns typed text into a message body: escaped, with its line
