@@ -212,6 +212,16 @@ func TestInbox_TwoAgents(t *testing.T) {
 	}
 	do(t, ada, chromedp.Evaluate[chromedp.Void](`document.querySelector(".composer textarea").value = ""`))
 
+	// A file goes with a reply; Bo sees it listed.
+	file := filepath.Join(t.TempDir(), "price-list.txt")
+	if err := os.WriteFile(file, []byte("Pro: 20 EUR a month"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ada, chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{file}))
+	waitText(t, ada, ".chosen", "price-list.txt")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Our prices\n"))
+	waitText(t, bo, ".log a.file", "price-list.txt")
+
 	// Close and reopen, seen by the other agent.
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn.primary")))
 	waitText(t, bo, ".badge", "closed")

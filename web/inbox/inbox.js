@@ -39,6 +39,20 @@
     });
   }
 
+  // upload posts a message with files: the JSON in a "message" field.
+  function upload(path, msg, list) {
+    var fd = new FormData();
+    fd.append("message", JSON.stringify(msg));
+    list.forEach(function (f) { fd.append("file", f, f.name); });
+    return fetch(path, { method: "POST", body: fd, credentials: "same-origin", headers: { "Accept": "application/json", "X-CSRF-Token": csrf } })
+      .then(function (r) {
+        return r.json().then(function (j) {
+          if (!r.ok) throw new Error(j.error && j.error.message || r.statusText);
+          return j;
+        });
+      });
+  }
+
   // The list.
   var titles = { mine: "Assigned to me", unassigned: "Unassigned", all: "All conversations" };
   function listURL(cursor) {
@@ -199,6 +213,7 @@
     var c = state.conv, main = $("#conv");
     var keep = main.querySelector("textarea"), draft = keep ? keep.value : "", hadFocus = keep && document.activeElement === keep;
     var noteMode = main.querySelector(".composer.note") != null;
+    var keptFiles = main.querySelector("#files"), keptChosen = main.querySelector(".chosen");
     var head = el("header", "conv-head");
     var title = el("div", "title");
     title.append(el("h2", "", c.contact.name || c.contact.email || "Visitor " + c.contact.id),
@@ -282,17 +297,38 @@
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }
       if (e.key === "Escape") { picker.hidden = true; ta.blur(); }
     });
+    // Files: at most 10, 10 MB together (the API's rules, checked here first).
+    // Files chosen survive re-renders: the same input moves along.
+    var keep = keptFiles && keptFiles.files.length && state.conv.id === Number(keptFiles.dataset.conv);
+    var files = keep ? keptFiles : el("input"), attach = el("label", "attach", "📎 Attach"), chosen = el("span", "chosen");
+    if (keep) chosen.textContent = keptChosen.textContent;
+    files.dataset.conv = c.id;
+    files.type = "file";
+    files.multiple = true;
+    files.className = "sr";
+    files.id = "files";
+    attach.htmlFor = "files";
+    attach.setAttribute("aria-label", "Attach files");
+    chosen.setAttribute("aria-live", "polite");
+    files.addEventListener("change", function () {
+      chosen.textContent = Array.prototype.map.call(files.files, function (f) { return f.name; }).join(", ");
+    });
     var row = el("div", "row");
-    row.append(el("small", "", "Enter to send · Shift+Enter for a new line · / for canned replies"), el("button", "btn primary send", "Send"));
+    row.append(el("small", "", "Enter to send · Shift+Enter for a new line · / for canned replies"), files, attach, chosen,
+      el("button", "btn primary send", "Send"));
     form.append(tabs, picker, ta, row);
     form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
     function send() {
-      var text = ta.value;
-      if (!text.trim()) return;
+      var text = ta.value, list = Array.prototype.slice.call(files.files || []);
+      if (!text.trim() && !list.length) return;
+      var msg = { body: text, type: form.classList.contains("note") ? "private_note" : "chat" };
+      var size = list.reduce(function (n, f) { return n + f.size; }, 0);
+      if (list.length > 10 || size > 10 << 20) { showError("At most 10 files, 10 MB together"); return; }
       ta.value = "";
-      api("POST", "/inbox/api/conversations/" + c.id + "/messages",
-        { body: text, type: form.classList.contains("note") ? "private_note" : "chat" })
-        .then(loadConv).catch(function (e) { ta.value = text; showError(e); });
+      var done = list.length ? upload("/inbox/api/conversations/" + c.id + "/messages", msg, list)
+        : api("POST", "/inbox/api/conversations/" + c.id + "/messages", msg);
+      done.then(function () { files.value = ""; chosen.textContent = ""; return loadConv(); })
+        .catch(function (e) { ta.value = text; showError(e); });
     }
 
     var side = sidebar(c);
