@@ -300,7 +300,7 @@
     // Files: at most 10, 10 MB together (the API's rules, checked here first).
     // Files chosen survive re-renders: the same input moves along.
     var keep = keptFiles && keptFiles.files.length && state.conv.id === Number(keptFiles.dataset.conv);
-    var files = keep ? keptFiles : el("input"), attach = el("label", "attach", "📎 Attach"), chosen = el("span", "chosen");
+    var files = keep ? keptFiles : el("input"), attach = el("label", "attach", "Attach files"), chosen = el("span", "chosen");
     if (keep) chosen.textContent = keptChosen.textContent;
     files.dataset.conv = c.id;
     files.type = "file";
@@ -308,7 +308,6 @@
     files.className = "sr";
     files.id = "files";
     attach.htmlFor = "files";
-    attach.setAttribute("aria-label", "Attach files");
     chosen.setAttribute("aria-live", "polite");
     files.addEventListener("change", function () {
       chosen.textContent = Array.prototype.map.call(files.files, function (f) { return f.name; }).join(", ");
