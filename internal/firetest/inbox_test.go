@@ -39,9 +39,15 @@ func init() {
 		"POST /inbox/api/availability":                {{token: s, body: `{"availability":"OFFLINE"}`}},
 		"GET /inbox/api/canned-replies":               {{token: s}},
 		"POST /inbox/api/canned-replies":              {{token: s, body: `{"shortcut":"agents-may-not","body":"x"}`, want: http.StatusForbidden}},
-		"POST /driftwood/v1/canned-replies":           {{body: `{"shortcut":"fire","body":"<b>Fire</b> reply"}`}},
-		"PATCH /driftwood/v1/canned-replies/{id}":     {{path: "/driftwood/v1/canned-replies/{canned}", body: `{"shortcut":"fired","body":"Fired"}`}},
-		"DELETE /driftwood/v1/canned-replies/{id}":    {{path: "/driftwood/v1/canned-replies/{canned}"}},
+		"GET /inbox/api/search": {{token: s, path: "/inbox/api/search?q=fire&kind=messages"},
+			{token: s, path: "/inbox/api/search?q=example&kind=contacts"}},
+		"GET /inbox/api/awaiting":                   {{token: s}},
+		"POST /inbox/api/conversations/{id}/typing": {{token: s, path: "/inbox/api/conversations/{conversation}/typing", body: `{}`}},
+		"GET /inbox/api/contacts/{id}":              {{token: s, path: "/inbox/api/contacts/{contact}"}},
+		"PATCH /inbox/api/contacts/{id}":            {{token: s, path: "/inbox/api/contacts/{contact}", body: `{"attributes":{"name":"<b>Renamed</b> by an agent"}}`}},
+		"POST /driftwood/v1/canned-replies":         {{body: `{"shortcut":"fire","body":"<b>Fire</b> reply"}`}},
+		"PATCH /driftwood/v1/canned-replies/{id}":   {{path: "/driftwood/v1/canned-replies/{canned}", body: `{"shortcut":"fired","body":"Fired"}`}},
+		"DELETE /driftwood/v1/canned-replies/{id}":  {{path: "/driftwood/v1/canned-replies/{canned}"}},
 	} {
 		examples[pattern] = exs
 	}

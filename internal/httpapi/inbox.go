@@ -48,6 +48,11 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("GET /inbox/api/canned-replies", s.agentRoute(false, s.listCanned))
 	noToken("POST /inbox/api/canned-replies", s.agentRoute(false, s.createCanned))
 	noToken("GET /inbox/api/events", s.agentRoute(false, s.inboxEvents))
+	noToken("GET /inbox/api/search", s.agentRoute(false, s.inboxSearch))
+	noToken("GET /inbox/api/awaiting", s.agentRoute(false, s.inboxAwaiting))
+	noToken("GET /inbox/api/contacts/{id}", s.agentRoute(false, s.inboxContact))
+	noToken("PATCH /inbox/api/contacts/{id}", s.agentRoute(false, s.updateContact))
+	noToken("POST /inbox/api/conversations/{id}/typing", s.agentRoute(false, s.inboxTyping))
 }
 
 // inboxAsset serves GET /inbox/assets/{file}: the inbox's script and
@@ -95,7 +100,11 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range users {
 		list = append(list, toInboxUser(u))
 	}
-	boot, err := json.Marshal(map[string]any{"me": toInboxUser(sess.User), "users": list, "csrf": sess.CSRF})
+	teams, err := s.myTeams(r)
+	if err != nil {
+		return err
+	}
+	boot, err := json.Marshal(map[string]any{"me": toInboxUser(sess.User), "users": list, "csrf": sess.CSRF, "teams": teams})
 	if err != nil {
 		return err
 	}
@@ -126,6 +135,7 @@ type inboxSummary struct {
 const inboxPage = 50
 
 // inboxList serves GET /inbox/api/conversations?view=mine|unassigned|all
+// |team (with team=ID: assigned to a member of one of the org's teams)
 // &status=open|pending|closed (repeated or comma-separated; none: every
 // status)&cursor=: a page of the org's conversations, the most recent
 // activity first.
@@ -134,8 +144,18 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 	if q.View == "" {
 		q.View = conversation.ViewAll
 	}
-	if !slices.Contains([]string{conversation.ViewMine, conversation.ViewUnassigned, conversation.ViewAll}, q.View) {
-		return apperr.Invalidf("view", "view must be mine, unassigned or all; got %q", q.View)
+	if !slices.Contains([]string{conversation.ViewMine, conversation.ViewUnassigned, conversation.ViewAll, conversation.ViewTeam}, q.View) {
+		return apperr.Invalidf("view", "view must be mine, unassigned, all or team; got %q", q.View)
+	}
+	if q.View == conversation.ViewTeam {
+		id, err := parseID("team", r.URL.Query().Get("team"))
+		if err != nil {
+			return err
+		}
+		if err := s.teamOfOrg(r, id); err != nil {
+			return err
+		}
+		q.TeamID = id
 	}
 	for _, v := range r.URL.Query()["status"] {
 		for _, part := range strings.Split(v, ",") {
@@ -168,6 +188,10 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 		b, _ := json.Marshal(conversation.Cursor{UpdatedAt: last.UpdatedAt, ID: last.ID})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
+	return writeJSON(w, http.StatusOK, map[string]any{"data": toInboxSummaries(rows), "next": next})
+}
+
+func toInboxSummaries(rows []conversation.Summary) []inboxSummary {
 	out := make([]inboxSummary, 0, len(rows))
 	for _, row := range rows {
 		name, email := contactNames(row.Contact)
@@ -175,7 +199,7 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 			ContactID: row.ContactID, ContactName: name, ContactEmail: email, Preview: truncate(conversation.DisplayText(row.LastBody), 140),
 			Awaiting: row.LastAuthor == conversation.AuthorContact, UpdatedAt: row.UpdatedAt, CreatedAt: row.CreatedAt, Tags: row.ConversationTags})
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"data": out, "next": next})
+	return out
 }
 
 // contactNames reads a contact's name and email from its attributes.
@@ -223,10 +247,7 @@ func (s *Server) inboxConversation(w http.ResponseWriter, r *http.Request) error
 	}
 	out := make([]inboxMessage, 0, len(msgs))
 	for _, m := range msgs {
-		for i := range m.Attachments {
-			m.Attachments[i].URL = "/inbox/api/attachments/" + strconv.FormatInt(m.Attachments[i].ID, 10)
-		}
-		out = append(out, inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)})
+		out = append(out, toInboxMessage(m))
 	}
 	name, email := contactNames(ct.Attributes)
 	return writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
@@ -239,7 +260,8 @@ func (s *Server) inboxConversation(w http.ResponseWriter, r *http.Request) error
 
 // inboxPost serves POST /inbox/api/conversations/{id}/messages {body,
 // type: chat|private_note}: the signed-in agent's message, through the
-// REST API's write (new_message, author a user).
+// REST API's write (new_message, author a user). With files it is
+// multipart/form-data: the JSON in a "message" field, and the files.
 func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -249,7 +271,8 @@ func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 		Body string `json:"body"`
 		Type string `json:"type"`
 	}
-	if err := decodeJSON(r, &body); err != nil {
+	files, err := decodeMessage(r, &body)
+	if err != nil {
 		return err
 	}
 	typ := conversation.Type(body.Type)
@@ -259,16 +282,26 @@ func (s *Server) inboxPost(w http.ResponseWriter, r *http.Request) error {
 	if typ != conversation.Chat && typ != conversation.PrivateNote {
 		return apperr.Invalidf("type", "type must be chat or private_note; got %q", body.Type)
 	}
-	if strings.TrimSpace(body.Body) == "" {
+	if strings.TrimSpace(body.Body) == "" && len(files) == 0 {
 		return apperr.Invalidf("body", "the message is empty")
 	}
 	// The agent typed text: it is escaped into the HTML body Drift carries.
-	p := conversation.Post{Type: typ, Body: textToHTML(body.Body), UserID: sessionOf(r).User.ID, PublicURL: s.cfg.PublicURL}
+	// Files follow the REST API's rules (conversation.Post.Validate).
+	p := conversation.Post{Type: typ, Body: textToHTML(body.Body), UserID: sessionOf(r).User.ID, PublicURL: s.cfg.PublicURL,
+		Attachments: files}
 	m, err := s.cfg.Store.PostMessage(r.Context(), orgID(r), id, p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, data(inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)}))
+	return writeJSON(w, http.StatusOK, data(toInboxMessage(m)))
+}
+
+// toInboxMessage is m with its text, its files under the inbox's URLs.
+func toInboxMessage(m *conversation.Message) inboxMessage {
+	for i := range m.Attachments {
+		m.Attachments[i].URL = "/inbox/api/attachments/" + strconv.FormatInt(m.Attachments[i].ID, 10)
+	}
+	return inboxMessage{Message: m, Text: conversation.DisplayText(m.Body)}
 }
 
 // textToHTML turns typed text into a message body: escaped, with its line

@@ -35,6 +35,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/report"
 	"github.com/driftwood-chat/driftwood/internal/scim"
+	"github.com/driftwood-chat/driftwood/internal/search"
 	"github.com/driftwood-chat/driftwood/internal/team"
 	"github.com/driftwood-chat/driftwood/internal/user"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
@@ -83,6 +84,10 @@ type Store interface {
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
 	canned.Store
+	search.Store
+	// The inbox's contact sidebar (inbox_contact.go).
+	AccountForDomain(ctx context.Context, orgID int64, domain string) (*account.Account, error)
+	ContactTimeline(ctx context.Context, orgID, contactID int64, limit int) ([]contact.TimelineEvent, error)
 }
 
 // Config is what the API needs from the outside.

@@ -50,6 +50,9 @@ func (tx *Tx) insertContact(ctx context.Context, c *contact.Contact) error {
 	if err != nil {
 		return tx.db.mapErr(err, contactConflictMessage(c))
 	}
+	if err := tx.indexContact(ctx, c); err != nil {
+		return err
+	}
 	return tx.recordAttributeTypes(ctx, c.OrgID, c.Attributes)
 }
 
@@ -189,6 +192,9 @@ func (tx *Tx) saveContact(ctx context.Context, c *contact.Contact) error {
 	if err != nil {
 		return tx.db.mapErr(err, contactConflictMessage(c))
 	}
+	if err := tx.indexContact(ctx, c); err != nil {
+		return err
+	}
 	return tx.recordAttributeTypes(ctx, c.OrgID, c.Attributes)
 }
 
@@ -252,7 +258,9 @@ func (db *DB) DeleteContact(ctx context.Context, orgID, id int64) (err error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("no contact with id %d", id)
 		}
-		return nil
+		// Its conversations stay, found by their messages; it is found no more.
+		_, err = tx.q.ExecContext(ctx, `DELETE FROM search_entries WHERE contact_id = $1 AND message_id = 0`, id)
+		return err
 	})
 }
 

@@ -78,6 +78,11 @@ type Dialect interface {
 	// transactions prepared, where the driver parses every call (SQLite's)
 	// rather than caching per connection (pgx).
 	CacheWriteStatements() bool
+	// SearchMatch finds the search entries (alias s) that hold every one
+	// of words as a prefix (each of letters and digits only, see package
+	// search): a join to add after "FROM search_entries s", a condition in
+	// which param stands for value, and value.
+	SearchMatch(words []string, param string) (join, cond string, value any)
 }
 
 // DB is an open database: a write pool and a read pool (the same pool on

@@ -29,3 +29,6 @@ func GDPRTables() []string {
 // SetBeforeCommit makes fn run in every write transaction right before its
 // commit, after its events are written: a test holds a transaction there.
 func (db *DB) SetBeforeCommit(fn func()) { db.beforeCommit = fn }
+
+// BackfillSearch is migration 0018's Go step.
+var BackfillSearch = backfillSearch

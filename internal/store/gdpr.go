@@ -56,6 +56,10 @@ var gdprTables = []gdprTable{
 	{"meetings", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND scheduler_id IN " + a.in(s.contactIDs)
 	}},
+	// The search index: the contacts' entries and their messages'.
+	{"search_entries", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND contact_id IN " + a.in(s.contactIDs)
+	}},
 	{"users", func(s *subject, a *args) string {
 		e := a.add(s.email)
 		return "org_id = " + a.add(s.orgID) + " AND bot = " + a.add(false) +

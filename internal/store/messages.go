@@ -75,6 +75,14 @@ func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *convers
 			return nil, nil, err
 		}
 	}
+	if err := tx.indexMessage(ctx, x.Message, c.ContactID); err != nil {
+		return nil, nil, err
+	}
+	if x.Edited != nil {
+		if err := tx.indexMessage(ctx, x.Edited, c.ContactID); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := tx.saveConversation(ctx, c); err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -58,6 +59,12 @@ func (db *DB) migrated(ctx context.Context) bool {
 	return n == len(names)
 }
 
+// migrationSteps are the Go steps of migrations, by file name, run in the
+// migration's transaction after its SQL: what SQL alone cannot compute.
+var migrationSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"0018_search.sql": backfillSearch,
+}
+
 func (db *DB) migrateFile(ctx context.Context, name string) (bool, error) {
 	body, err := fs.ReadFile(db.dialect.Migrations(), name)
 	if err != nil {
@@ -80,6 +87,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) (bool, error) {
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return false, err
+	}
+	if step := migrationSteps[name]; step != nil {
+		if err := step(ctx, tx); err != nil {
+			return false, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`,
 		name, time.Now().UnixMilli()); err != nil {

@@ -10,6 +10,7 @@ import (
 // other domains join this list as they arrive.
 var resetTables = []string{
 	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
+	"search_entries", // the search index (FTS5's own tables follow by trigger)
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",

@@ -93,7 +93,9 @@ func union[V any](a, b map[string]V) map[string]bool {
 // flag says of an INTEGER PRIMARY KEY.
 func sqliteColumns(t *testing.T, db *store.DB) map[string]map[string]column {
 	_, read := db.Pools()
-	tables := queryStrings(t, read, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	// Ordinary tables only: FTS5's virtual table and its shadow tables
+	// (search_fts) are SQLite's index, as the GIN index is PostgreSQL's.
+	tables := queryStrings(t, read, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	out := map[string]map[string]column{}
 	for _, table := range tables {
 		rows, err := read.Query(`SELECT name, "notnull", pk FROM pragma_table_info($1)`, table)

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/browsertest"
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
@@ -101,6 +102,17 @@ func TestInbox_TwoAgents(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".error")))
 	waitText(t, ada, ".error", "Wrong email or password")
 	screenshot(t, ada, "inbox-login.png")
+	// Grace has an earlier, closed conversation, an account and a timeline.
+	early := e.Call(t, "POST", "/driftwood/v1/simulate/conversations",
+		map[string]any{"email": "grace@visitor.example", "body": "An earlier question about invoices"}, 200)
+	earlyID := early["data"].(map[string]any)["id"]
+	e.Call(t, "PATCH", fmt.Sprintf("/driftwood/v1/conversations/%v", earlyID), map[string]any{"status": "closed"}, 200)
+	e.Call(t, "POST", "/accounts/create", map[string]any{"ownerId": boID, "name": "Visitor Corp", "domain": "visitor.example"}, 200)
+	e.Call(t, "POST", "/contacts/timeline", map[string]any{"contactId": early["data"].(map[string]any)["contactId"], "event": "Watched the demo"}, 200)
+
+	team := e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Support", "members": []int64{adaID, boID}}, 201)
+	teamID := team["data"].(map[string]any)["id"]
+
 	login(t, ada, e.URL, "ada@inbox.example", password)
 	login(t, bo, e.URL, "bo@inbox.example", password)
 
@@ -119,13 +131,66 @@ func TestInbox_TwoAgents(t *testing.T) {
 		t.Errorf("the tab title is %q, want the unread count first", title)
 	}
 
+	// Ada finds it by searching, with the keyboard only: / to the search
+	// box, the words, Tab to the first hit, Enter; Escape empties the box.
+	// (chromedp sends the key's character apart from its keydown, which
+	// a browser would not type once the page took the key: drop it.)
+	do(t, ada, chromedp.KeyEvent("/"), chromedp.WaitReady(chromedp.CSS("#q:focus")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#q").value = ""`),
+		chromedp.SendKeys(chromedp.CSS("#q"), "free TRI"))
+	waitText(t, ada, "#results", "Do you have a free trial?")
+	screenshot(t, ada, "inbox-search.png")
+	if n := run(t, ada, chromedp.Evaluate[int](`document.querySelectorAll("#results img").length`)); n != 0 {
+		t.Errorf("the search shows the visitor's markup as %d elements", n)
+	}
+	do(t, ada, chromedp.Focus(chromedp.CSS(`#results ul[aria-labelledby="hits-messages"] button`)), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
+	waitText(t, ada, ".conv-head h2", "grace@visitor.example")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS("#q"), "\x1b"), chromedp.WaitVisible(chromedp.CSS("#convs")))
+
 	// Both open it; Ada takes it and answers; Bo sees the answer live.
 	item := chromedp.CSS(fmt.Sprintf(`#convs button[data-id="%d"]`, conv.Data.ID))
-	do(t, ada, chromedp.Click(item), chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
 	do(t, bo, chromedp.Click(item), chromedp.WaitVisible(chromedp.CSS(".composer textarea")))
+	waitText(t, ada, "#count-unassigned", "1")
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn"))) // Assign to me
 	waitText(t, bo, "#convs", "Ada Lovelace")
-	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Yes: 14 days, no card needed.\n"))
+	waitText(t, ada, "#count-mine", "1 awaiting a reply")
+	// Bo's team view lists what Ada, of his team, has.
+	do(t, bo, chromedp.Click(chromedp.CSS(`[data-view="team"]`)))
+	waitText(t, bo, "#list-title", "Team Support")
+	waitText(t, bo, "#convs", "Ada Lovelace")
+	waitText(t, bo, fmt.Sprintf("#count-team-%v", teamID), "1")
+
+	// The sidebar: the account, the earlier conversation, the timeline;
+	// Ada renames Grace (Drift's contact_updated) and Bo's list follows.
+	waitText(t, ada, "aside.contact", "Visitor Corp")
+	waitText(t, ada, "aside.contact .others", "An earlier question about invoices")
+	waitText(t, ada, "aside.contact .timeline", "watched the demo")
+	do(t, ada, chromedp.Click(chromedp.CSS(".side-head button")), chromedp.WaitVisible(chromedp.CSS("form.edit")))
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(`form.edit input[name="name"]`), "<i>Grace</i> Hopper"),
+		chromedp.Click(chromedp.CSS("form.edit .btn.primary")))
+	waitText(t, bo, "#convs", "<i>Grace</i> Hopper")
+	waitText(t, ada, ".conv-head h2", "<i>Grace</i> Hopper")
+	waitText(t, bo, ".conv-head h2", "<i>Grace</i> Hopper")
+	if n := run(t, bo, chromedp.Evaluate[int](`document.querySelectorAll("#convs i, aside i, .conv-head i").length`)); n != 0 {
+		t.Errorf("the contact's name became %d elements", n)
+	}
+	screenshot(t, ada, "inbox-contact.png")
+
+	// Typing shows both ways: the visitor's (as the widget tells it) in
+	// both inboxes, Ada's in Bo's (the widget shows it from the same event).
+	c, err := e.App.DB.GetConversation(context.Background(), e.OrgID, conv.Data.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.DB.RecordTyping(context.Background(), e.OrgID, c.ID, conversation.Author{Type: conversation.AuthorContact, ID: c.ContactID}); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ada, "#typing", "<i>Grace</i> Hopper is typing")
+	waitText(t, bo, "#typing", "<i>Grace</i> Hopper is typing")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Yes: 14 days"))
+	waitText(t, bo, "#typing", "Ada Lovelace")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), ", no card needed.\n"))
 	waitText(t, bo, ".log", "Yes: 14 days, no card needed.")
 	msgs := e.Call(t, "GET", fmt.Sprintf("/conversations/%d/messages", conv.Data.ID), nil, 200)
 	if !strings.Contains(fmt.Sprint(msgs), "Yes: 14 days, no card needed.") {
@@ -150,6 +215,16 @@ func TestInbox_TwoAgents(t *testing.T) {
 		t.Errorf("the composer holds %q after picking the canned reply", v)
 	}
 	do(t, ada, chromedp.Evaluate[chromedp.Void](`document.querySelector(".composer textarea").value = ""`))
+
+	// A file goes with a reply; Bo sees it listed.
+	file := filepath.Join(t.TempDir(), "price-list.txt")
+	if err := os.WriteFile(file, []byte("Pro: 20 EUR a month"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ada, chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{file}))
+	waitText(t, ada, ".chosen", "price-list.txt")
+	do(t, ada, chromedp.SendKeys(chromedp.CSS(".composer textarea"), "Our prices\n"))
+	waitText(t, bo, ".log a.file", "price-list.txt")
 
 	// Close and reopen, seen by the other agent.
 	do(t, ada, chromedp.Click(chromedp.CSS(".actions .btn.primary")))

@@ -155,6 +155,17 @@ func (dialect) LockRevocations(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 func (dialect) CacheWriteStatements() bool { return false }
+
+// SearchMatch matches the GIN index of the entries' tsvector (migration
+// 0018, whose expression the condition repeats): each word as a prefix,
+// all of them.
+func (dialect) SearchMatch(words []string, param string) (join, cond string, value any) {
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = w + ":*"
+	}
+	return "", "to_tsvector('simple', s.words) @@ to_tsquery('simple', " + param + ")", strings.Join(terms, " & ")
+}
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sub

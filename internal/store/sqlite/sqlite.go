@@ -13,6 +13,7 @@ import (
 	"math"
 	"net/url"
 	"runtime"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -73,6 +74,16 @@ func (dialect) SnapshotTx() *sql.TxOptions { return nil }
 func (dialect) LockRows() string           { return "" }
 func (dialect) SkipLocked() string         { return "" }
 func (dialect) CacheWriteStatements() bool { return true }
+
+// SearchMatch matches the FTS5 index of the entries (migration 0018): each
+// word quoted, as a prefix, all of them.
+func (dialect) SearchMatch(words []string, param string) (join, cond string, value any) {
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = `"` + w + `"*`
+	}
+	return "JOIN search_fts ON search_fts.rowid = s.id", "search_fts MATCH " + param, strings.Join(terms, " AND ")
+}
 func (dialect) Migrations() fs.FS {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sub
