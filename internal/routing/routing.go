@@ -106,10 +106,19 @@ func (s *State) Assign(r Request) Decision {
 		s.take(&d)
 		return d
 	}
+	if s.gone(r.Target) {
+		// Its agent or team was deleted: it waits for any agent, in order.
+		r.Target = Target{To: "rules"}
+	}
 	s.Queue = append(s.Queue, Waiting{Request: r, Reason: reason})
 	d.Queued, d.Position = true, len(s.Queue)
 	d.Description = "queue: " + reason
 	return d
+}
+
+// gone reports a target whose agent or team no longer exists.
+func (s *State) gone(t Target) bool {
+	return (t.To == "agent" && s.Agents[t.UserID] == nil) || (t.To == "team" && s.Teams[t.TeamID] == nil)
 }
 
 // Drain assigns the queued conversations that can now be taken, oldest
@@ -272,4 +281,15 @@ func (c Condition) holds(got string) bool {
 		return err1 == nil && err2 == nil && ((c.Op == "gt" && a > b) || (c.Op == "lt" && a < b))
 	}
 	return false
+}
+
+// QueueMessage is what the bot tells a visitor whose conversation waits at
+// position; one whose email is unknown is asked for it, to be answered by
+// email.
+func QueueMessage(position int, emailKnown bool) string {
+	s := fmt.Sprintf("All our agents are busy right now. You are number %d in the queue; someone will be with you shortly.", position)
+	if !emailKnown {
+		s += " Leave your email and we'll reply there if you have to go."
+	}
+	return s
 }

@@ -10,6 +10,7 @@ import (
 // other domains join this list as they arrive.
 var resetTables = []string{
 	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
+	"playbook_runs", "routing_queue", "routing_pointers",
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",

@@ -164,7 +164,11 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 		if m, evs, err = tx.post(ctx, cs[0], &p); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		answer := conversation.DisplayText(m.Body)
+		return tx.moveRun(ctx, cs[0], &answer) // the bot waits for this answer, maybe
 	})
 	return m, err
 }
