@@ -30,6 +30,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/org"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/report"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/team"
@@ -50,6 +51,8 @@ type Store interface {
 	meeting.Store
 	account.Store
 	playbook.Store
+	playbook.RuntimeStore
+	routing.Store
 	report.Store
 	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
 	ResetOrg(ctx context.Context, orgID int64) error

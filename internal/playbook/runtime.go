@@ -1,7 +1,13 @@
 package playbook
 
 import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
 
 // Run statuses.
@@ -189,4 +195,31 @@ type PhoneCapturedPayload struct {
 func PhoneCaptured(orgID, conversationID, contactID int64, phone string) events.Event {
 	return events.New(orgID, events.PhoneCaptured,
 		PhoneCapturedPayload{ConversationID: conversationID, AuthorID: contactID, AuthorType: "contact", PhoneNumber: phone})
+}
+
+// TextAttributes are a contact's attributes as playbooks read them: as
+// text, JSON for what is not a string; null ones left out.
+func TextAttributes(attrs map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range attrs {
+		switch v := v.(type) {
+		case nil:
+		case string:
+			out[k] = v
+		default:
+			if b, err := json.Marshal(v); err == nil {
+				out[k] = strings.Trim(string(b), `"`)
+			}
+		}
+	}
+	return out
+}
+
+// RuntimeStore starts playbooks for website visitors.
+type RuntimeStore interface {
+	// StartVisitorPlaybook starts p for the session's visitor in a new
+	// conversation of their contact (made if they have none): the bot says
+	// p's first steps and the run is kept for the answers to come. v is
+	// what targeting saw; its attributes are read again from the contact.
+	StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *Playbook, v Visitor) (*conversation.Conversation, error)
 }

@@ -50,7 +50,7 @@ func (db *DB) StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *p
 		if err := tx.appendEvents(ctx, c.StartEvents(ct, false)); err != nil {
 			return err
 		}
-		v.Attributes = textAttributes(ct)
+		v.Attributes = playbook.TextAttributes(ct.Attributes)
 		r, acts := playbook.Start(p, v, tx.now)
 		r.ConversationID = c.ID
 		if err := tx.carryOut(ctx, c, ct, p, acts); err != nil {
@@ -69,23 +69,6 @@ func (db *DB) StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *p
 		return nil, err
 	}
 	return c, nil
-}
-
-// textAttributes are a contact's attributes as playbooks read them: text.
-func textAttributes(ct *contact.Contact) map[string]string {
-	out := map[string]string{}
-	for k, v := range ct.Attributes {
-		switch v := v.(type) {
-		case nil:
-		case string:
-			out[k] = v
-		default:
-			if b, err := json.Marshal(v); err == nil {
-				out[k] = strings.Trim(string(b), `"`)
-			}
-		}
-	}
-	return out
 }
 
 // loadRun reads the playbook run of conversation id (locked by tx's
@@ -168,7 +151,7 @@ func (tx *Tx) moveRun(ctx context.Context, c *conversation.Conversation, answer 
 	if err != nil {
 		return err
 	}
-	v := playbook.Visitor{Attributes: textAttributes(ct)}
+	v := playbook.Visitor{Attributes: playbook.TextAttributes(ct.Attributes)}
 	var acts []playbook.Action
 	if answer != nil {
 		acts = r.Answer(p.Definition, v, *answer, tx.now)
@@ -247,7 +230,7 @@ func (tx *Tx) carryOut(ctx context.Context, c *conversation.Conversation, ct *co
 // routeVisitor routes c, of contact ct, to target; when it has to wait,
 // the bot tells the visitor their place in the queue.
 func (tx *Tx) routeVisitor(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, target routing.Target) error {
-	req := routing.Request{Target: target, Contact: textAttributes(ct)}
+	req := routing.Request{Target: target, Contact: playbook.TextAttributes(ct.Attributes)}
 	d, err := tx.route(ctx, c, req)
 	if err != nil || !d.Queued {
 		return err

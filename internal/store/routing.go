@@ -3,7 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/routing"
@@ -180,4 +185,81 @@ func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
 		}
 	}
 	return nil
+}
+
+var _ routing.Store = (*DB)(nil)
+
+// RoutingSettings implements routing.Store.
+func (db *DB) RoutingSettings(ctx context.Context, orgID int64) (_ *routing.Settings, err error) {
+	defer derrors.Wrap(&err, "store.RoutingSettings(%d)", orgID)
+	var out *routing.Settings
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		out, err = tx.routingSettings(ctx, orgID)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) routingSettings(ctx context.Context, orgID int64) (*routing.Settings, error) {
+	st, err := tx.routingState(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := &routing.Settings{Agents: []routing.AgentLoad{}, Queue: []routing.Queued{}, QueueLength: len(st.Queue)}
+	if out.RouteNewConversations, err = tx.routesNew(ctx, orgID); err != nil {
+		return nil, err
+	}
+	ids := slices.Sorted(maps.Keys(st.Agents))
+	for _, id := range ids {
+		a := st.Agents[id]
+		out.Agents = append(out.Agents, routing.AgentLoad{UserID: id, Available: a.Available, Capacity: a.Capacity, Open: a.Open})
+	}
+	for i, w := range st.Queue {
+		if i == routing.MaxQueueShown {
+			break
+		}
+		out.Queue = append(out.Queue, routing.Queued{ConversationID: w.ConversationID, Position: i + 1, Since: w.Since, Reason: w.Reason})
+	}
+	return out, nil
+}
+
+func (tx *Tx) routesNew(ctx context.Context, orgID int64) (bool, error) {
+	var on bool
+	err := tx.q.QueryRowContext(ctx, `SELECT route_new_conversations FROM orgs WHERE id = $1`, orgID).Scan(&on)
+	return on, err
+}
+
+// UpdateRouting implements routing.Store.
+func (db *DB) UpdateRouting(ctx context.Context, orgID int64, p routing.Patch) (_ *routing.Settings, err error) {
+	defer derrors.Wrap(&err, "store.UpdateRouting(%d)", orgID)
+	caps, err := p.Validate()
+	if err != nil {
+		return nil, err
+	}
+	var out *routing.Settings
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		st, err := tx.routingState(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if p.RouteNewConversations != nil {
+			if _, err := tx.q.ExecContext(ctx, `UPDATE orgs SET route_new_conversations = $1 WHERE id = $2`, *p.RouteNewConversations, orgID); err != nil {
+				return err
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(caps)) {
+			if st.Agents[id] == nil {
+				return apperr.Invalidf("capacities", "capacities names a user who is not an agent of this org")
+			}
+			if _, err := tx.q.ExecContext(ctx, `UPDATE users SET capacity = $1 WHERE id = $2 AND org_id = $3`, caps[id], id, orgID); err != nil {
+				return err
+			}
+		}
+		if err := tx.drainQueue(ctx, orgID); err != nil {
+			return err
+		}
+		out, err = tx.routingSettings(ctx, orgID)
+		return err
+	})
+	return out, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
 
@@ -120,7 +121,14 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 		if m, evs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		// No playbook greeted it: the org's routing takes it, when on.
+		if on, err := tx.routesNew(ctx, orgID); err != nil || !on {
+			return err
+		}
+		return tx.routeVisitor(ctx, c, ct, routing.Target{To: "rules"})
 	}
 	contactBefore := int64(0)
 	if s != nil {

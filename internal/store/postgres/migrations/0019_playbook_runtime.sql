@@ -38,3 +38,7 @@ CREATE TABLE routing_queue (
     since           BIGINT NOT NULL
 );
 CREATE INDEX routing_queue_org ON routing_queue (org_id, since, conversation_id);
+
+-- Whether a visitor's conversation that no playbook greeted goes through
+-- routing (off: it waits unassigned, as before).
+ALTER TABLE orgs ADD COLUMN route_new_conversations BOOLEAN NOT NULL DEFAULT FALSE;
