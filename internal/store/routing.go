@@ -21,8 +21,15 @@ import (
 // that the org's routing decisions are taken one at a time on every
 // replica: no conversation is assigned twice, no agent goes over capacity.
 func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, error) {
+	// NO KEY UPDATE: the rows this transaction inserted already hold a KEY
+	// SHARE lock on the org (their foreign key), which FOR UPDATE would
+	// wait for in every other such transaction: a deadlock.
+	lock := tx.db.dialect.LockRows()
+	if lock != "" {
+		lock = " FOR NO KEY UPDATE"
+	}
 	var id int64
-	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+tx.db.dialect.LockRows(), orgID).Scan(&id); err != nil {
+	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+lock, orgID).Scan(&id); err != nil {
 		return nil, err
 	}
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
