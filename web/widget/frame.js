@@ -303,6 +303,7 @@
   async function playbook(trigger, extra) {
     await loading;
     const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount, ...extra });
+    document.documentElement.dataset.playbook = trigger + (j.data.started ? ":started" : ":none"); // for people and tests
     if (!j.data.started) return false;
     await load();
     emit("conversation:playbookFired", { playbookId: j.data.playbookId, conversationId: j.data.conversation.id });
