@@ -231,6 +231,14 @@ func (tx *Tx) carryOut(ctx context.Context, c *conversation.Conversation, ct *co
 // the bot tells the visitor their place in the queue.
 func (tx *Tx) routeVisitor(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, target routing.Target) error {
 	req := routing.Request{Target: target, Contact: playbook.TextAttributes(ct.Attributes)}
+	if at := strings.LastIndexByte(ct.Email(), '@'); at >= 0 {
+		// The contact's account is the one of their email's domain.
+		err := tx.q.QueryRowContext(ctx, `SELECT owner_id FROM accounts WHERE org_id = $1 AND domain = $2 AND deleted = $3 ORDER BY account_id LIMIT 1`,
+			c.OrgID, strings.ToLower(ct.Email()[at+1:]), false).Scan(&req.AccountOwnerID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
 	d, err := tx.route(ctx, c, req)
 	if err != nil || !d.Queued {
 		return err
