@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
@@ -113,5 +114,39 @@ func TestPlaybookRuntime(t *testing.T) {
 		}
 		// Once routed and done, the bot says nothing more.
 		post(map[string]any{"body": "thanks"}, events.NewMessage)
+	})
+}
+
+// An agent who writes takes over: the bot answers no more. A route to a
+// team deleted since falls back to the queue, and the bot tells the
+// visitor their place.
+func TestPlaybookRuntime_TakeoverAndDeletedTeam(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		t.Parallel()
+		agent := e.NewAgent(t, e.OrgID, "Bo Agent", "bo-runtime@x.example")
+		team := idOf(e.Call(t, "POST", "/driftwood/v1/teams", map[string]any{"name": "Night", "members": []int64{agent}}, 201)["data"].(map[string]any)["id"])
+		e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "Triage", "definition": map[string]any{"steps": []any{
+			map[string]any{"id": "need", "kind": "question", "text": "What do you need?", "next": "route"},
+			map[string]any{"id": "route", "kind": "route", "route": map[string]any{"to": "team", "teamId": team}},
+		}}}, 201)
+
+		taken := newVisitor(t, e, "")
+		conv := idOf(taken.call(t, "POST", "/playbook", map[string]any{"trigger": "open", "url": "https://acme.example/"})["conversation"].(map[string]any)["id"])
+		e.Call(t, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "chat", "userId": agent, "body": "Hi, Bo here."}, 200)
+		apitest.Scenario{Method: "POST", Path: "/widget/v1/" + taken.embed + "/messages", Token: taken.token,
+			Body: map[string]any{"conversationId": conv, "body": "a refund"}, Events: []events.Type{events.NewMessage}}.Run(t, e)
+
+		e.Call(t, "DELETE", fmt.Sprintf("/driftwood/v1/teams/%d", team), nil, 200)
+		v := newVisitor(t, e, "")
+		conv = idOf(v.call(t, "POST", "/playbook", map[string]any{"trigger": "open", "url": "https://acme.example/"})["conversation"].(map[string]any)["id"])
+		v.call(t, "POST", "/messages", map[string]any{"conversationId": conv, "body": "a refund"})
+		bots := botMessages(t, e, conv)
+		if last := bots[len(bots)-1]["body"].(string); !strings.Contains(last, "number 1 in the queue") {
+			t.Fatalf("the bot's last word: %q", last)
+		}
+		q := e.Call(t, "GET", "/driftwood/v1/routing", nil, 200)["data"].(map[string]any)["queue"].([]any)
+		if len(q) != 1 || idOf(q[0].(map[string]any)["conversationId"]) != conv {
+			t.Fatalf("the queue: %v", q)
+		}
 	})
 }
