@@ -176,6 +176,9 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 			return err
 		}
 		answer := conversation.DisplayText(m.Body)
+		if answer == "" {
+			return nil // files alone answer no question
+		}
 		return tx.moveRun(ctx, cs[0], &answer) // the bot waits for this answer, maybe
 	})
 	return m, err
