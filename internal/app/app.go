@@ -32,6 +32,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/offlinemail"
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/pgwake"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
 	"github.com/driftwood-chat/driftwood/internal/store/postgres"
@@ -58,6 +59,8 @@ type App struct {
 	Audit *audit.Recorder
 	// Sweeper announces conversations gone quiet (conversation_inactive).
 	Sweeper *conversation.Sweeper
+	// Timer moves playbook runs on after their delay steps.
+	Timer *playbook.Timer
 	// Wake tells the other replicas on PostgreSQL that events committed
 	// (nil on SQLite, whose one process is told in memory).
 	Wake *pgwake.Waker
@@ -162,6 +165,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	a.API.SetDemoEmbedID(demoEmbed)
 	a.GDPR = &gdpr.Worker{Store: db, Log: log.With(logkey.Subsystem, "gdpr"), Interval: 10 * time.Second}
 	a.Sweeper = &conversation.Sweeper{Store: db, After: cfg.ConversationInactiveAfter, Log: log.With(logkey.Subsystem, "sweeper")}
+	a.Timer = &playbook.Timer{Store: db, Log: log.With(logkey.Subsystem, "playbooks")}
 	a.dispatchDB = db
 	if db.Dialect().Name() == "postgres" {
 		// Its own few connections: on the API's pool each of its
@@ -226,6 +230,7 @@ func (a *App) Start(ctx context.Context) {
 	if a.Mailer != nil {
 		a.workers.Go(func() { a.Mailer.Run(ctx) })
 	}
+	a.workers.Go(func() { a.Timer.Run(ctx) })
 	if a.Wake != nil {
 		a.workers.Go(func() { a.Wake.Run(ctx) })
 	}

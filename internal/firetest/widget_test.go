@@ -35,6 +35,7 @@ func init() {
 		},
 		"POST /widget/v1/{embedId}/identify":           {{path: "/widget/v1/{embedid}/identify", token: v, body: `{"externalId":"fire-visitor","attributes":{"name":"Fire Visitor","plan":"pro"}}`}},
 		"POST /widget/v1/{embedId}/email":              {{path: "/widget/v1/{embedid}/email", token: v, body: `{"email":"fire-captured@x.example"}`}},
+		"POST /widget/v1/{embedId}/playbook":           {{path: "/widget/v1/{embedid}/playbook", token: v, body: `{"trigger":"page","url":"https://x.example/pricing","referrer":"https://r.example/","visitCount":1}`}},
 		"POST /widget/v1/{embedId}/read":               {{path: "/widget/v1/{embedid}/read", token: v, body: `{"conversationId":{visitorconv},"messageId":1}`}},
 		"POST /widget/v1/{embedId}/typing":             {{path: "/widget/v1/{embedid}/typing", token: v, body: `{"conversationId":{visitorconv}}`}},
 		"POST /driftwood/v1/conversations/{id}/typing": {{path: "/driftwood/v1/conversations/{conversation}/typing", body: `{"userId":{user}}`}},

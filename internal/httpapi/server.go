@@ -34,6 +34,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/pagetoken"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/report"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/scim"
 	"github.com/driftwood-chat/driftwood/internal/search"
 	"github.com/driftwood-chat/driftwood/internal/team"
@@ -55,6 +56,8 @@ type Store interface {
 	meeting.AvailabilityStore
 	account.Store
 	playbook.Store
+	playbook.RuntimeStore
+	routing.Store
 	report.Store
 	// ResetOrg empties an org's data (POST /driftwood/v1/reset).
 	ResetOrg(ctx context.Context, orgID int64) error

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/widget"
 	"github.com/driftwood-chat/driftwood/web/asset"
 	webwidget "github.com/driftwood-chat/driftwood/web/widget"
@@ -55,6 +57,9 @@ type loaderConfig struct {
 	IsOnline         bool                       `json:"isOnline"`
 	TeamAvailability map[string]map[string]bool `json:"teamAvailability"`
 	Allowed          []string                   `json:"allowed"`
+	// Playbooks tells that a playbook may greet the page's visitor: the
+	// loader then connects at once and tells the frame the page.
+	Playbooks bool `json:"playbooks"`
 }
 
 // widgetLoader serves GET /include/{bucket}/{file} ({embedId}.js: Drift's
@@ -76,8 +81,13 @@ func (s *Server) widgetLoader(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ps, err := s.cfg.Store.ListPlaybooks(r.Context(), org, false)
+	if err != nil {
+		return err
+	}
 	own, _ := widget.NormalizeOrigin(s.cfg.PublicURL)
-	cfg := loaderConfig{EmbedID: ws.EmbedID, Base: s.cfg.PublicURL, FrameURL: s.cfg.PublicURL + "/widget/frame/" + ws.EmbedID,
+	cfg := loaderConfig{Playbooks: slices.ContainsFunc(ps, func(p *playbook.Playbook) bool { return p.Definition != nil }),
+		EmbedID: ws.EmbedID, Base: s.cfg.PublicURL, FrameURL: s.cfg.PublicURL + "/widget/frame/" + ws.EmbedID,
 		Color: ws.ThemeColor, Position: ws.Position, Title: ws.Title, IsOnline: online, TeamAvailability: teams,
 		Allowed: append([]string{own}, ws.AllowedOrigins...)}
 	b, err := json.Marshal(cfg)

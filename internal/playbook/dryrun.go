@@ -65,12 +65,13 @@ const (
 )
 
 // Run runs d for v, deterministically and without I/O: what the bot would
-// say and do, answer by answer. d must be valid.
+// say and do, answer by answer. d must be valid. It drives the same step
+// logic as the runtime (machine.step), answers taken from v.Answers and
+// delays passed at once.
 func (d *Definition) Run(v Visitor) *DryRun {
-	out := &DryRun{Path: []Trace{}, Goals: []string{}, Attributes: map[string]string{}}
-	for k, val := range v.Attributes {
-		out.Attributes[k] = val
-	}
+	out := &DryRun{Path: []Trace{}, Goals: []string{}}
+	m := newMachine(d, &v, v.Attributes, nil)
+	out.Attributes = m.attrs
 	if len(d.Targeting.Countries) > 0 && v.Country == "" {
 		out.Notes = append(out.Notes, "no country source: country targeting never matches without --trusted-country-header or --geoip-db")
 	}
@@ -78,25 +79,9 @@ func (d *Definition) Run(v Visitor) *DryRun {
 		return out
 	}
 	out.Fires = true
-	index := map[string]int{}
-	for i, s := range d.Steps {
-		index[s.ID] = i
-	}
-	answers := map[string]string{} // by question step id
 	pending := v.Answers
-	take := func() (string, bool) {
-		if len(pending) == 0 {
-			return "", false
-		}
-		a := pending[0]
-		pending = pending[1:]
-		return a, true
-	}
 	retrying := "" // the step whose answer was just refused: its retry prompt was said
-	id := d.Start
-	if id == "" {
-		id = d.Steps[0].ID
-	}
+	id := d.first()
 	for n := 0; ; n++ {
 		if id == "" {
 			out.Outcome = "ended"
@@ -106,123 +91,12 @@ func (d *Definition) Run(v Visitor) *DryRun {
 			out.Outcome = "step_limit"
 			break
 		}
-		s := d.Steps[index[id]]
-		tr := Trace{Step: s.ID, Kind: s.Kind}
-		next := s.Next
-		stop := ""
-		say := func(text string) string {
-			if retrying == s.ID {
-				return ""
-			}
-			return Render(text, out.Attributes)
+		s := &d.Steps[m.index[id]]
+		var answer *string
+		if waitsForVisitor[s.Kind] && len(pending) > 0 {
+			answer, pending = &pending[0], pending[1:]
 		}
-		switch s.Kind {
-		case KindMessage:
-			tr.Bot = Render(s.Text, out.Attributes)
-		case KindQuestion:
-			tr.Bot = say(s.Text)
-			for _, b := range s.Buttons {
-				tr.Buttons = append(tr.Buttons, b.Label)
-			}
-			a, ok := take()
-			if !ok {
-				stop = "awaiting_answer"
-				break
-			}
-			tr.Answer = ptr(a)
-			if len(s.Buttons) > 0 {
-				b := buttonOf(s.Buttons, a)
-				if b == nil {
-					tr.Valid, tr.Retry, next = ptr(false), defaultButtonRetry, s.ID
-					break
-				}
-				a = b.Label
-				if b.Next != "" {
-					next = b.Next
-				}
-			}
-			answers[s.ID] = a
-			if s.Attribute != "" {
-				out.Attributes[s.Attribute] = a
-				tr.Attribute, tr.Value = s.Attribute, a
-			}
-		case KindEmailCapture, KindPhoneCapture:
-			tr.Bot = say(s.Text)
-			a, ok := take()
-			if !ok {
-				stop = "awaiting_answer"
-				break
-			}
-			tr.Answer = &a
-			attr, value, valid := "email", "", false
-			if s.Kind == KindEmailCapture {
-				value, valid = ValidEmail(a)
-			} else {
-				attr = "phone"
-				value, valid = ValidPhone(a)
-			}
-			tr.Valid = ptr(valid)
-			if !valid {
-				tr.Retry, next = Render(s.Retry, out.Attributes), s.ID
-				if tr.Retry == "" {
-					tr.Retry = map[bool]string{true: defaultEmailRetry, false: defaultPhoneRetry}[s.Kind == KindEmailCapture]
-				}
-				break
-			}
-			answers[s.ID] = value
-			out.Attributes[attr] = value
-			tr.Attribute, tr.Value = attr, value
-		case KindDelay:
-			tr.Seconds = s.Seconds
-		case KindBranch:
-			for _, c := range s.Cases {
-				if c.When.holds(out.Attributes, answers) {
-					next = c.Next
-					break
-				}
-			}
-		case KindSetAttribute:
-			value := Render(s.Value, out.Attributes)
-			out.Attributes[s.Attribute] = value
-			tr.Attribute, tr.Value = s.Attribute, value
-		case KindGoal:
-			tr.Goal = strings.TrimSpace(s.Goal)
-			out.Goals = append(out.Goals, tr.Goal)
-		case KindRoute:
-			out.Route = s.Route.decide(&v)
-			tr.Route = out.Route.Description
-		case KindMeeting:
-			tr.Bot = Render(s.Text, out.Attributes)
-			if tr.Bot == "" {
-				tr.Bot = defaultMeetingText
-			}
-			who := "the routed agent"
-			switch {
-			case s.UserID > 0:
-				who = fmt.Sprintf("user %d", s.UserID)
-			case out.Route != nil && out.Route.UserID > 0:
-				who = fmt.Sprintf("user %d (routed)", out.Route.UserID)
-			}
-			tr.Buttons = []string{"the free slots of " + who}
-			a, ok := take()
-			if !ok {
-				stop = "awaiting_answer"
-				break
-			}
-			tr.Answer = &a
-			answers[s.ID] = a
-		case KindHandoff:
-			tr.Bot = Render(s.Text, out.Attributes)
-			if tr.Bot == "" {
-				tr.Bot = defaultHandoffText
-			}
-			stop, next = "handoff", ""
-		case KindEnd:
-			stop, next = "ended", ""
-		}
-		if stop == "" || stop == "handoff" {
-			tr.Next = next
-		}
+		tr, next, stop := m.step(s, retrying == s.ID, answer)
 		retrying = ""
 		if tr.Valid != nil && !*tr.Valid {
 			retrying = s.ID
@@ -234,10 +108,168 @@ func (d *Definition) Run(v Visitor) *DryRun {
 		}
 		id = next
 	}
+	out.Goals, out.Route = m.goals, m.route
 	if len(pending) > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d answer(s) left unused", len(pending)))
 	}
 	return out
+}
+
+// first is the id of the step a run starts at.
+func (d *Definition) first() string {
+	if d.Start != "" {
+		return d.Start
+	}
+	return d.Steps[0].ID
+}
+
+// machine is the bot's step logic, shared by the dry run and the runtime:
+// it runs one step at a time over the contact's attributes and the answers
+// given so far, and records the goals met and the last route decision.
+type machine struct {
+	d       *Definition
+	index   map[string]int
+	v       *Visitor
+	attrs   map[string]string // the contact's, as the run changes them
+	answers map[string]string // by the id of the step answered
+	goals   []string
+	route   *RouteDecision
+}
+
+func newMachine(d *Definition, v *Visitor, attrs, answers map[string]string) *machine {
+	m := &machine{d: d, index: map[string]int{}, v: v, attrs: map[string]string{}, answers: map[string]string{}, goals: []string{}}
+	for i, s := range d.Steps {
+		m.index[s.ID] = i
+	}
+	for k, val := range attrs {
+		m.attrs[k] = val
+	}
+	for k, val := range answers {
+		m.answers[k] = val
+	}
+	return m
+}
+
+// step runs s. asked tells that s's text was already said (its answer, or
+// a retry after a refused one, is due); answer is the visitor's answer to
+// a step that waits for one, nil when none is at hand. It returns what the
+// step did, the step to go to, and why the run stops here ("" when it goes
+// on): "awaiting_answer", "handoff" or "ended".
+func (m *machine) step(s *Step, asked bool, answer *string) (tr Trace, next, stop string) {
+	tr = Trace{Step: s.ID, Kind: s.Kind}
+	next = s.Next
+	say := func(text string) string {
+		if asked {
+			return ""
+		}
+		return Render(text, m.attrs)
+	}
+	switch s.Kind {
+	case KindMessage:
+		tr.Bot = Render(s.Text, m.attrs)
+	case KindQuestion:
+		tr.Bot = say(s.Text)
+		for _, b := range s.Buttons {
+			tr.Buttons = append(tr.Buttons, b.Label)
+		}
+		if answer == nil {
+			stop = "awaiting_answer"
+			break
+		}
+		a := *answer
+		tr.Answer = ptr(a)
+		if len(s.Buttons) > 0 {
+			b := buttonOf(s.Buttons, a)
+			if b == nil {
+				tr.Valid, tr.Retry, next = ptr(false), defaultButtonRetry, s.ID
+				break
+			}
+			a = b.Label
+			if b.Next != "" {
+				next = b.Next
+			}
+		}
+		m.answers[s.ID] = a
+		if s.Attribute != "" {
+			m.attrs[s.Attribute] = a
+			tr.Attribute, tr.Value = s.Attribute, a
+		}
+	case KindEmailCapture, KindPhoneCapture:
+		tr.Bot = say(s.Text)
+		if answer == nil {
+			stop = "awaiting_answer"
+			break
+		}
+		tr.Answer = ptr(*answer)
+		attr, value, valid := "email", "", false
+		if s.Kind == KindEmailCapture {
+			value, valid = ValidEmail(*answer)
+		} else {
+			attr = "phone"
+			value, valid = ValidPhone(*answer)
+		}
+		tr.Valid = ptr(valid)
+		if !valid {
+			tr.Retry, next = Render(s.Retry, m.attrs), s.ID
+			if tr.Retry == "" {
+				tr.Retry = map[bool]string{true: defaultEmailRetry, false: defaultPhoneRetry}[s.Kind == KindEmailCapture]
+			}
+			break
+		}
+		m.answers[s.ID] = value
+		m.attrs[attr] = value
+		tr.Attribute, tr.Value = attr, value
+	case KindDelay:
+		tr.Seconds = s.Seconds
+	case KindBranch:
+		for _, c := range s.Cases {
+			if c.When.holds(m.attrs, m.answers) {
+				next = c.Next
+				break
+			}
+		}
+	case KindSetAttribute:
+		value := Render(s.Value, m.attrs)
+		m.attrs[s.Attribute] = value
+		tr.Attribute, tr.Value = s.Attribute, value
+	case KindGoal:
+		tr.Goal = strings.TrimSpace(s.Goal)
+		m.goals = append(m.goals, tr.Goal)
+	case KindRoute:
+		m.route = s.Route.decide(m.v)
+		tr.Route = m.route.Description
+	case KindMeeting:
+		tr.Bot = say(s.Text)
+		if tr.Bot == "" && !asked {
+			tr.Bot = defaultMeetingText
+		}
+		who := "the routed agent"
+		switch {
+		case s.UserID > 0:
+			who = fmt.Sprintf("user %d", s.UserID)
+		case m.route != nil && m.route.UserID > 0:
+			who = fmt.Sprintf("user %d (routed)", m.route.UserID)
+		}
+		tr.Buttons = []string{"the free slots of " + who}
+		if answer == nil {
+			stop = "awaiting_answer"
+			break
+		}
+		tr.Answer = ptr(*answer)
+		m.answers[s.ID] = *answer
+	case KindHandoff:
+		tr.Bot = Render(s.Text, m.attrs)
+		if tr.Bot == "" {
+			tr.Bot = defaultHandoffText
+		}
+		stop, next = "handoff", ""
+	case KindEnd:
+		stop, next = "ended", ""
+	}
+	if stop == "" || stop == "handoff" {
+		tr.Next = next
+	}
+	return tr, next, stop
 }
 
 // decide describes where r sends the conversation for v. Agents' capacity

@@ -8,10 +8,13 @@
 package routing
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 )
 
 // Agent is a user who can take conversations.
@@ -106,10 +109,19 @@ func (s *State) Assign(r Request) Decision {
 		s.take(&d)
 		return d
 	}
+	if s.gone(r.Target) {
+		// Its agent or team was deleted: it waits for any agent, in order.
+		r.Target = Target{To: "rules"}
+	}
 	s.Queue = append(s.Queue, Waiting{Request: r, Reason: reason})
 	d.Queued, d.Position = true, len(s.Queue)
 	d.Description = "queue: " + reason
 	return d
+}
+
+// gone reports a target whose agent or team no longer exists.
+func (s *State) gone(t Target) bool {
+	return (t.To == "agent" && s.Agents[t.UserID] == nil) || (t.To == "team" && s.Teams[t.TeamID] == nil)
 }
 
 // Drain assigns the queued conversations that can now be taken, oldest
@@ -272,4 +284,81 @@ func (c Condition) holds(got string) bool {
 		return err1 == nil && err2 == nil && ((c.Op == "gt" && a > b) || (c.Op == "lt" && a < b))
 	}
 	return false
+}
+
+// QueueMessage is what the bot tells a visitor whose conversation waits at
+// position; one whose email is unknown is asked for it, to be answered by
+// email.
+func QueueMessage(position int, emailKnown bool) string {
+	s := fmt.Sprintf("All our agents are busy right now. You are number %d in the queue; someone will be with you shortly.", position)
+	if !emailKnown {
+		s += " Leave your email and we'll reply there if you have to go."
+	}
+	return s
+}
+
+// Settings are an org's routing settings and where its routing stands.
+type Settings struct {
+	// RouteNewConversations routes a visitor's conversation that no
+	// playbook greeted (off: it waits unassigned for an agent to take it).
+	RouteNewConversations bool        `json:"routeNewConversations"`
+	Agents                []AgentLoad `json:"agents"`
+	Queue                 []Queued    `json:"queue"` // the first MaxQueueShown, oldest first
+	QueueLength           int         `json:"queueLength"`
+}
+
+// AgentLoad is an agent's capacity and open conversations.
+type AgentLoad struct {
+	UserID    int64 `json:"userId"`
+	Available bool  `json:"available"`
+	Capacity  int   `json:"capacity"` // 0 is no limit
+	Open      int   `json:"open"`
+}
+
+// Queued is a conversation waiting in the queue.
+type Queued struct {
+	ConversationID int64  `json:"conversationId"`
+	Position       int    `json:"position"`
+	Since          int64  `json:"since"`
+	Reason         string `json:"reason"`
+}
+
+// MaxQueueShown bounds the queue Settings shows.
+const MaxQueueShown = 100
+
+// MaxCapacity bounds an agent's capacity.
+const MaxCapacity = 1000
+
+// Patch changes an org's routing settings; nil is left alone.
+type Patch struct {
+	RouteNewConversations *bool `json:"routeNewConversations"`
+	// Capacities sets agents' capacities, by user id.
+	Capacities map[string]int `json:"capacities"`
+}
+
+// Validate checks p and returns its capacities by user id.
+func (p Patch) Validate() (map[int64]int, error) {
+	if len(p.Capacities) > 1000 {
+		return nil, apperr.Invalidf("capacities", "at most 1000 capacities at once")
+	}
+	out := map[int64]int{}
+	for k, n := range p.Capacities {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, apperr.Invalidf("capacities", "capacities are keyed by user id, got %q", k)
+		}
+		if n < 0 || n > MaxCapacity {
+			return nil, apperr.Invalidf("capacities."+k, "capacities.%s must be 0 (no limit) to %d", k, MaxCapacity)
+		}
+		out[id] = n
+	}
+	return out, nil
+}
+
+// Store keeps routing settings.
+type Store interface {
+	RoutingSettings(ctx context.Context, orgID int64) (*Settings, error)
+	// UpdateRouting applies p; a capacity for a user who is not one of the
+	// org's agents is refused. More capacity drains the queue.
+	UpdateRouting(ctx context.Context, orgID int64, p Patch) (*Settings, error)
 }

@@ -134,7 +134,53 @@ func Demo(ctx context.Context, s Store, orgID int64) error {
 	if err := Load(ctx, s, orgID, f, time.Now()); err != nil {
 		return err
 	}
+	if err := demoPlaybook(ctx, s, orgID); err != nil {
+		return err
+	}
 	return demoConversation(ctx, s, orgID)
+}
+
+// DemoAgentEmail is the demo agent's: the admin whose password link the
+// first start prints, to whom the welcome playbook routes.
+const DemoAgentEmail = "ada@example.com"
+
+// demoPlaybook is the demo org's welcome playbook: on the demo page
+// (/widget/demo/{embedId}) the bot greets the visitor, asks what brings
+// them, captures their email and phone, meets a goal and routes them to
+// the demo agent.
+func demoPlaybook(ctx context.Context, s Store, orgID int64) error {
+	users, err := s.ListUsers(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var agent int64
+	for _, u := range users {
+		if u.Email == DemoAgentEmail {
+			agent = u.ID
+		}
+	}
+	name, on := "Welcome on the demo page", true
+	d := &playbook.Definition{Priority: 10,
+		Targeting: playbook.Targeting{URLs: []playbook.URLRule{{Match: "contains", Value: "/widget/demo/"}}},
+		Steps: []playbook.Step{
+			{ID: "hi", Kind: playbook.KindMessage, Text: "Hi {{first_name|there}}! I'm the Driftwood bot.", Next: "need"},
+			{ID: "need", Kind: playbook.KindQuestion, Text: "What brings you here today?", Attribute: "interest",
+				Buttons: []playbook.Button{{Label: "See a demo"}, {Label: "Pricing"}, {Label: "Just browsing", Next: "bye"}}, Next: "email"},
+			{ID: "email", Kind: playbook.KindEmailCapture, Text: "Great! What's your work email?", Next: "phone"},
+			{ID: "phone", Kind: playbook.KindPhoneCapture, Text: "And a phone number, in case we get cut off?", Next: "won"},
+			{ID: "won", Kind: playbook.KindGoal, Goal: "Qualified on the demo page", Next: "route"},
+			{ID: "route", Kind: playbook.KindRoute, Route: &playbook.Route{To: "agent", UserID: agent}, Next: "routed"},
+			{ID: "routed", Kind: playbook.KindMessage, Text: "Thanks! Ada from our team will be right with you."},
+			{ID: "bye", Kind: playbook.KindMessage, Text: "No problem: take a look around, and write here any time.", Next: "end"},
+			{ID: "end", Kind: playbook.KindEnd},
+		}}
+	if agent == 0 {
+		return fmt.Errorf("seed: the demo agent %s is missing", DemoAgentEmail)
+	}
+	if _, err := s.CreatePlaybook(ctx, orgID, playbook.Fields{Name: &name, Enabled: &on, Definition: d}); err != nil {
+		return fmt.Errorf("seed: welcome playbook: %w", err)
+	}
+	return nil
 }
 
 // demoConversation has Jane ask on the website and an agent answer.

@@ -208,7 +208,10 @@ func (db *DB) SetConversationStatus(ctx context.Context, orgID, id int64, s conv
 		if err := tx.saveConversation(ctx, c); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		return tx.drainQueue(ctx, orgID) // a close frees its agent's capacity
 	})
 	return c, err
 }

@@ -100,7 +100,10 @@ func (db *DB) AssignConversation(ctx context.Context, orgID, id, userID int64) (
 		if err := tx.saveConversation(ctx, c); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		return tx.drainQueue(ctx, orgID) // a reassignment may free capacity
 	})
 	return c, err
 }

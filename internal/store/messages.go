@@ -86,6 +86,11 @@ func (tx *Tx) post(ctx context.Context, c *conversation.Conversation, p *convers
 	if err := tx.saveConversation(ctx, c); err != nil {
 		return nil, nil, err
 	}
+	if a := x.Message.Author; a.Type == conversation.AuthorUser && !a.Bot && x.Message.Type == conversation.Chat {
+		if err := tx.stopRun(ctx, c); err != nil { // an agent takes over from the bot
+			return nil, nil, err
+		}
+	}
 	return x.Message, x.Events(), nil
 }
 

@@ -81,7 +81,10 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (_ 
 			u.Name, u.Alias, u.Email, u.Phone, u.Locale, u.AvatarURL, u.Availability, u.UpdatedAt, u.ID, orgID); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		return tx.drainQueue(ctx, orgID) // an agent back takes the queue's oldest
 	})
 	return u, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
 
@@ -145,7 +146,14 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 		if m, evs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		// No playbook greeted it: the org's routing takes it, when on.
+		if on, err := tx.routesNew(ctx, orgID); err != nil || !on {
+			return err
+		}
+		return tx.routeVisitor(ctx, c, ct, routing.Target{To: "rules"})
 	}
 	contactBefore := int64(0)
 	if s != nil {
@@ -189,7 +197,14 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 		if m, evs, err = tx.post(ctx, cs[0], &p); err != nil {
 			return err
 		}
-		return tx.appendEvents(ctx, evs)
+		if err := tx.appendEvents(ctx, evs); err != nil {
+			return err
+		}
+		answer := conversation.DisplayText(m.Body)
+		if answer == "" {
+			return nil // files alone answer no question
+		}
+		return tx.moveRun(ctx, cs[0], &answer) // the bot waits for this answer, maybe
 	})
 	return m, err
 }

@@ -108,7 +108,8 @@
     log.replaceChildren();
     rows.clear();
     conv = s.conversation;
-    greet();
+    const first = (s.messages || [])[0];
+    if (!first || !first.author.bot) greet(); // a playbook's bot greets instead
     (s.messages || []).forEach(add);
     if (conv && conv.status === "closed") closedNote();
     toHost({ type: "dw:conversation", open: !!conv && conv.status !== "closed" });
@@ -306,6 +307,20 @@
     if (id !== null) lastEventId = id;
   }
 
+  // playbook asks whether a playbook greets the visitor (trigger page,
+  // open or interaction) and shows its conversation when one starts.
+  let page = { url: host || location.href, referrer: "", visitCount: 1 };
+  let pageCall = Promise.resolve(); // the page's own ask goes first
+  async function playbook(trigger, extra) {
+    await loading;
+    const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount, ...extra });
+    document.documentElement.dataset.playbook = trigger + (j.data.started ? ":started" : ":none"); // for people and tests
+    if (!j.data.started) return false;
+    await load();
+    emit("conversation:playbookFired", { playbookId: j.data.playbookId, conversationId: j.data.conversation.id });
+    return true;
+  }
+
   function updateEmailForm() {
     const askFirst = cfg.settings.askForEmail && !email && (!conv || conv.status === "closed");
     const askAway = !online && awayShown && !email;
@@ -416,8 +431,13 @@
       setTimeout(() => input.focus(), 0);
       const last = [...rows.keys()].pop();
       if (last) read({ conversationId: conv && conv.id, id: last });
+      pageCall.then(() => { if (!conv || conv.status === "closed") return playbook("open"); }).catch(() => {});
     } else if (m.type === "dw:closed") isOpen = false;
     else if (m.type === "dw:identify") identify(m).catch(() => {});
+    else if (m.type === "dw:page") {
+      page = { url: String(m.url || ""), referrer: String(m.referrer || ""), visitCount: Number(m.visitCount) || 1 };
+      pageCall = playbook("page").then((started) => { if (started) toHost({ type: "dw:proactive" }); }).catch(() => {});
+    } else if (m.type === "dw:interaction") playbook("interaction", { interactionId: m.interactionId }).catch((e) => notice(e.message));
     else if (m.type === "dw:reset") {
       store("session", null);
       store("email", null);
@@ -428,6 +448,7 @@
   });
 
   load().catch(() => {});
+  if (!embedded && params.get("playbookId")) playbook("interaction", { interactionId: params.get("playbookId") }).catch(() => {});
   toHost({ type: "dw:ready" });
   if (!embedded) input.focus();
 })();

@@ -74,6 +74,7 @@
     else if (m.type === "dw:close") setOpen(false, true);
     else if (m.type === "dw:conversation") store(openKey, m.open ? "1" : "");
     else if (m.type === "dw:unread" && !open) badge.style.display = "block";
+    else if (m.type === "dw:proactive") setOpen(true);
     else if (m.type === "dw:event" && typeof m.name === "string") emit(m.name, m.payload);
   });
 
@@ -84,8 +85,8 @@
     widget: { show: function () { setVisible(true); }, hide: function () { setVisible(false); } },
     sidebar: { open: function () { setOpen(true); }, close: function () { setOpen(false); }, toggle: function () { setOpen(!open); } },
     setUserAttributes: function (attrs) { ensureFrame(); send({ type: "dw:identify", attributes: attrs || {} }); },
-    // Playbooks take this over; until then it opens the chat.
-    startInteraction: function () { setOpen(true); }
+    // Fires the playbook named, in the open chat.
+    startInteraction: function (o) { setOpen(true); send({ type: "dw:interaction", interactionId: o && o.interactionId }); }
   };
   var drift = {
     __driftwood: true, invoked: true, init: true, api: api,
@@ -140,7 +141,12 @@
       btn.addEventListener("mouseleave", function () { btn.style.transform = "none"; });
       d.addEventListener("keydown", function (e) { if (e.key === "Escape" && open) setOpen(false, true); });
       d.body.appendChild(btn);
-      if (store(openKey)) ensureFrame(); // a conversation goes on: connect now for the replies
+      if (store(openKey) || cfg.playbooks) ensureFrame(); // a conversation goes on, or a playbook may greet
+      if (cfg.playbooks) {
+        var visits = Number(store(openKey + ":visits")) || 0;
+        try { if (!sessionStorage.getItem(openKey + ":visit")) { sessionStorage.setItem(openKey + ":visit", "1"); store(openKey + ":visits", String(++visits)); } } catch (e) {}
+        send({ type: "dw:page", url: location.href, referrer: d.referrer, visitCount: visits || 1 });
+      }
     }
     queue.forEach(function (args) {
       var fn = drift[args[0]];

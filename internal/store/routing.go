@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/derrors"
+
+	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/routing"
+	"github.com/driftwood-chat/driftwood/internal/user"
+)
+
+// routingState loads what a routing decision of the org reads: its active
+// agents with their availability, capacity and open conversations, its
+// teams, round-robin pointers and queue. It locks the org's row first, so
+// that the org's routing decisions are taken one at a time on every
+// replica: no conversation is assigned twice, no agent goes over capacity.
+func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, error) {
+	// NO KEY UPDATE: the rows this transaction inserted already hold a KEY
+	// SHARE lock on the org (their foreign key), which FOR UPDATE would
+	// wait for in every other such transaction: a deadlock.
+	lock := tx.db.dialect.LockRows()
+	if lock != "" {
+		lock = " FOR NO KEY UPDATE"
+	}
+	var id int64
+	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+lock, orgID).Scan(&id); err != nil {
+		return nil, err
+	}
+	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
+	if err := scanRows(ctx, tx.q, `SELECT id, availability, capacity FROM users WHERE org_id = $1 AND bot = $2 AND active = $3`,
+		[]any{orgID, false, true}, func(scan func(...any) error) error {
+			a := &routing.Agent{}
+			var availability string
+			if err := scan(&a.ID, &availability, &a.Capacity); err != nil {
+				return err
+			}
+			a.Available = availability == user.Available
+			st.Agents[a.ID] = a
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := scanRows(ctx, tx.q, `SELECT assignee_id, COUNT(*) FROM conversations WHERE org_id = $1 AND status = $2 AND assignee_id <> 0
+		GROUP BY assignee_id`, []any{orgID, conversation.Open}, func(scan func(...any) error) error {
+		var uid int64
+		var n int
+		if err := scan(&uid, &n); err != nil {
+			return err
+		}
+		if a := st.Agents[uid]; a != nil {
+			a.Open = n
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
+		[]any{orgID}, func(scan func(...any) error) error {
+			var tid int64
+			var uid *int64
+			if err := scan(&tid, &uid); err != nil {
+				return err
+			}
+			t := st.Teams[tid]
+			if t == nil {
+				t = &routing.Team{ID: tid}
+				st.Teams[tid] = t
+			}
+			if uid != nil {
+				t.Members = append(t.Members, *uid)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := scanRows(ctx, tx.q, `SELECT team_id, user_id FROM routing_pointers WHERE org_id = $1`, []any{orgID},
+		func(scan func(...any) error) error {
+			var tid, uid int64
+			if err := scan(&tid, &uid); err != nil {
+				return err
+			}
+			st.LastAssigned[tid] = uid
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	err := scanRows(ctx, tx.q, `SELECT request, reason FROM routing_queue WHERE org_id = $1 ORDER BY since, conversation_id`, []any{orgID},
+		func(scan func(...any) error) error {
+			var req, reason string
+			if err := scan(&req, &reason); err != nil {
+				return err
+			}
+			w := routing.Waiting{Reason: reason}
+			if err := json.Unmarshal([]byte(req), &w.Request); err != nil {
+				return err
+			}
+			st.Queue = append(st.Queue, w)
+			return nil
+		})
+	return st, err
+}
+
+// scanRows runs a query and calls each for every row.
+func scanRows(ctx context.Context, q queryer, query string, args []any, each func(scan func(...any) error) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// route routes c, locked by tx, as req asks: it assigns an agent
+// (conversation_participant_added) or queues the conversation.
+func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routing.Request) (routing.Decision, error) {
+	st, err := tx.routingState(ctx, c.OrgID)
+	if err != nil {
+		return routing.Decision{}, err
+	}
+	req.ConversationID, req.Since = c.ID, tx.now
+	d := st.Assign(req)
+	if d.Queued {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return d, err
+		}
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO routing_queue (conversation_id, org_id, request, reason, since) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (conversation_id) DO NOTHING`, c.ID, c.OrgID, string(b), strings.TrimPrefix(d.Description, "queue: "), tx.now)
+		return d, err
+	}
+	return d, tx.applyAssignment(ctx, c, d)
+}
+
+// applyAssignment writes decision d for c, locked by tx: its assignee, the
+// rotation's pointer, and c out of the queue.
+func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision) error {
+	evs := c.AssignTo(d.UserID, tx.now)
+	if err := tx.saveConversation(ctx, c); err != nil {
+		return err
+	}
+	if err := tx.appendEvents(ctx, evs); err != nil {
+		return err
+	}
+	if d.RoundRobin {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO routing_pointers (org_id, team_id, user_id) VALUES ($1, $2, $3)
+			ON CONFLICT (org_id, team_id) DO UPDATE SET user_id = excluded.user_id`, c.OrgID, d.TeamID, d.UserID); err != nil {
+			return err
+		}
+	}
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE conversation_id = $1`, c.ID)
+	return err
+}
+
+// drainQueue assigns the org's queued conversations that can now be
+// taken (capacity freed, an agent back), oldest first. Conversations that
+// left the queue's concern (closed, assigned by hand) leave it; one that
+// another transaction holds is left for the next drain.
+func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE org_id = $1 AND conversation_id IN
+		(SELECT id FROM conversations WHERE org_id = $1 AND (status <> $2 OR assignee_id <> 0))`, orgID, conversation.Open); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM routing_queue WHERE org_id = $1`, orgID).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	st, err := tx.routingState(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	for _, d := range st.Drain() {
+		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND org_id = $2`+tx.db.dialect.SkipLocked(), d.ConversationID, orgID)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			continue // busy elsewhere: it stays queued for the next drain
+		}
+		if err := tx.applyAssignment(ctx, cs[0], d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ routing.Store = (*DB)(nil)
+
+// RoutingSettings implements routing.Store.
+func (db *DB) RoutingSettings(ctx context.Context, orgID int64) (_ *routing.Settings, err error) {
+	defer derrors.Wrap(&err, "store.RoutingSettings(%d)", orgID)
+	var out *routing.Settings
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		out, err = tx.routingSettings(ctx, orgID)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) routingSettings(ctx context.Context, orgID int64) (*routing.Settings, error) {
+	st, err := tx.routingState(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := &routing.Settings{Agents: []routing.AgentLoad{}, Queue: []routing.Queued{}, QueueLength: len(st.Queue)}
+	if out.RouteNewConversations, err = tx.routesNew(ctx, orgID); err != nil {
+		return nil, err
+	}
+	ids := slices.Sorted(maps.Keys(st.Agents))
+	for _, id := range ids {
+		a := st.Agents[id]
+		out.Agents = append(out.Agents, routing.AgentLoad{UserID: id, Available: a.Available, Capacity: a.Capacity, Open: a.Open})
+	}
+	for i, w := range st.Queue {
+		if i == routing.MaxQueueShown {
+			break
+		}
+		out.Queue = append(out.Queue, routing.Queued{ConversationID: w.ConversationID, Position: i + 1, Since: w.Since, Reason: w.Reason})
+	}
+	return out, nil
+}
+
+func (tx *Tx) routesNew(ctx context.Context, orgID int64) (bool, error) {
+	var on bool
+	err := tx.q.QueryRowContext(ctx, `SELECT route_new_conversations FROM orgs WHERE id = $1`, orgID).Scan(&on)
+	return on, err
+}
+
+// UpdateRouting implements routing.Store.
+func (db *DB) UpdateRouting(ctx context.Context, orgID int64, p routing.Patch) (_ *routing.Settings, err error) {
+	defer derrors.Wrap(&err, "store.UpdateRouting(%d)", orgID)
+	caps, err := p.Validate()
+	if err != nil {
+		return nil, err
+	}
+	var out *routing.Settings
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		st, err := tx.routingState(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if p.RouteNewConversations != nil {
+			if _, err := tx.q.ExecContext(ctx, `UPDATE orgs SET route_new_conversations = $1 WHERE id = $2`, *p.RouteNewConversations, orgID); err != nil {
+				return err
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(caps)) {
+			if st.Agents[id] == nil {
+				return apperr.Invalidf("capacities", "capacities names a user who is not an agent of this org")
+			}
+			if _, err := tx.q.ExecContext(ctx, `UPDATE users SET capacity = $1 WHERE id = $2 AND org_id = $3`, caps[id], id, orgID); err != nil {
+				return err
+			}
+		}
+		if err := tx.drainQueue(ctx, orgID); err != nil {
+			return err
+		}
+		out, err = tx.routingSettings(ctx, orgID)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,175 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/routing"
+	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
+	"github.com/driftwood-chat/driftwood/internal/store/sqlite"
+	"github.com/driftwood-chat/driftwood/internal/store/storetest"
+	"github.com/driftwood-chat/driftwood/internal/user"
+)
+
+// replicas opens the same new database twice, as two servers would.
+func replicas(t *testing.T, b storetest.Backend) (*store.DB, *store.DB) {
+	t.Helper()
+	dsn := b.DSN(t)
+	open := func() *store.DB {
+		var db *store.DB
+		var err error
+		if b.Name == "sqlite" {
+			db, err = sqlite.Open(dsn[len("sqlite:"):])
+		} else {
+			db, err = postgres.Open(context.Background(), dsn)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	one := open()
+	if _, err := one.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return one, open()
+}
+
+// Concurrent visitors on two replicas: no conversation is assigned twice,
+// no agent goes over capacity, the rest wait in the queue oldest first,
+// and the queue drains as conversations close.
+func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		a, bb := replicas(t, b)
+		o, err := a.CreateOrg(ctx, "Routing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The org's first admin, if any, is away: only these agents take chats.
+		us, err := a.ListUsers(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		away := user.Offline
+		for _, u := range us {
+			if !u.Bot {
+				if _, err := a.UpdateUser(ctx, o.ID, u.ID, user.Patch{Availability: &away}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		const agents, capacity, visitors = 3, 2, 10
+		caps := map[string]int{}
+		for i := range agents {
+			u := &user.User{OrgID: o.ID, Name: fmt.Sprintf("Agent %d", i), Email: fmt.Sprintf("agent%d@x.example", i), Role: "agent"}
+			if err := a.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			caps[fmt.Sprint(u.ID)] = capacity
+		}
+		on := true
+		if _, err := a.UpdateRouting(ctx, o.ID, routing.Patch{RouteNewConversations: &on, Capacities: caps}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, visitors)
+		for i := range visitors {
+			db := []*store.DB{a, bb}[i%2]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := db.CreateVisitorSession(ctx, o.ID, fmt.Sprintf("hash-%d", i))
+				if err == nil {
+					_, _, err = db.StartVisitorConversation(ctx, o.ID, s, conversation.Start{Body: "hello"})
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := bb.RoutingSettings(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := 0
+		for _, l := range st.Agents {
+			if l.Open > capacity {
+				t.Fatalf("agent %d has %d open conversations, capacity %d", l.UserID, l.Open, capacity)
+			}
+			open += l.Open
+		}
+		if open != agents*capacity || st.QueueLength != visitors-agents*capacity {
+			t.Fatalf("%d assigned and %d queued, want %d and %d: %+v", open, st.QueueLength, agents*capacity, visitors-agents*capacity, st)
+		}
+		// Each conversation was assigned once: one participant_added each.
+		// Each conversation was assigned once: one participant_added of an
+		// agent each (the bot joins the queued ones too, to tell them).
+		var added, assigned int
+		w, _ := a.Pools()
+		rows, err := w.Query(`SELECT data FROM events WHERE org_id = $1 AND type = 'conversation_participant_added'`, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var data string
+			var p struct{ AddedParticipants []int64 }
+			if err := rows.Scan(&data); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(data), &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range p.AddedParticipants {
+				if _, ok := caps[fmt.Sprint(id)]; ok {
+					added++
+				}
+			}
+		}
+		rows.Close()
+		if err := w.QueryRow(`SELECT COUNT(*) FROM conversations WHERE org_id = $1 AND assignee_id <> 0`, o.ID).Scan(&assigned); err != nil {
+			t.Fatal(err)
+		}
+		if added != assigned || assigned != agents*capacity {
+			t.Fatalf("%d participant_added events for %d assigned conversations", added, assigned)
+		}
+		// A close frees a place: the oldest queued conversation takes it.
+		first := st.Queue[0].ConversationID
+		cs, err := a.ListConversations(ctx, o.ID, conversation.ListQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var closing int64
+		for _, c := range cs {
+			if c.AssigneeID != 0 {
+				closing = c.ID
+				break
+			}
+		}
+		if _, err := bb.SetConversationStatus(ctx, o.ID, closing, conversation.Closed); err != nil {
+			t.Fatal(err)
+		}
+		after, err := a.RoutingSettings(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.QueueLength != st.QueueLength-1 || after.Queue[0].ConversationID == first {
+			t.Fatalf("after a close the queue is %+v, was %+v", after.Queue, st.Queue)
+		}
+		c, err := a.GetConversation(ctx, o.ID, first)
+		if err != nil || c.AssigneeID == 0 {
+			t.Fatalf("the oldest queued conversation was not assigned: %+v %v", c, err)
+		}
+	})
+}
