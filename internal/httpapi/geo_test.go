@@ -43,3 +43,24 @@ func TestDryRunCountrySource(t *testing.T) {
 		})
 	}
 }
+
+// In the widget the runtime targets by the country the server finds (here
+// a trusted proxy's header): a playbook for DE greets a visitor from DE,
+// not one from GB.
+func TestPlaybookRuntime_Country(t *testing.T) {
+	t.Parallel()
+	def := map[string]any{"targeting": map[string]any{"countries": []string{"DE"}},
+		"steps": []any{map[string]any{"id": "hi", "kind": "message", "text": "Hallo!", "next": "end"}, map[string]any{"id": "end", "kind": "end"}}}
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		e.Call(t, "POST", "/driftwood/v1/playbooks", map[string]any{"name": "DE", "definition": def}, http.StatusCreated)
+		for country, want := range map[string]bool{"DE": true, "GB": false} {
+			v := newVisitor(t, e, "")
+			r := e.Do(t, apitest.Request{Method: "POST", Path: "/widget/v1/" + v.embed + "/playbook", Token: v.token,
+				Header: map[string]string{"CF-IPCountry": country},
+				Body:   map[string]any{"trigger": "page", "url": "https://acme.example/"}})
+			if r.Status != http.StatusOK || r.Object(t)["data"].(map[string]any)["started"] != want {
+				t.Errorf("a visitor from %s: %d %s, want started %v", country, r.Status, r.Body, want)
+			}
+		}
+	}, apitest.WithConfig(func(c *config.Config) { c.TrustedCountryHeader = "CF-IPCountry" }))
+}

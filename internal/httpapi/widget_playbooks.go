@@ -55,7 +55,7 @@ func (s *Server) visitorPlaybook(w http.ResponseWriter, r *http.Request, v *visi
 		return err
 	}
 	vis := playbook.Visitor{URL: body.URL, Referrer: body.Referrer, VisitCount: body.VisitCount, TimeOnPage: body.TimeOnPage,
-		AgentsOnline: online, Identified: v.session.Verified}
+		AgentsOnline: online, Identified: v.session.Verified, Country: s.visitorCountry(r)}
 	if v.session.ContactID != 0 {
 		ct, err := s.cfg.Store.GetContact(ctx, v.org, v.session.ContactID)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
