@@ -120,16 +120,9 @@ func (s *Server) visitorBook(w http.ResponseWriter, r *http.Request, v *visit) e
 	b := meeting.Booking{AgentID: agentID, SchedulerID: v.session.ContactID, SlotStart: body.SlotStart,
 		MeetingType: body.MeetingType, EndUserTimeZone: body.TimeZone}
 	if body.ConversationID != nil && body.ConversationID != "" {
-		cid, err := parseID("conversationId", scalarString(body.ConversationID))
+		cid, err := s.visitorConversation(r, v, body.ConversationID)
 		if err != nil {
 			return err
-		}
-		ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return apperr.NotFoundf("no conversation with id %d", cid)
 		}
 		b.ConversationID = cid
 	}

@@ -511,7 +511,7 @@ func (s *Server) visitorRead(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	cid, err := parseID("conversationId", scalarString(body.ConversationID))
+	cid, err := s.visitorConversation(r, v, body.ConversationID)
 	if err != nil {
 		return err
 	}
@@ -519,17 +519,27 @@ func (s *Server) visitorRead(w http.ResponseWriter, r *http.Request, v *visit) e
 	if err != nil {
 		return err
 	}
-	ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.NotFoundf("no conversation with id %d", cid)
-	}
 	if err := s.cfg.Store.MarkVisitorRead(r.Context(), v.session, visitor.Read{ConversationID: cid, MessageID: mid}); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// visitorConversation reads the conversationId of a visitor's request: a
+// conversation the session sees, any other being a 404 like a missing one.
+func (s *Server) visitorConversation(r *http.Request, v *visit, raw any) (int64, error) {
+	cid, err := parseID("conversationId", scalarString(raw))
+	if err != nil {
+		return 0, err
+	}
+	ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, apperr.NotFoundf("no conversation with id %d", cid)
+	}
+	return cid, nil
 }
 
 // visitorTyping serves POST /widget/v1/{embedId}/typing {conversationId}:
@@ -541,15 +551,11 @@ func (s *Server) visitorTyping(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	cid, err := parseID("conversationId", scalarString(body.ConversationID))
+	cid, err := s.visitorConversation(r, v, body.ConversationID)
 	if err != nil {
 		return err
 	}
-	ok, err := s.cfg.Store.VisitorSees(r.Context(), v.session, cid)
-	if err != nil {
-		return err
-	}
-	if !ok || v.session.ContactID == 0 {
+	if v.session.ContactID == 0 {
 		return apperr.NotFoundf("no conversation with id %d", cid)
 	}
 	author := conversation.Author{Type: conversation.AuthorContact, ID: v.session.ContactID}
