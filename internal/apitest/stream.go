@@ -11,11 +11,11 @@ import (
 
 // Stream opens the server-sent event stream at path with header (its
 // credentials, a Last-Event-ID) and returns its messages in order; the
-// channel closes when the stream ends, which it does at the latest with the
-// test.
-func (e *Env) Stream(t *testing.T, path string, header http.Header) <-chan sse.Message {
+// channel closes when the stream ends, which it does when ctx ends (the
+// client leaves) and at the latest with the test.
+func (e *Env) Stream(t *testing.T, ctx context.Context, path string, header http.Header) <-chan sse.Message {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	req, err := http.NewRequestWithContext(ctx, "GET", e.URL+path, nil)
 	if err != nil {

@@ -227,7 +227,7 @@ func openInboxStream(t *testing.T, e *apitest.Env, a *apitest.Agent, path, lastI
 	if lastID != "" {
 		h.Set("Last-Event-ID", lastID)
 	}
-	return e.Stream(t, path, h)
+	return e.Stream(t, t.Context(), path, h)
 }
 
 // The inbox follows the org's events with the session cookie, and an

@@ -23,7 +23,7 @@ func openStream(t *testing.T, e *apitest.Env, token, query, lastID string) <-cha
 	if lastID != "" {
 		h.Set("Last-Event-ID", lastID)
 	}
-	return e.Stream(t, "/driftwood/v1/events/stream"+query, h)
+	return e.Stream(t, t.Context(), "/driftwood/v1/events/stream"+query, h)
 }
 
 // envelope decodes a stream message's data, checking its id and type.

@@ -257,36 +257,16 @@ func TestWidgetIdentity(t *testing.T) {
 	})
 }
 
-// The visitor's stream carries the events of their conversations with
-// each event's id; reconnecting with Last-Event-ID resumes right after it,
-// with nothing lost or repeated; private notes never reach it.
-// stream opens the visitor's event stream from last (empty: from now).
+// stream opens the visitor's event stream from last (empty: from now);
+// cancel leaves it.
 func (v *visitorOf) stream(t *testing.T, last string) (<-chan sse.Message, context.CancelFunc) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", v.e.URL+"/widget/v1/"+v.embed+"/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+v.token)
+	h := http.Header{"Authorization": {"Bearer " + v.token}}
 	if last != "" {
-		req.Header.Set("Last-Event-ID", last)
+		h.Set("Last-Event-ID", last)
 	}
-	resp, err := v.e.Server.Client().Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", err, resp)
-	}
-	ch := make(chan sse.Message, 100)
-	go func() {
-		defer close(ch)
-		defer resp.Body.Close()
-		r := sse.NewReader(resp.Body)
-		for {
-			m, err := r.Next()
-			if err != nil {
-				return
-			}
-			ch <- m
-		}
-	}()
-	return ch, cancel
+	ctx, cancel := context.WithCancel(t.Context())
+	return v.e.Stream(t, ctx, "/widget/v1/"+v.embed+"/stream", h), cancel
 }
 
 // nextSSE waits for the stream's next event (id-only position updates
@@ -347,6 +327,9 @@ func TestWidgetStream_FirstMessage(t *testing.T) {
 	})
 }
 
+// The visitor's stream carries the events of their conversations with
+// each event's id; reconnecting with Last-Event-ID resumes right after it,
+// with nothing lost or repeated; private notes never reach it.
 func TestWidgetStream(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
