@@ -446,7 +446,7 @@ func setupInboxFirstLoad(ctx context.Context, e *env) (stepFunc, func(context.Co
 		server := map[string][]time.Duration{}
 		first := map[string]int64{}
 		for _, s := range e.servers {
-			serverTimes(s.logPath, func(id string, d time.Duration) {
+			err := serverTimes(s.logPath, func(id string, d time.Duration) {
 				op, ok := opOf[id]
 				if !ok {
 					return
@@ -458,6 +458,12 @@ func setupInboxFirstLoad(ctx context.Context, e *env) (stepFunc, func(context.Co
 					stats.Requests[op].FirstServerMs = ms(d)
 				}
 			})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench: reading the access log:", err)
+			}
+		}
+		if len(e.servers) > 0 && len(server) == 0 {
+			fmt.Fprintf(os.Stderr, "bench: none of the %d requests timed is in the servers' access logs\n", len(opOf))
 		}
 		for op, ds := range server {
 			stats.Requests[op].Server = latencyOf(ds)
@@ -470,35 +476,37 @@ func setupInboxFirstLoad(ctx context.Context, e *env) (stepFunc, func(context.Co
 
 // serverTimes calls fn with each request id and its time (the ms key) in
 // a server's access log (slog's text format: request_id=ID … ms=12.345).
-func serverTimes(logPath string, fn func(id string, d time.Duration)) {
+func serverTimes(logPath string, fn func(id string, d time.Duration)) error {
 	f, err := os.Open(logPath)
 	if err != nil {
-		return
+		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
 	value := func(line, key string) string {
 		i := strings.Index(line, " "+key+"=")
 		if i < 0 {
 			return ""
 		}
 		v := line[i+len(key)+2:]
-		if j := strings.IndexByte(v, ' '); j >= 0 {
+		if j := strings.IndexAny(v, " \n"); j >= 0 {
 			v = v[:j]
 		}
 		return v
 	}
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.Contains(line, "msg=request ") {
-			continue
+	br := bufio.NewReaderSize(f, 1<<16)
+	for {
+		line, err := br.ReadString('\n') // no limit on a line's length
+		if strings.Contains(line, "msg=request ") {
+			id, msText := value(line, "request_id"), value(line, "ms")
+			if v, perr := strconv.ParseFloat(msText, 64); id != "" && perr == nil {
+				fn(id, time.Duration(v*float64(time.Millisecond)))
+			}
 		}
-		id, msText := value(line, "request_id"), value(line, "ms")
-		v, err := strconv.ParseFloat(msText, 64)
-		if id == "" || err != nil {
-			continue
+		if err == io.EOF {
+			return nil
 		}
-		fn(id, time.Duration(v*float64(time.Millisecond)))
+		if err != nil {
+			return err
+		}
 	}
 }
