@@ -84,7 +84,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.agents, "agents", 50, "agents the inbox scenario signs in, each holding its inbox event stream open")
 	fs.IntVar(&o.inboxConversations, "inbox-conversations", 10000, "conversations inbox-first-load starts before timing the inbox's first open")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
-	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of each scenario of a started server into this directory")
+	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile and a 3 s execution trace of each scenario of a started server into this directory")
 	fs.BoolVar(&o.baselines, "baselines", true, "measure the ceiling and raw-transaction baselines")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs, SQLite files) and print its path")
 	if err := fs.Parse(args); err != nil {
