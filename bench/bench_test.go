@@ -104,3 +104,65 @@ func TestRun_Runs(t *testing.T) {
 		t.Errorf("table:\n%s", table.String())
 	}
 }
+
+// TestRun_Inbox runs the inbox scenarios small on SQLite (and PostgreSQL
+// with DRIFTWOOD_TEST_POSTGRES_URL): agents signed in through the
+// invitation and sign-in forms, their inbox streams each receiving every
+// visitor message, and the first open's requests found in the server's
+// access log.
+func TestRun_Inbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and loads a server for a few seconds")
+	}
+	stores := "sqlite"
+	args := []string{"--scenarios", "inbox,inbox-first-load", "--agents", "3", "--inbox-conversations", "20",
+		"--clients", "8", "--duration", "1s", "--baselines=false"}
+	if pg := os.Getenv("DRIFTWOOD_TEST_POSTGRES_URL"); pg != "" {
+		stores += ",postgres"
+		args = append(args, "--pg", pg)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	args = append(args, "--stores", stores, "--json", out)
+	if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*Result{}
+	for _, r := range rep.Results {
+		got[r.Store+"/"+r.Scenario] = r
+	}
+	for _, store := range strings.Split(stores, ",") {
+		in := got[store+"/inbox"]
+		if in == nil || in.Inbox == nil {
+			t.Fatalf("%s: no inbox result: %+v", store, in)
+		}
+		s := in.Inbox
+		if s.Agents != 3 || s.Streams != 3 || s.Posted == 0 || s.Missing != 0 || s.Arrivals != 3*s.Posted ||
+			s.ToAgent.P50 <= 0 || s.ToAllAgents.P99 < s.ToAgent.P50 {
+			t.Errorf("%s inbox: %+v, want every visitor message in each of the 3 agents' streams", store, s)
+		}
+		if in.Ops["visitor-post"].Requests == 0 || in.Ops["list"].Requests == 0 || in.Errors != 0 {
+			t.Errorf("%s inbox: ops %+v, errors %d (%s); want visitor posts beside the mixed load", store, in.Ops, in.Errors, in.FirstError)
+		}
+		fl := got[store+"/inbox-first-load"]
+		if fl == nil || fl.FirstLoad == nil || fl.Clients != 1 {
+			t.Fatalf("%s: no inbox-first-load result with one client: %+v", store, fl)
+		}
+		if fl.FirstLoad.Conversations != 20 {
+			t.Errorf("%s: %d conversations started, want 20", store, fl.FirstLoad.Conversations)
+		}
+		for _, q := range firstLoadRequests {
+			r := fl.FirstLoad.Requests[q.op]
+			if r == nil || r.FirstMs <= 0 || r.Client.P50 <= 0 || r.ServerSamples == 0 || r.Server.P50 <= 0 || r.Server.P50 > r.Client.P99 {
+				t.Errorf("%s first load %s: %+v, want client times and server times from the access log", store, q.op, r)
+			}
+		}
+	}
+}

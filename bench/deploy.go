@@ -101,7 +101,7 @@ type ServerStats struct {
 }
 
 // measure starts measuring the servers for scenario (and, with --profile,
-// a CPU profile of the first replica); the returned func ends it. For a
+// a CPU profile and an execution trace of the first replica); the returned func ends it. For a
 // --target deployment it measures nothing and returns nil stats.
 func (d *deployment) measure(ctx context.Context, o *options, scenario string) func() *ServerStats {
 	if len(d.servers) == 0 {
@@ -112,11 +112,17 @@ func (d *deployment) measure(ctx context.Context, o *options, scenario string) f
 		s.resetPeakRSS()
 		cpu0 += s.cpuSeconds()
 	}
-	var profiled chan error
+	var profiled, profiled2 chan error
 	if o.profileDir != "" {
 		profiled = make(chan error, 1)
 		path := filepath.Join(o.profileDir, fmt.Sprintf("%s-%s.cpu.pprof", d.name, scenario))
 		go func() { profiled <- d.servers[0].profile(ctx, path, o.duration) }()
+		// An execution trace too, of a few seconds: where a slow request's
+		// time goes (running, waiting for the CPU, for a lock, for the
+		// database), which the CPU profile does not say.
+		profiled2 = make(chan error, 1)
+		tpath := filepath.Join(o.profileDir, fmt.Sprintf("%s-%s.trace", d.name, scenario))
+		go func() { profiled2 <- d.servers[0].savePprof(ctx, "trace?seconds=3", tpath) }()
 	}
 	start := time.Now()
 	return func() *ServerStats {
@@ -131,6 +137,9 @@ func (d *deployment) measure(ctx context.Context, o *options, scenario string) f
 		if profiled != nil {
 			if err := <-profiled; err != nil {
 				fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			}
+			if err := <-profiled2; err != nil {
+				fmt.Fprintln(os.Stderr, "bench: trace:", err)
 			}
 		}
 		return st

@@ -47,10 +47,13 @@ type options struct {
 	duration      time.Duration
 	conversations int
 	visitors      int
-	jsonPath      string
-	profileDir    string
-	baselines     bool
-	keep          bool
+	agents        int
+	// inboxConversations is how many conversations inbox-first-load starts.
+	inboxConversations int
+	jsonPath           string
+	profileDir         string
+	baselines          bool
+	keep               bool
 }
 
 // storeKinds maps each deployment name to its database and replica count.
@@ -78,8 +81,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "time per scenario and baseline")
 	fs.IntVar(&o.conversations, "conversations", 50, "conversations the message scenarios post to")
 	fs.IntVar(&o.visitors, "visitors", 1000, "idle widget visitor streams the visitors scenario holds open")
+	fs.IntVar(&o.agents, "agents", 50, "agents the inbox scenario signs in, each holding its inbox event stream open")
+	fs.IntVar(&o.inboxConversations, "inbox-conversations", 10000, "conversations inbox-first-load starts before timing the inbox's first open")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
-	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of each scenario of a started server into this directory")
+	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile and a 3 s execution trace of each scenario of a started server into this directory")
 	fs.BoolVar(&o.baselines, "baselines", true, "measure the ceiling and raw-transaction baselines")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs, SQLite files) and print its path")
 	if err := fs.Parse(args); err != nil {
@@ -116,8 +121,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			}
 		}
 	}
-	if o.clients < 1 || o.duration <= 0 || o.conversations < 1 || o.runs < 1 {
-		return nil, errors.New("--clients, --duration, --conversations and --runs must be positive")
+	if o.clients < 1 || o.duration <= 0 || o.conversations < 1 || o.runs < 1 || o.agents < 1 || o.inboxConversations < 1 {
+		return nil, errors.New("--clients, --duration, --conversations, --runs, --agents and --inbox-conversations must be positive")
 	}
 	return o, nil
 }
@@ -264,7 +269,11 @@ func runScenarios(ctx context.Context, o *options, d *deployment, progress func(
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res := &Result{Store: d.name, Scenario: sc.name, Clients: o.clients}
+		clients := o.clients
+		if sc.clients != 0 {
+			clients = sc.clients
+		}
+		res := &Result{Store: d.name, Scenario: sc.name, Clients: clients}
 		step, finish, err := sc.setup(ctx, e)
 		switch {
 		case errors.Is(err, errUnavailable):
@@ -275,14 +284,14 @@ func runScenarios(ctx context.Context, o *options, d *deployment, progress func(
 			return fmt.Errorf("%s %s: setup: %w", d.name, sc.name, err)
 		}
 		measure := d.measure(ctx, o, sc.name)
-		rec, elapsed, err := runLoad(ctx, o.clients, o.duration, step)
+		rec, elapsed, err := runLoad(ctx, clients, o.duration, step)
 		res.Server = measure()
 		summarize(res, rec, elapsed)
 		if res.Server != nil && res.Requests > 0 {
 			res.Server.CPUPerRequestUs = round(res.Server.CPUSeconds*1e6/float64(res.Requests), 0)
 		}
 		if errors.Is(err, errUnavailable) {
-			res = &Result{Store: d.name, Scenario: sc.name, Clients: o.clients, Note: err.Error()}
+			res = &Result{Store: d.name, Scenario: sc.name, Clients: clients, Note: err.Error()}
 		} else if finish != nil {
 			finish(ctx, res)
 		}

@@ -67,6 +67,8 @@ type Result struct {
 	Server     *ServerStats       `json:"server,omitempty"`
 	Webhooks   *WebhookStats      `json:"webhooks,omitempty"`
 	Visitors   *VisitorStats      `json:"visitors,omitempty"`
+	Inbox      *InboxStats        `json:"inbox,omitempty"`
+	FirstLoad  *FirstLoadStats    `json:"firstLoad,omitempty"`
 	Ops        map[string]OpStats `json:"ops,omitempty"`
 	FirstError string             `json:"firstError,omitempty"`
 	Note       string             `json:"note,omitempty"`
@@ -125,6 +127,19 @@ func (rep *Report) writeTable(w io.Writer) {
 		if h := r.Webhooks; h != nil {
 			fmt.Fprintf(w, "\nwebhooks on %s: %d posted, %d delivered, %d missing; API answer -> arrival p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
 				r.Store, h.Posted, h.Delivered, h.Missing, h.P50, h.P90, h.P99)
+		}
+		if in := r.Inbox; in != nil {
+			fmt.Fprintf(w, "\ninbox on %s: %d agents' streams, %d visitor messages, %d arrivals, %d missing; visitor post -> an agent's stream p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; -> every agent's p50 %.2f ms, p99 %.2f ms\n",
+				r.Store, in.Streams, in.Posted, in.Arrivals, in.Missing, in.ToAgent.P50, in.ToAgent.P90, in.ToAgent.P99, in.ToAllAgents.P50, in.ToAllAgents.P99)
+		}
+		if fl := r.FirstLoad; fl != nil {
+			fmt.Fprintf(w, "\ninbox first load on %s, %d conversations started in %.1f s:\n", r.Store, fl.Conversations, fl.SeedSeconds)
+			for _, q := range firstLoadRequests {
+				if x := fl.Requests[q.op]; x != nil {
+					fmt.Fprintf(w, "  %-8s first %.2f ms (server %.2f); client p50 %.2f p99 %.2f ms; server p50 %.2f p99 %.2f ms (%d) %s\n",
+						q.op, x.FirstMs, x.FirstServerMs, x.Client.P50, x.Client.P99, x.Server.P50, x.Server.P99, x.ServerSamples, x.Path)
+				}
+			}
 		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "\nfirst error of %s %s: %s\n", r.Store, r.Scenario, r.FirstError)

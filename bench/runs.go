@@ -108,7 +108,48 @@ func medianResult(rs []*Result) *Result {
 		w.P99 = medianOf(rs, func(r *Result) float64 { return r.Webhooks.P99 })
 		m.Webhooks = w
 	}
+	if rs[0].Inbox != nil {
+		in := &InboxStats{Agents: rs[0].Inbox.Agents}
+		for _, r := range rs {
+			in.Posted += r.Inbox.Posted
+			in.Arrivals += r.Inbox.Arrivals
+			in.Missing += r.Inbox.Missing
+		}
+		in.Streams = int(medianOf(rs, func(r *Result) float64 { return float64(r.Inbox.Streams) }))
+		in.ToAgent = medianLatency(rs, func(r *Result) Latency { return r.Inbox.ToAgent })
+		in.ToAllAgents = medianLatency(rs, func(r *Result) Latency { return r.Inbox.ToAllAgents })
+		m.Inbox = in
+	}
+	if rs[0].FirstLoad != nil {
+		fl := &FirstLoadStats{Conversations: rs[0].FirstLoad.Conversations, Requests: map[string]*FirstLoadRequest{},
+			SeedSeconds: medianOf(rs, func(r *Result) float64 { return r.FirstLoad.SeedSeconds })}
+		for op, first := range rs[0].FirstLoad.Requests {
+			var of []*FirstLoadRequest
+			for _, r := range rs {
+				if x := r.FirstLoad.Requests[op]; x != nil {
+					of = append(of, x)
+				}
+			}
+			x := &FirstLoadRequest{Path: first.Path,
+				FirstMs:       medianOf(of, func(x *FirstLoadRequest) float64 { return x.FirstMs }),
+				FirstServerMs: medianOf(of, func(x *FirstLoadRequest) float64 { return x.FirstServerMs }),
+				Client:        medianLatency(of, func(x *FirstLoadRequest) Latency { return x.Client }),
+				Server:        medianLatency(of, func(x *FirstLoadRequest) Latency { return x.Server })}
+			for _, y := range of {
+				x.ServerSamples += y.ServerSamples
+			}
+			fl.Requests[op] = x
+		}
+		m.FirstLoad = fl
+	}
 	return m
+}
+
+// medianLatency is each percentile's median over xs.
+func medianLatency[T any](xs []T, f func(T) Latency) Latency {
+	return Latency{P50: medianOf(xs, func(x T) float64 { return f(x).P50 }),
+		P90: medianOf(xs, func(x T) float64 { return f(x).P90 }),
+		P99: medianOf(xs, func(x T) float64 { return f(x).P99 })}
 }
 
 // medianOf is the median of f over xs (the mean of the middle two for an

@@ -46,3 +46,22 @@ func TestBinLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianReport_Inbox(t *testing.T) {
+	run := func(p99, firstMs float64, missing int) *Report {
+		return &Report{Results: []*Result{
+			{Store: "sqlite", Scenario: "inbox", Inbox: &InboxStats{Agents: 50, Streams: 50, Posted: 10, Arrivals: 500 - missing,
+				Missing: missing, ToAgent: Latency{P99: p99}}},
+			{Store: "sqlite", Scenario: "inbox-first-load", FirstLoad: &FirstLoadStats{Conversations: 10000,
+				Requests: map[string]*FirstLoadRequest{"list": {FirstMs: firstMs, ServerSamples: 5, Server: Latency{P50: firstMs / 2}}}}},
+		}}
+	}
+	m := medianReport([]*Report{run(300, 3, 0), run(100, 1, 2), run(200, 2, 0)})
+	in, fl := m.Results[0].Inbox, m.Results[1].FirstLoad
+	if in.Posted != 30 || in.Missing != 2 || in.Arrivals != 1498 || in.ToAgent.P99 != 200 || in.Streams != 50 {
+		t.Errorf("inbox %+v: want counts summed, p99 the median 200", in)
+	}
+	if l := fl.Requests["list"]; l.FirstMs != 2 || l.Server.P50 != 1 || l.ServerSamples != 15 || fl.Conversations != 10000 {
+		t.Errorf("first load %+v: want medians 2 and 1 ms, 15 samples", l)
+	}
+}

@@ -37,14 +37,19 @@ func (e *env) email(prefix string) string {
 type scenario struct {
 	name  string
 	setup func(ctx context.Context, e *env) (step stepFunc, finish func(context.Context, *Result), err error)
+	// clients, when not 0, is the scenario's own number of clients instead
+	// of --clients (one, for a latency that is close to the server's time).
+	clients int
 }
 
 var scenarios = []scenario{
-	{"contacts", setupContacts},
-	{"messages", setupMessages},
-	{"mixed", setupMixed},
-	{"webhooks", setupWebhooks},
-	{"visitors", setupVisitors},
+	{"contacts", setupContacts, 0},
+	{"messages", setupMessages, 0},
+	{"mixed", setupMixed, 0},
+	{"webhooks", setupWebhooks, 0},
+	{"visitors", setupVisitors, 0},
+	{"inbox", setupInbox, 0},
+	{"inbox-first-load", setupInboxFirstLoad, 1},
 }
 
 // idAnswer is every answer this tool reads an id from: {"data": {"id"}}

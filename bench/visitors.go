@@ -40,60 +40,22 @@ type visitor struct {
 // until that visitor's stream delivers it ("deliver"; on two replicas half
 // the deliveries cross from one replica to the other).
 func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context, *Result), error) {
-	var w struct {
-		Data struct {
-			EmbedID string `json:"embedId"`
-		} `json:"data"`
-	}
-	if err := e.api.do(ctx, nil, "", http.MethodGet, "/driftwood/v1/widget", nil, &w); err != nil {
+	embedID, err := widgetEmbedID(ctx, e)
+	if err != nil {
 		return nil, nil, err
 	}
-	base := func(i int) string { return e.api.bases[i%len(e.api.bases)] + "/widget/v1/" + w.Data.EmbedID }
+	base := func(i int) string { return e.api.bases[i%len(e.api.bases)] + "/widget/v1/" + embedID }
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 	post := func(ctx context.Context, url, token string, in, out any) error {
-		b, _ := json.Marshal(in)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			return fmt.Errorf("POST %s: %s", url, resp.Status)
-		}
-		return json.NewDecoder(resp.Body).Decode(out)
+		return widgetPost(ctx, hc, url, token, in, out)
 	}
 
 	n := e.o.visitors
 	vs := make([]visitor, n)
 	if err := parallel(ctx, n, 16, func(i int) error {
-		var s struct {
-			Data struct {
-				Token string `json:"token"`
-			} `json:"data"`
-		}
-		if err := post(ctx, base(i)+"/sessions", "", map[string]any{}, &s); err != nil {
-			return err
-		}
-		var m struct {
-			Data struct {
-				Conversation struct {
-					ID int64 `json:"id"`
-				} `json:"conversation"`
-			} `json:"data"`
-		}
-		if err := post(ctx, base(i)+"/messages", s.Data.Token, map[string]any{"body": "Hello from a bench visitor"}, &m); err != nil {
-			return err
-		}
-		vs[i] = visitor{token: s.Data.Token, conv: m.Data.Conversation.ID}
-		return nil
+		var err error
+		vs[i], err = newVisitor(ctx, hc, base(i))
+		return err
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -113,7 +75,7 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 	streamsCtx, stopStreams := context.WithCancel(context.Background())
 	var connected atomic.Int64
 	streamClient := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}}
-	err := parallel(ctx, n, 64, func(i int) error {
+	err = parallel(ctx, n, 64, func(i int) error {
 		req, err := http.NewRequestWithContext(streamsCtx, http.MethodGet, base(i)+"/stream", nil)
 		if err != nil {
 			return err
@@ -254,6 +216,65 @@ func setupVisitors(ctx context.Context, e *env) (stepFunc, func(context.Context,
 		res.Visitors = stats
 	}
 	return step, finish, nil
+}
+
+// widgetEmbedID is the org's widget embed id, the {embedId} of the
+// widget's routes.
+func widgetEmbedID(ctx context.Context, e *env) (string, error) {
+	var w struct {
+		Data struct {
+			EmbedID string `json:"embedId"`
+		} `json:"data"`
+	}
+	err := e.api.do(ctx, nil, "", http.MethodGet, "/driftwood/v1/widget", nil, &w)
+	return w.Data.EmbedID, err
+}
+
+// widgetPost posts in as JSON to a widget route (with the visitor's session
+// token, when not "") and decodes the answer into out.
+func widgetPost(ctx context.Context, hc *http.Client, url, token string, in, out any) error {
+	b, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// newVisitor opens a widget session at base (…/widget/v1/{embedId}) and
+// starts its conversation with a first message.
+func newVisitor(ctx context.Context, hc *http.Client, base string) (visitor, error) {
+	var s struct {
+		Data struct {
+			Token string `json:"token"`
+		} `json:"data"`
+	}
+	if err := widgetPost(ctx, hc, base+"/sessions", "", map[string]any{}, &s); err != nil {
+		return visitor{}, err
+	}
+	var m struct {
+		Data struct {
+			Conversation struct {
+				ID int64 `json:"id"`
+			} `json:"conversation"`
+		} `json:"data"`
+	}
+	if err := widgetPost(ctx, hc, base+"/messages", s.Data.Token, map[string]any{"body": "Hello from a bench visitor"}, &m); err != nil {
+		return visitor{}, err
+	}
+	return visitor{token: s.Data.Token, conv: m.Data.Conversation.ID}, nil
 }
 
 // parallel runs fn(0..n-1) on up to width goroutines, stopping at the first
