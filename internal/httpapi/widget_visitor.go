@@ -223,6 +223,7 @@ type visitorMessage struct {
 	Attachments     []visitorAttachment   `json:"attachments,omitempty"`
 	EditedMessageID int64                 `json:"editedMessageId,omitempty"`
 	EditType        conversation.EditType `json:"editType,omitempty"`
+	Meeting         *visitorMeeting       `json:"meeting,omitempty"` // the bot offers these free slots
 }
 
 type visitorAttachment struct {
@@ -251,6 +252,7 @@ func visitorView(m *conversation.Message, users map[int64]*user.User) (visitorMe
 			vm.Buttons = append(vm.Buttons, conversation.Button{Label: b.Label, Value: b.Value, Type: b.Type})
 		}
 	}
+	vm.Meeting = meetingOffer(m)
 	for _, a := range m.Attachments {
 		vm.Attachments = append(vm.Attachments, visitorAttachment{ID: a.ID, FileName: a.FileName, MimeType: a.MimeType})
 	}
