@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -122,6 +123,8 @@ func meetingOffer(m *conversation.Message) *visitorMeeting {
 	switch n := a["agentId"].(type) {
 	case float64: // as read back from JSON
 		id = int64(n)
+	case json.Number: // as the store reads it back
+		id, _ = n.Int64()
 	case int64: // as the store wrote it
 		id = n
 	}
