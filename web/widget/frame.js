@@ -160,6 +160,8 @@
     if (m.text) body.append(bubble);
     (m.attachments || []).forEach((a) => body.append(attachment(a)));
     if (m.buttons && m.buttons.length && !mine) body.append(buttons(m));
+    if (picker && m.id > picker.id) { picker.box.remove(); picker = null; } // an offer lives while it is the newest message
+    if (m.meeting && !mine && ![...rows.keys()].some((id) => id > m.id)) body.append(slotPicker(m));
     const time = el("time", "dw-time", new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
     body.append(time);
     row.append(body);
@@ -207,6 +209,71 @@
       box.append(btn);
     });
     return box;
+  }
+
+  // A bot's meeting offer: the agent's free slots, in the visitor's time
+  // zone, as buttons grouped by day (a few days); a pick books the slot.
+  // Taken meanwhile by another visitor: a note and the fresh slots.
+  const zone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { return "UTC"; } })();
+  const slotDays = 3, slotsPerDay = 8;
+  let picker = null; // {id, box}: the live offer's picker
+  function slotPicker(m) {
+    const box = el("div", "dw-slots");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Free times to book a meeting, in your time zone (" + zone + ")");
+    picker = { id: m.id, box };
+    showSlots(m, box, "");
+    return box;
+  }
+  async function showSlots(m, box, note) {
+    box.replaceChildren(el("p", "dw-slots-note", note || "Looking for free times…"));
+    let slots;
+    try {
+      const q = new URLSearchParams({ agentId: m.meeting.agentId, meetingType: m.meeting.meetingType, timeZone: zone });
+      slots = (await call("GET", "/meetings/slots?" + q)).data.slots;
+    } catch (e) {
+      box.replaceChildren(el("p", "dw-slots-note", e.message));
+      return;
+    }
+    const days = new Map();
+    for (const s of slots) {
+      const [day, time] = s.label.split(", ");
+      if (!days.has(day)) { if (days.size === slotDays) break; days.set(day, []); }
+      if (days.get(day).length < slotsPerDay) days.get(day).push({ ...s, time });
+    }
+    box.replaceChildren();
+    if (note) box.append(el("p", "dw-slots-note", note));
+    if (!days.size) box.append(el("p", "dw-slots-note", "No free times right now."));
+    for (const [day, list] of days) {
+      const group = el("div", "dw-day");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", day);
+      const times = el("div", "dw-times");
+      for (const s of list) {
+        const b = el("button", "dw-slot", s.time);
+        b.type = "button";
+        b.setAttribute("aria-label", "Book " + s.label);
+        b.addEventListener("click", () => book(m, box, s));
+        times.append(b);
+      }
+      group.append(el("p", "dw-day-name", day), times);
+      box.append(group);
+    }
+    box.append(el("p", "dw-slots-note", "Times in " + zone));
+  }
+  async function book(m, box, s) {
+    box.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    try {
+      const j = await call("POST", "/meetings", { agentId: m.meeting.agentId, meetingType: m.meeting.meetingType, slotStart: s.slotStart,
+        timeZone: zone, conversationId: m.conversationId });
+      if (picker && picker.box === box) picker = null; // the booking stays shown under the offer
+      box.replaceChildren(el("p", "dw-slots-note dw-booked", "Booked: " + s.label));
+      emit("scheduling:meetingBooked", { conversationId: m.conversationId, teamMember: { id: m.meeting.agentId }, slotStart: s.slotStart, meeting: j.data });
+    } catch (e) {
+      if (e.status === 409) return showSlots(m, box, "That time was just taken. Here are the times still free:");
+      box.querySelectorAll("button").forEach((b) => (b.disabled = false));
+      notice(e.message);
+    }
   }
 
   // attachment shows a file; its bytes need the session, so they are
@@ -309,11 +376,12 @@
 
   // playbook asks whether a playbook greets the visitor (trigger page,
   // open or interaction) and shows its conversation when one starts.
-  let page = { url: host || location.href, referrer: "", visitCount: 1 };
+  let page = { url: host || location.href, referrer: "", visitCount: 1, timeOnPage: 0 };
   let pageCall = Promise.resolve(); // the page's own ask goes first
   async function playbook(trigger, extra) {
     await loading;
-    const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount, ...extra });
+    const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount,
+      timeOnPage: page.timeOnPage, ...extra });
     document.documentElement.dataset.playbook = trigger + (j.data.started ? ":started" : ":none"); // for people and tests
     if (!j.data.started) return false;
     await load();
@@ -435,8 +503,9 @@
     } else if (m.type === "dw:closed") isOpen = false;
     else if (m.type === "dw:identify") identify(m).catch(() => {});
     else if (m.type === "dw:page") {
-      page = { url: String(m.url || ""), referrer: String(m.referrer || ""), visitCount: Number(m.visitCount) || 1 };
-      pageCall = playbook("page").then((started) => { if (started) toHost({ type: "dw:proactive" }); }).catch(() => {});
+      page = { url: String(m.url || ""), referrer: String(m.referrer || ""), visitCount: Number(m.visitCount) || 1,
+        timeOnPage: Math.max(0, Math.floor(Number(m.timeOnPage) || 0)) };
+      pageCall = pageCall.then(() => playbook("page")).then((started) => { if (started) toHost({ type: "dw:proactive" }); }).catch(() => {});
     } else if (m.type === "dw:interaction") playbook("interaction", { interactionId: m.interactionId }).catch((e) => notice(e.message));
     else if (m.type === "dw:reset") {
       store("session", null);
