@@ -160,7 +160,8 @@
     if (m.text) body.append(bubble);
     (m.attachments || []).forEach((a) => body.append(attachment(a)));
     if (m.buttons && m.buttons.length && !mine) body.append(buttons(m));
-    if (picker && m.id > picker.id) { picker.box.remove(); picker = null; } // an offer lives while it is the newest message
+    // An offer lives while it is the newest message (or its booking is on).
+    if (picker && m.id > picker.id && !picker.booking) { picker.box.remove(); picker = null; }
     if (m.meeting && !mine && ![...rows.keys()].some((id) => id > m.id)) body.append(slotPicker(m));
     const time = el("time", "dw-time", new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
     body.append(time);
@@ -253,6 +254,7 @@
         const b = el("button", "dw-slot", s.time);
         b.type = "button";
         b.setAttribute("aria-label", "Book " + s.label);
+        b.dataset.start = s.slotStart;
         b.addEventListener("click", () => book(m, box, s));
         times.append(b);
       }
@@ -263,6 +265,7 @@
   }
   async function book(m, box, s) {
     box.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    if (picker && picker.box === box) picker.booking = true; // its confirmation may come first
     try {
       const j = await call("POST", "/meetings", { agentId: m.meeting.agentId, meetingType: m.meeting.meetingType, slotStart: s.slotStart,
         timeZone: zone, conversationId: m.conversationId });
@@ -270,6 +273,7 @@
       box.replaceChildren(el("p", "dw-slots-note dw-booked", "Booked: " + s.label));
       emit("scheduling:meetingBooked", { conversationId: m.conversationId, teamMember: { id: m.meeting.agentId }, slotStart: s.slotStart, meeting: j.data });
     } catch (e) {
+      if (picker && picker.box === box) picker.booking = false;
       if (e.status === 409) return showSlots(m, box, "That time was just taken. Here are the times still free:");
       box.querySelectorAll("button").forEach((b) => (b.disabled = false));
       notice(e.message);
