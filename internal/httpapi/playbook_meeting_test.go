@@ -49,7 +49,7 @@ func TestPlaybookRuntime_Meeting(t *testing.T) {
 		v := newVisitor(t, e, "")
 		var conv int64
 		apitest.Scenario{Method: "POST", Path: "/widget/v1/" + v.embed + "/playbook", Token: v.token,
-			Body:   map[string]any{"trigger": "interaction", "interactionId": pb, "url": "https://acme.example/"},
+			Body: map[string]any{"trigger": "interaction", "interactionId": pb, "url": "https://acme.example/"},
 			// Ada is routed, then the bot speaks (and joins).
 			Events: []events.Type{events.NewConversation, events.ConversationParticipantAdded, events.NewMessage, events.ConversationParticipantAdded},
 			Check: func(t testing.TB, r *apitest.Result) {
@@ -117,7 +117,7 @@ func TestPlaybookRuntime_Meeting(t *testing.T) {
 		// Bo has no free slot: the bot says so and goes on.
 		w := newVisitor(t, e, "")
 		apitest.Scenario{Method: "POST", Path: "/widget/v1/" + w.embed + "/playbook", Token: w.token,
-			Body:   map[string]any{"trigger": "interaction", "interactionId": busy, "url": "https://acme.example/"},
+			Body: map[string]any{"trigger": "interaction", "interactionId": busy, "url": "https://acme.example/"},
 			Events: []events.Type{events.NewConversation, events.ConversationParticipantAdded, events.NewMessage,
 				events.ConversationParticipantAdded, events.NewMessage},
 			Check: func(t testing.TB, r *apitest.Result) {
