@@ -28,6 +28,8 @@
   let streamCtl = null;
   let isOpen = !embedded;
   let awayShown = false;
+  let queuePosition = 0; // the conversation's place in the routing queue shown, 0: none
+  const places = new Map(); // conversation id -> its place in the queue, as last told
   const rows = new Map(); // message id -> row
 
   const log = $("dw-log"), input = $("dw-input"), compose = $("dw-compose"), emailForm = $("dw-email"), file = $("dw-file");
@@ -112,6 +114,8 @@
     if (!first || !first.author.bot) greet(); // a playbook's bot greets instead
     (s.messages || []).forEach(add);
     if (conv && conv.status === "closed") closedNote();
+    if (conv) places.set(conv.id, conv.queuePosition || 0);
+    showQueue();
     toHost({ type: "dw:conversation", open: !!conv && conv.status !== "closed" });
     updateEmailForm();
   }
@@ -369,9 +373,14 @@
         clearTimeout(typingTimer);
         typingTimer = setTimeout(() => (t.hidden = true), 6000);
         scroll();
+      } else if (event === "queue") {
+        // It may come before the answer that starts the conversation.
+        for (const q of d) places.set(q.conversationId, q.position);
+        showQueue();
       } else if (event === "conversation" && conv && d.id === conv.id && conv.status !== d.status) {
         conv.status = d.status;
         if (d.status === "closed") closedNote();
+        showQueue();
         toHost({ type: "dw:conversation", open: d.status !== "closed" });
       }
     }
@@ -393,10 +402,22 @@
     return true;
   }
 
+  // showQueue shows the conversation's place while it waits for an agent,
+  // and offers the email form meanwhile (the reply can go there).
+  function showQueue() {
+    const n = (conv && conv.status !== "closed" && places.get(conv.id)) || 0;
+    queuePosition = n;
+    const q = $("dw-queue");
+    q.hidden = !n;
+    q.textContent = n ? "You are number " + n + " in the queue" : "";
+    updateEmailForm();
+  }
+
   function updateEmailForm() {
     const askFirst = cfg.settings.askForEmail && !email && (!conv || conv.status === "closed");
     const askAway = !online && awayShown && !email;
-    emailForm.hidden = !(askFirst || askAway);
+    const askWaiting = queuePosition > 0 && !email;
+    emailForm.hidden = !(askFirst || askAway || askWaiting);
     compose.hidden = askFirst;
     $("dw-email-label").textContent = askFirst ? "Your email, to start the chat" : "Your email, so we can reply";
   }
@@ -439,6 +460,7 @@
       emit("startConversation", { conversationId: conv.id, inboxId: conv.inboxId });
       if (first) emit("conversation:firstInteraction", { conversationId: conv.id });
       toHost({ type: "dw:conversation", open: true });
+      showQueue();
     }
     add(j.data.message);
     emit("message:sent", { conversationId: conv.id, messageId: j.data.message.id });
