@@ -266,6 +266,10 @@
       box.append(group);
     }
     box.append(el("p", "dw-slots-note", "Times in " + zone));
+    // The times arrive after the offer, the newest message while it
+    // lives: the log scrolls on to show them, from the offer's text.
+    const row = box.closest(".dw-msg");
+    if (picker && picker.box === box && row) log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
   }
   async function book(m, box, s) {
     box.querySelectorAll("button").forEach((b) => (b.disabled = true));
