@@ -41,8 +41,9 @@ func nextQueue(t *testing.T, ch <-chan sse.Message) map[int64]int {
 // A visitor whose conversation waits in the routing queue sees their
 // place in the conversation's state and then, on their stream, each time
 // it moves as the queue drains (a close frees the one agent's capacity),
-// until an agent takes it; a reconnected stream starts with the place
-// now. A stream names only its visitor's conversations.
+// until an agent takes it, or as one before it closes; a reconnected
+// stream starts with the place now. A stream names only its visitor's
+// conversations.
 func TestWidgetQueuePosition(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		t.Parallel()
@@ -117,6 +118,21 @@ func TestWidgetQueuePosition(t *testing.T) {
 		}
 		if p := place(fourth); idOf(p) != 1 {
 			t.Fatalf("the newcomer's place after the drain: %v", p)
+		}
+		// A waiting conversation closed leaves the queue too: the one
+		// behind it moves up.
+		fifth := newVisitor(t, e, "")
+		waiting5 := start(fifth)
+		st = fifth.call(t, "GET", "/conversation", nil)
+		ch5, cancel5 := fifth.stream(t, st["lastEventId"].(string))
+		defer cancel5()
+		if got := nextQueue(t, ch5); fmt.Sprint(got) != fmt.Sprint(map[int64]int{waiting5: 2}) {
+			t.Fatalf("fifth's place when its stream starts: %v", got)
+		}
+		apitest.Scenario{Method: "PATCH", Path: fmt.Sprintf("/driftwood/v1/conversations/%d", waiting4), Body: map[string]any{"status": "closed"},
+			Events: []events.Type{events.ConversationStatusUpdated, routing.QueueMoved}}.Run(t, e)
+		if got := nextQueue(t, ch5); fmt.Sprint(got) != fmt.Sprint(map[int64]int{waiting5: 1}) {
+			t.Fatalf("fifth's place after the one before it closed: %v", got)
 		}
 	})
 }
