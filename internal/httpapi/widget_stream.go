@@ -256,6 +256,9 @@ func (f *visitorFilter) load(ctx context.Context) error {
 	for _, c := range convs {
 		f.seen[c.ID] = true
 	}
+	if len(convs) == 0 {
+		return nil // most widgets: no conversation, nothing waits
+	}
 	f.queued, err = f.s.cfg.Store.VisitorQueuePositions(ctx, f.v.session)
 	return err
 }
