@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,13 +125,15 @@ func (s *Server) inboundEmail(w http.ResponseWriter, r *http.Request) error {
 }
 
 // visitorResume serves POST /widget/v1/{embedId}/resume {conversationId,
-// sig}: the full-page chat opened from an offline email's link
-// (/chat/{embedId}?conversation=ID&sig=SIG) makes the visitor's session
-// the conversation's contact's, so the conversation shows. A signature
-// that is not this org's is a 404, as a missing conversation.
+// until, sig}: the full-page chat opened from an offline email's link
+// (/chat/{embedId}?conversation=ID&until=MS&sig=SIG) makes the visitor's
+// session the conversation's contact's, so the conversation shows. A
+// signature that is not this org's is a 404, as a missing conversation;
+// an expired link is a 400.
 func (s *Server) visitorResume(w http.ResponseWriter, r *http.Request, v *visit) error {
 	var body struct {
 		ConversationID any    `json:"conversationId"`
+		Until          any    `json:"until"`
 		Sig            string `json:"sig"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
@@ -140,8 +143,12 @@ func (s *Server) visitorResume(w http.ResponseWriter, r *http.Request, v *visit)
 	if err != nil {
 		return err
 	}
-	if !OfflineEmailSigner(s.cfg.Tokens.Key).Verify(v.org, cid, body.Sig) {
-		return apperr.NotFoundf("no conversation with id %d", cid)
+	until, err := strconv.ParseInt(scalarString(body.Until), 10, 64)
+	if err != nil {
+		return apperr.Invalidf("until", "until must be the link's expiry in epoch milliseconds")
+	}
+	if err := OfflineEmailSigner(s.cfg.Tokens.Key).VerifyLink(v.org, cid, until, body.Sig, time.Now()); err != nil {
+		return err
 	}
 	if err := s.cfg.Store.ResumeVisitorSession(r.Context(), v.session, cid); err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/auth"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/offlinemail"
 	"github.com/driftwood-chat/driftwood/internal/offlinemail/smtptest"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
@@ -48,7 +51,7 @@ func TestOfflineEmail(t *testing.T) {
 		pm := got.Parsed(t)
 		body, _ := io.ReadAll(quotedprintable.NewReader(pm.Body))
 		replyTo := pm.Header.Get("Reply-To")
-		link := fmt.Sprintf("%s/chat/%s?conversation=%d&sig=", e.URL, v.embed, conv)
+		link := fmt.Sprintf("%s/chat/%s?conversation=%d&until=", e.URL, v.embed, conv)
 		if got.To[0] != "grace@example.org" || !strings.HasPrefix(replyTo, fmt.Sprintf("reply+%d.", conv)) ||
 			!strings.HasSuffix(replyTo, "@acme.example") || !strings.Contains(string(body), "Ada Agent wrote:") ||
 			!strings.Contains(string(body), "Hi Grace & welcome") || !strings.Contains(string(body), link) {
@@ -68,11 +71,20 @@ func TestOfflineEmail(t *testing.T) {
 		}
 
 		// The link resumes the conversation in another browser's session.
-		sig := string(body)[strings.Index(string(body), "&sig=")+5:][:24]
+		linkURL, err := url.Parse(regexp.MustCompile(`https?://\S+/chat/\S+`).FindString(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		until, sig := linkURL.Query().Get("until"), linkURL.Query().Get("sig")
 		other := newVisitor(t, e, "")
-		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": strings.Repeat("0", 24)}), 404, "not_found")
-		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv + 1, "sig": sig}), 404, "not_found")
-		if r := other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": sig}); r.Status != 200 {
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "until": until, "sig": strings.Repeat("0", 24)}), 404, "not_found")
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv + 1, "until": until, "sig": sig}), 404, "not_found")
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "until": until + "1", "sig": sig}), 404, "not_found")
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": sig}), 400, "validation_error")
+		expired := e.App.Mailer.Signer.Link("", v.embed, e.OrgID, conv, time.Now().Add(-offlinemail.LinkValidity-time.Second))
+		eu, _ := url.Parse(expired)
+		apitest.WantError(t, other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "until": eu.Query().Get("until"), "sig": eu.Query().Get("sig")}), 400, "validation_error")
+		if r := other.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "until": until, "sig": sig}); r.Status != 200 {
 			t.Fatalf("resume: %d %s", r.Status, r.Body)
 		}
 		if st := other.call(t, "GET", "/conversation", nil); idOf(st["conversation"].(map[string]any)["id"]) != conv {
@@ -80,7 +92,7 @@ func TestOfflineEmail(t *testing.T) {
 		}
 		stranger := newVisitor(t, e, "")
 		stranger.call(t, "POST", "/messages", map[string]any{"body": "someone else"})
-		apitest.WantError(t, stranger.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "sig": sig}), 409, "conflict")
+		apitest.WantError(t, stranger.do(t, "POST", "/resume", map[string]any{"conversationId": conv, "until": until, "sig": sig}), 409, "conflict")
 
 		relay := e.NewToken(t, e.OrgID, auth.ConversationWrite)
 		otherOrg, otherToken := e.NewOrg(t, "Other")

@@ -137,7 +137,7 @@ func (m *Mailer) Compose(p Pending, now time.Time) ([]byte, error) {
 		fmt.Fprintf(&body, "%s wrote:\n\n%s\n\n", name, PlainText(msg.Body))
 	}
 	fmt.Fprintf(&body, "Reply to this email, or continue the conversation here:\n%s\n",
-		m.Signer.Link(m.PublicURL, m.EmbedID(p.OrgID), p.OrgID, p.ConversationID))
+		m.Signer.Link(m.PublicURL, m.EmbedID(p.OrgID), p.OrgID, p.ConversationID, now))
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-from: %w", err)

@@ -164,9 +164,39 @@ func (s Signer) ParseReply(orgID int64, recipients []string) (int64, error) {
 	return 0, apperr.NotFoundf("no conversation for this reply address")
 }
 
-// Link is the signed link back to the conversation in the full-page chat.
-func (s Signer) Link(publicURL, embedID string, orgID, conversationID int64) string {
-	return fmt.Sprintf("%s/chat/%s?conversation=%d&sig=%s", publicURL, embedID, conversationID, s.Sign(orgID, conversationID))
+// LinkValidity is how long an email's link back to the chat works: whoever
+// holds the link (a forwarded email, a shared inbox) takes over the
+// visitor's conversation, so it must not do so for ever. Replies by email
+// keep working after it.
+const LinkValidity = 30 * 24 * time.Hour
+
+// Link is the signed link back to the conversation in the full-page chat,
+// valid until now+LinkValidity.
+func (s Signer) Link(publicURL, embedID string, orgID, conversationID int64, now time.Time) string {
+	until := now.Add(LinkValidity).UnixMilli()
+	return fmt.Sprintf("%s/chat/%s?conversation=%d&until=%d&sig=%s", publicURL, embedID, conversationID, until,
+		s.linkSig(orgID, conversationID, until))
+}
+
+// linkSig signs a link's conversation and expiry (epoch ms); it differs from
+// the reply address's signature, which has no expiry.
+func (s Signer) linkSig(orgID, conversationID, until int64) string {
+	m := hmac.New(sha256.New, s.Secret)
+	fmt.Fprintf(m, "driftwood offline link %d %d %d", orgID, conversationID, until)
+	return hex.EncodeToString(m.Sum(nil))[:24]
+}
+
+// VerifyLink checks a link's signature (a not-found when it is not the
+// org's, as a missing conversation) and then its expiry.
+func (s Signer) VerifyLink(orgID, conversationID, until int64, sig string, now time.Time) error {
+	if !hmac.Equal([]byte(s.linkSig(orgID, conversationID, until)), []byte(strings.ToLower(sig))) {
+		return apperr.NotFoundf("no conversation with id %d", conversationID)
+	}
+	if now.UnixMilli() > until {
+		return apperr.Invalidf("until", "this link expired on %s; reply to the email or start a new chat",
+			time.UnixMilli(until).UTC().Format(time.DateOnly))
+	}
+	return nil
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime/quotedprintable"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,40 @@ func TestReplyAddress(t *testing.T) {
 	}
 }
 
+func TestLink(t *testing.T) {
+	s := offlinemail.Signer{Secret: []byte("k")}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	u, err := url.Parse(s.Link("https://chat.example", "1-abc", 3, 42, now))
+	if err != nil || u.Path != "/chat/1-abc" || u.Query().Get("conversation") != "42" {
+		t.Fatalf("link %v (%v)", u, err)
+	}
+	q := u.Query()
+	until, _ := strconv.ParseInt(q.Get("until"), 10, 64)
+	if until != now.Add(offlinemail.LinkValidity).UnixMilli() {
+		t.Fatalf("until %d", until)
+	}
+	sig := q.Get("sig")
+	if err := s.VerifyLink(3, 42, until, sig, now.Add(offlinemail.LinkValidity)); err != nil {
+		t.Errorf("on its last day: %v", err)
+	}
+	if err := s.VerifyLink(3, 42, until, sig, now.Add(offlinemail.LinkValidity+time.Millisecond)); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("expired: %v, want a validation error", err)
+	}
+	for _, tc := range []struct {
+		org, conv, until int64
+		sig              string
+	}{
+		{3, 42, until + 86_400_000, sig}, // a later expiry under this signature
+		{3, 43, until, sig},              // another conversation
+		{4, 42, until, sig},              // another org
+		{3, 42, until, s.Sign(3, 42)},    // the reply address's signature
+	} {
+		if err := s.VerifyLink(tc.org, tc.conv, tc.until, tc.sig, now); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("VerifyLink(%+v) = %v, want not found", tc, err)
+		}
+	}
+}
+
 func TestReplyText(t *testing.T) {
 	for in, want := range map[string]string{
 		"Thanks, Tuesday works.\r\n\r\nOn Mon, 2 Mar 2026 at 09:00, Acme <support@acme.example> wrote:\r\n> Hello Grace": "Thanks, Tuesday works.",
@@ -109,7 +144,7 @@ func TestSMTPSend(t *testing.T) {
 	if got.From != "support@acme.example" || got.To[0] != "grace@example.org" ||
 		!strings.HasPrefix(pm.Header.Get("Reply-To"), "reply+9.") || !strings.Contains(pm.Header.Get("To"), "grace@example.org") ||
 		!strings.Contains(string(body), "Ada wrote:") || !strings.Contains(string(body), "Hi Grace, see you Tuesday.") ||
-		!strings.Contains(string(body), "https://chat.acme.example/chat/1-abc?conversation=9&sig="+m.Signer.Sign(1, 9)) {
+		!strings.Contains(string(body), "https://chat.acme.example/chat/1-abc?conversation=9&until=") {
 		t.Fatalf("delivered %+v\nbody %s", got, body)
 	}
 }

@@ -70,13 +70,13 @@
     await resume();
   }
 
-  // resume follows an offline email's link (/chat/ID?conversation=…&sig=…):
+  // resume follows an offline email's link (/chat/ID?conversation=…&until=…&sig=…):
   // the session becomes that conversation's visitor's, once.
   async function resume() {
     const q = new URLSearchParams(location.search);
     if (!q.get("conversation") || !q.get("sig")) return;
     history.replaceState(null, "", location.pathname);
-    await call("POST", "/resume", { conversationId: q.get("conversation"), sig: q.get("sig") }).catch(() => {});
+    await call("POST", "/resume", { conversationId: q.get("conversation"), until: q.get("until"), sig: q.get("sig") }).catch(() => {});
   }
 
   // Loading: the session, the latest conversation, then the stream.
