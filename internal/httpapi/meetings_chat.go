@@ -91,6 +91,8 @@ func optionalEpoch(r *http.Request, name string, def time.Time) (time.Time, erro
 // meetingType, slotStart, timeZone, conversationId}: the visitor books one
 // of the agent's free slots (new_meeting). The visitor must be a contact
 // (have chatted or identified); a conversation they do not see is a 404.
+// In a conversation whose bot offers a meeting (a playbook's meeting step)
+// only the offered agent's slots book; the bot confirms and goes on.
 func (s *Server) visitorBook(w http.ResponseWriter, r *http.Request, v *visit) error {
 	var body struct {
 		AgentID        any    `json:"agentId"`
@@ -119,15 +121,17 @@ func (s *Server) visitorBook(w http.ResponseWriter, r *http.Request, v *visit) e
 	}
 	b := meeting.Booking{AgentID: agentID, SchedulerID: v.session.ContactID, SlotStart: body.SlotStart,
 		MeetingType: body.MeetingType, EndUserTimeZone: body.TimeZone}
+	var m *meeting.Meeting
 	if body.ConversationID != nil && body.ConversationID != "" {
 		cid, err := s.visitorConversation(r, v, body.ConversationID)
 		if err != nil {
 			return err
 		}
-		b.ConversationID = cid
-	}
-	m, err := s.cfg.Store.BookSlot(r.Context(), v.org, b)
-	if err != nil {
+		m, err = s.cfg.Store.BookVisitorMeeting(r.Context(), v.session, cid, b)
+		if err != nil {
+			return err
+		}
+	} else if m, err = s.cfg.Store.BookSlot(r.Context(), v.org, b); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, data(m))

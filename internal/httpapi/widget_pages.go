@@ -60,6 +60,28 @@ type loaderConfig struct {
 	// Playbooks tells that a playbook may greet the page's visitor: the
 	// loader then connects at once and tells the frame the page.
 	Playbooks bool `json:"playbooks"`
+	// PageAsks are the times on the page, in seconds, at which the loader
+	// asks again: the distinct least times on page of the playbooks'
+	// targeting (0 asks at once), so a playbook that waits N seconds fires
+	// after N seconds and the page loads nothing before.
+	PageAsks []int `json:"pageAsks,omitempty"`
+}
+
+// maxPageAsks bounds the loader's asks on one page view.
+const maxPageAsks = 5
+
+// pageAsks are the distinct times on page the playbooks ps wait for,
+// earliest first, at most maxPageAsks.
+func pageAsks(ps []*playbook.Playbook) []int {
+	var out []int
+	for _, p := range ps {
+		if p.Definition != nil {
+			out = append(out, p.Definition.Targeting.TimeOnPage)
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	return out[:min(len(out), maxPageAsks)]
 }
 
 // widgetLoader serves GET /include/{bucket}/{file} ({embedId}.js: Drift's
@@ -86,7 +108,7 @@ func (s *Server) widgetLoader(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	own, _ := widget.NormalizeOrigin(s.cfg.PublicURL)
-	cfg := loaderConfig{Playbooks: slices.ContainsFunc(ps, func(p *playbook.Playbook) bool { return p.Definition != nil }),
+	cfg := loaderConfig{Playbooks: slices.ContainsFunc(ps, func(p *playbook.Playbook) bool { return p.Definition != nil }), PageAsks: pageAsks(ps),
 		EmbedID: ws.EmbedID, Base: s.cfg.PublicURL, FrameURL: s.cfg.PublicURL + "/widget/frame/" + ws.EmbedID,
 		Color: ws.ThemeColor, Position: ws.Position, Title: ws.Title, IsOnline: online, TeamAvailability: teams,
 		Allowed: append([]string{own}, ws.AllowedOrigins...)}

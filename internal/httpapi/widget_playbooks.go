@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -99,4 +100,37 @@ func (s *Server) visitorPlaybook(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{"started": true, "playbookId": p.ID,
 		"conversation": map[string]any{"id": c.ID, "status": c.Status, "createdAt": c.CreatedAt}}))
+}
+
+// visitorMeeting is a bot's meeting offer as the widget gets it: the agent
+// and meeting type whose free slots the slot picker shows.
+type visitorMeeting struct {
+	AgentID     int64  `json:"agentId"`
+	MeetingType string `json:"meetingType"`
+}
+
+// meetingOffer reads the meeting a bot's message offers (its "meeting"
+// attribute, set by a playbook's meeting step); nil for other messages.
+func meetingOffer(m *conversation.Message) *visitorMeeting {
+	if !m.Author.Bot || m.Type != conversation.Chat {
+		return nil
+	}
+	a, ok := m.Attributes["meeting"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	var id int64
+	switch n := a["agentId"].(type) {
+	case float64: // as read back from JSON
+		id = int64(n)
+	case json.Number: // as the store reads it back
+		id, _ = n.Int64()
+	case int64: // as the store wrote it
+		id = n
+	}
+	t, _ := a["meetingType"].(string)
+	if id <= 0 {
+		return nil
+	}
+	return &visitorMeeting{AgentID: id, MeetingType: t}
 }

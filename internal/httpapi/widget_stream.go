@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
 	"github.com/driftwood-chat/driftwood/internal/logkey"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
@@ -26,7 +29,9 @@ import (
 //
 // Messages are "message" events (visitorMessage: private notes and prompts
 // never leave), status changes "conversation" events ({id, status}), an
-// agent writing "typing" events ({conversationId, author}).
+// agent writing "typing" events ({conversationId, author}), the places of
+// its conversations waiting in the routing queue "queue" events
+// ([{conversationId, position}], 0 once out of it).
 //
 // An idle widget must cost the server little memory (issue 17's goal: 16 KB
 // an open stream; net/http's connection alone, with its buffers and two
@@ -65,6 +70,13 @@ func (s *Server) visitorStream(w http.ResponseWriter, r *http.Request, v *visit)
 	w.WriteHeader(http.StatusOK)
 	if err := sse.send(": connected\nretry: 1000\n\n"); err != nil {
 		return nil
+	}
+	if len(f.queued) > 0 {
+		// The places now, without an id: the log's moves from the client's
+		// position on then tell only what changed since.
+		if err := sse.send(fmt.Sprintf("event: queue\ndata: %s\n\n", f.places(nil))); err != nil {
+			return nil
+		}
 	}
 	vs := &visitorStreamer{s: s, f: f, org: v.org, after: after, sent: after, out: sse, requestID: requestID(ctx)}
 	sub, ok := vs.catchUp(ctx)
@@ -222,6 +234,9 @@ type visitorFilter struct {
 	seen  map[int64]bool // conversation id -> the visitor sees it
 	users map[int64]*user.User
 	sub   *events.Sub // the hub's subscription, following the conversations seen
+	// queued are the places in the routing queue last told, by
+	// conversation: the visitor's waiting conversations.
+	queued map[int64]int
 }
 
 // maxVisible bounds the conversations a stream keeps in mind; a visitor
@@ -235,23 +250,36 @@ const maxVisible = 10_000
 // comes first) is not the visitor's: most events need no query at all.
 func (f *visitorFilter) load(ctx context.Context) error {
 	convs, err := f.s.cfg.Store.VisitorConversations(ctx, f.v.session, maxVisible)
+	if err != nil {
+		return err
+	}
 	for _, c := range convs {
 		f.seen[c.ID] = true
 	}
+	if len(convs) == 0 {
+		return nil // most widgets: no conversation, nothing waits
+	}
+	f.queued, err = f.s.cfg.Store.VisitorQueuePositions(ctx, f.v.session)
 	return err
 }
 
 // The topics of the hub (events.Hub.Topics) a visitor's stream follows:
 // the conversations it sees, and the new conversations of its contact (of
 // any contact while it has none: its first message makes one).
+// While one of its conversations waits in the queue, it follows the
+// queue's moves as well.
 const (
 	topicConversation = "conversation"
 	topicContact      = "contact"
+	topicQueue        = "queue"
 )
 
 // topics are what the stream follows in the hub.
 func (f *visitorFilter) topics() []events.Topic {
 	ts := []events.Topic{{Kind: topicContact, ID: f.v.session.ContactID}}
+	if len(f.queued) > 0 {
+		ts = append(ts, events.Topic{Kind: topicQueue})
+	}
 	for id, ok := range f.seen {
 		if ok {
 			ts = append(ts, events.Topic{Kind: topicConversation, ID: id})
@@ -262,7 +290,8 @@ func (f *visitorFilter) topics() []events.Topic {
 
 // visitorTopics is the hub's Topics for the visitors' streams: an event
 // of a conversation concerns that conversation; a new conversation, its
-// contact and the visitors with none yet, who follow it from then on.
+// contact and the visitors with none yet, who follow it from then on; a
+// move of the queue, those waiting in it and the conversations that moved.
 func visitorTopics(ev events.Event) ([]events.Topic, events.Topic) {
 	var p struct {
 		ID             int64 `json:"id"`
@@ -278,6 +307,15 @@ func visitorTopics(ev events.Event) ([]events.Topic, events.Topic) {
 	case events.NewMessage, events.ConversationStatusUpdated, conversation.Typing:
 		if decodeEvent(ev.Data, &p) {
 			return []events.Topic{{Kind: topicConversation, ID: p.ConversationID}}, events.Topic{}
+		}
+	case routing.QueueMoved:
+		var q routing.QueueMovedPayload
+		if decodeEvent(ev.Data, &q) {
+			ts := []events.Topic{{Kind: topicQueue}}
+			for _, id := range q.ConversationIDs {
+				ts = append(ts, events.Topic{Kind: topicConversation, ID: id})
+			}
+			return ts, events.Topic{}
 		}
 	}
 	return nil, events.Topic{}
@@ -388,6 +426,72 @@ func (f *visitorFilter) view(ctx context.Context, ev events.Event) (string, []by
 		}
 		b, err := json.Marshal(map[string]any{"conversationId": p.ConversationID, "author": visitorAuthor{Type: conversation.AuthorUser, ID: p.Author.ID, Name: name}})
 		return "typing", b, err
+	case routing.QueueMoved:
+		var p routing.QueueMovedPayload
+		if !decodeEvent(ev.Data, &p) {
+			return "", nil, nil
+		}
+		mine := len(f.queued) > 0
+		for _, id := range p.ConversationIDs {
+			mine = mine || f.sees(id)
+		}
+		if !mine {
+			return "", nil, nil
+		}
+		return f.requeue(ctx)
 	}
 	return "", nil, nil
+}
+
+// queuePlace is a conversation's place in the queue, as the stream tells it.
+type queuePlace struct {
+	ConversationID int64 `json:"conversationId"`
+	Position       int   `json:"position"` // 0: no longer waiting
+}
+
+// requeue reads the places of the visitor's waiting conversations after
+// the queue moved, and returns a "queue" event of those that changed
+// since told. The stream follows the queue's moves while one waits; it
+// follows before it reads, so no move after the read goes unheard.
+func (f *visitorFilter) requeue(ctx context.Context) (string, []byte, error) {
+	q := events.Topic{Kind: topicQueue}
+	if f.sub != nil {
+		f.sub.Follow(q)
+	}
+	now, err := f.s.cfg.Store.VisitorQueuePositions(ctx, f.v.session)
+	if err != nil {
+		return "", nil, err
+	}
+	before := f.queued
+	f.queued = now
+	if len(now) == 0 && f.sub != nil {
+		f.sub.Unfollow(q)
+	}
+	b := f.places(before)
+	if b == nil {
+		return "", nil, nil
+	}
+	return "queue", b, nil
+}
+
+// places encodes the places that differ from before (all when nil), those
+// no longer waiting as 0; nil when none differs.
+func (f *visitorFilter) places(before map[int64]int) []byte {
+	var out []queuePlace
+	for id, n := range f.queued {
+		if before == nil || before[id] != n {
+			out = append(out, queuePlace{id, n})
+		}
+	}
+	for id := range before {
+		if _, ok := f.queued[id]; !ok {
+			out = append(out, queuePlace{id, 0})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	slices.SortFunc(out, func(a, b queuePlace) int { return cmp.Compare(a.ConversationID, b.ConversationID) })
+	b, _ := json.Marshal(out) // ints only: it cannot fail
+	return b
 }

@@ -223,6 +223,7 @@ type visitorMessage struct {
 	Attachments     []visitorAttachment   `json:"attachments,omitempty"`
 	EditedMessageID int64                 `json:"editedMessageId,omitempty"`
 	EditType        conversation.EditType `json:"editType,omitempty"`
+	Meeting         *visitorMeeting       `json:"meeting,omitempty"` // the bot offers these free slots
 }
 
 type visitorAttachment struct {
@@ -251,6 +252,7 @@ func visitorView(m *conversation.Message, users map[int64]*user.User) (visitorMe
 			vm.Buttons = append(vm.Buttons, conversation.Button{Label: b.Label, Value: b.Value, Type: b.Type})
 		}
 	}
+	vm.Meeting = meetingOffer(m)
 	for _, a := range m.Attachments {
 		vm.Attachments = append(vm.Attachments, visitorAttachment{ID: a.ID, FileName: a.FileName, MimeType: a.MimeType})
 	}
@@ -304,7 +306,18 @@ func (s *Server) visitorState(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	if len(convs) > 0 {
 		c := convs[0]
-		out["conversation"] = map[string]any{"id": c.ID, "status": c.Status, "createdAt": c.CreatedAt}
+		vc := map[string]any{"id": c.ID, "status": c.Status, "createdAt": c.CreatedAt}
+		if c.Status == conversation.Open && c.AssigneeID == 0 {
+			// Read after lastEventId: a move after that the stream tells.
+			places, err := s.cfg.Store.VisitorQueuePositions(ctx, v.session)
+			if err != nil {
+				return err
+			}
+			if n := places[c.ID]; n > 0 {
+				vc["queuePosition"] = n
+			}
+		}
+		out["conversation"] = vc
 		var msgs []visitorMessage
 		for after := int64(0); len(msgs) < visitorMessageLimit; {
 			page, err := s.cfg.Store.ListMessages(ctx, v.org, c.ID, after, 100)

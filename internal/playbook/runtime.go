@@ -3,10 +3,12 @@ package playbook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
 )
 
@@ -29,6 +31,9 @@ type Run struct {
 	Step           string            `json:"step,omitempty"`   // waited at, or resumed from after a delay
 	WakeAt         int64             `json:"wakeAt,omitempty"` // a delay's end, ms
 	Answers        map[string]string `json:"answers,omitempty"`
+	// MeetingAgent is the user whose free slots the bot offers while it
+	// waits at a meeting step: only their slots book and move the run on.
+	MeetingAgent int64 `json:"meetingAgent,omitempty"`
 }
 
 // Action is one thing the bot does that the store carries out, in order,
@@ -43,6 +48,16 @@ type Action struct {
 	Goal      string // a goal met, by name
 	Route     *Route // where to route the conversation
 	Handoff   bool   // hand the conversation to a human
+	// Meeting offers a calendar: the store finds the agent's free slots
+	// and says Text with them, or, with none free, moves the run on.
+	Meeting *MeetingOffer
+}
+
+// MeetingOffer is a meeting step's offer: the slots of UserID, or of the
+// conversation's assignee (the routed agent) when 0.
+type MeetingOffer struct {
+	UserID int64
+	Text   string
 }
 
 // Say is a bot message: text (placeholders rendered, plain text) and the
@@ -68,7 +83,42 @@ func (r *Run) Answer(d *Definition, v Visitor, answer string, now int64) []Actio
 	if r.Status != RunWaiting || r.Step == "" {
 		return nil
 	}
+	r.MeetingAgent = 0 // a typed answer to a meeting step declines it
 	return r.advance(d, v, r.Step, &answer, now)
+}
+
+// AtMeeting is the meeting step r waits at, nil when it waits at none.
+func (r *Run) AtMeeting(d *Definition) *Step {
+	if r.Status != RunWaiting || r.Step == "" {
+		return nil
+	}
+	for i := range d.Steps {
+		if d.Steps[i].ID == r.Step && d.Steps[i].Kind == KindMeeting {
+			return &d.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Booked moves r on past the meeting step it waits at: the visitor booked
+// the slot described by label. Nothing happens when it waits at none.
+func (r *Run) Booked(d *Definition, v Visitor, label string, now int64) []Action {
+	if r.AtMeeting(d) == nil {
+		return nil
+	}
+	r.MeetingAgent = 0
+	return r.advance(d, v, r.Step, &label, now)
+}
+
+// NoSlots moves r on past the meeting step it waits at when no slot of
+// the agent is free: to the step's next, as if the visitor declined.
+func (r *Run) NoSlots(d *Definition, v Visitor, now int64) []Action {
+	s := r.AtMeeting(d)
+	if s == nil {
+		return nil
+	}
+	r.MeetingAgent = 0
+	return r.advance(d, v, s.Next, nil, now)
 }
 
 // Wake moves r on after its delay, when the delay is over at now.
@@ -132,7 +182,10 @@ func actionsOf(s *Step, tr Trace) []Action {
 	if s.Kind == KindQuestion {
 		buttons = tr.Buttons
 	}
-	if tr.Bot != "" {
+	switch {
+	case s.Kind == KindMeeting && tr.Bot != "":
+		out = append(out, Action{Meeting: &MeetingOffer{UserID: s.UserID, Text: tr.Bot}})
+	case tr.Bot != "":
 		out = append(out, Action{Say: &Say{Text: tr.Bot, Buttons: buttons}})
 	}
 	if tr.Retry != "" {
@@ -222,4 +275,20 @@ type RuntimeStore interface {
 	// p's first steps and the run is kept for the answers to come. v is
 	// what targeting saw; its attributes are read again from the contact.
 	StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *Playbook, v Visitor) (*conversation.Conversation, error)
+	// BookVisitorMeeting books b, a slot the visitor picked, in one of the
+	// conversations the session sees (a not-found otherwise). When the bot
+	// offers that agent's slots there, it confirms the booking and the run
+	// moves on, in the same transaction: exactly once.
+	BookVisitorMeeting(ctx context.Context, s *visitor.Session, conversationID int64, b meeting.Booking) (*meeting.Meeting, error)
+}
+
+// NoSlotsText is what the bot says at a meeting step when the agent has
+// no free slot in the window offered; the run then goes on to the step's
+// next (an email capture there lets the team follow up).
+const NoSlotsText = "There are no times free to book in the next week, so we'll carry on here."
+
+// BookedText is the bot's confirmation of a meeting booked with agent at
+// when (the slot, as the visitor reads it).
+func BookedText(agent, when string) string {
+	return fmt.Sprintf("You're booked with %s on %s. See you then!", agent, when)
 }

@@ -109,31 +109,36 @@ func (db *DB) BookSlot(ctx context.Context, orgID int64, b meeting.Booking) (_ *
 	defer derrors.Wrap(&err, "store.BookSlot(%d, %d)", orgID, b.AgentID)
 	var m *meeting.Meeting
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		if _, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId"); err != nil {
-			return err
-		}
-		a, err := getAvailability(ctx, tx.q, orgID, b.AgentID, db.dialect.LockRows())
-		if err != nil {
-			return err
-		}
-		t, err := a.TypeNamed(b.MeetingType)
-		if err != nil {
-			return err
-		}
-		length := time.Duration(t.Minutes) * time.Minute
-		pad := time.Duration(t.Buffer) * time.Minute
-		start := time.UnixMilli(b.SlotStart)
-		busy, err := busyTimes(ctx, tx.q, orgID, b.AgentID, start.Add(-pad).UnixMilli(), start.Add(length+pad).UnixMilli())
-		if err != nil {
-			return err
-		}
-		if !a.IsFree(t, busy, start, time.UnixMilli(tx.now)) {
-			return apperr.New(apperr.Conflict, "the slot starting at %d is not a free %s slot of user %d (taken, outside working hours, or too soon)",
-				b.SlotStart, t.Name, b.AgentID)
-		}
-		b.SlotEnd, b.MeetingType = start.Add(length).UnixMilli(), t.Name
-		m, err = tx.bookMeeting(ctx, orgID, b)
+		m, err = tx.bookSlot(ctx, orgID, b)
 		return err
 	})
 	return m, err
+}
+
+// bookSlot books b on one of the agent's free slots in tx (BookSlot).
+func (tx *Tx) bookSlot(ctx context.Context, orgID int64, b meeting.Booking) (*meeting.Meeting, error) {
+	if _, err := tx.requireUser(ctx, orgID, b.AgentID, "agentId"); err != nil {
+		return nil, err
+	}
+	a, err := getAvailability(ctx, tx.q, orgID, b.AgentID, tx.db.dialect.LockRows())
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.TypeNamed(b.MeetingType)
+	if err != nil {
+		return nil, err
+	}
+	length := time.Duration(t.Minutes) * time.Minute
+	pad := time.Duration(t.Buffer) * time.Minute
+	start := time.UnixMilli(b.SlotStart)
+	busy, err := busyTimes(ctx, tx.q, orgID, b.AgentID, start.Add(-pad).UnixMilli(), start.Add(length+pad).UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsFree(t, busy, start, time.UnixMilli(tx.now)) {
+		return nil, apperr.New(apperr.Conflict, "the slot starting at %d is not a free %s slot of user %d (taken, outside working hours, or too soon)",
+			b.SlotStart, t.Name, b.AgentID)
+	}
+	b.SlotEnd, b.MeetingType = start.Add(length).UnixMilli(), t.Name
+	return tx.bookMeeting(ctx, orgID, b)
 }

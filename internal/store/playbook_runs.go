@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,11 +9,13 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
+	"github.com/driftwood-chat/driftwood/internal/meeting"
 	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/visitor"
@@ -53,7 +56,7 @@ func (db *DB) StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *p
 		v.Attributes = playbook.TextAttributes(ct.Attributes)
 		r, acts := playbook.Start(p, v, tx.now)
 		r.ConversationID = c.ID
-		if err := tx.carryOut(ctx, c, ct, p, acts); err != nil {
+		if err := tx.play(ctx, c, ct, p, r, v, acts); err != nil {
 			return err
 		}
 		return tx.saveRun(ctx, s.OrgID, r)
@@ -158,7 +161,7 @@ func (tx *Tx) moveRun(ctx context.Context, c *conversation.Conversation, answer 
 	} else {
 		acts = r.Wake(p.Definition, v, tx.now)
 	}
-	if err := tx.carryOut(ctx, c, ct, p, acts); err != nil {
+	if err := tx.play(ctx, c, ct, p, r, v, acts); err != nil {
 		return err
 	}
 	return tx.saveRun(ctx, c.OrgID, r)
@@ -173,58 +176,91 @@ func (tx *Tx) stopRun(ctx context.Context, c *conversation.Conversation) error {
 	return tx.saveRun(ctx, c.OrgID, r)
 }
 
+// maxNoSlotSkips bounds how many meeting steps with no free slot one event
+// passes: a loop through meeting steps would otherwise never wait.
+const maxNoSlotSkips = 10
+
+// play carries out acts, what run r of p decided for visitor v in c; a
+// meeting step whose agent has no free slot is passed (the bot says so),
+// and what the run then decides is carried out too.
+func (tx *Tx) play(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, p *playbook.Playbook, r *playbook.Run, v playbook.Visitor, acts []playbook.Action) error {
+	for n := 0; ; n++ {
+		noSlots, err := tx.carryOut(ctx, c, ct, p, r, acts)
+		if err != nil || !noSlots {
+			return err
+		}
+		if err := tx.botSay(ctx, c, playbook.NoSlotsText, nil); err != nil {
+			return err
+		}
+		if n == maxNoSlotSkips {
+			r.Status, r.Step = playbook.RunDone, ""
+			return nil
+		}
+		v.Attributes = playbook.TextAttributes(ct.Attributes)
+		acts = r.NoSlots(p.Definition, v, tx.now)
+	}
+}
+
 // carryOut does what the bot decided, in order, in c (locked by tx) of
-// contact ct (locked or made by tx), running p: its messages, the contact
-// attributes it sets, the goals met and where it routes.
-func (tx *Tx) carryOut(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, p *playbook.Playbook, acts []playbook.Action) error {
+// contact ct (locked or made by tx), running r of p: its messages, the
+// contact attributes it sets, the goals met, where it routes and the
+// meeting it offers. noSlots tells that a meeting step had no free slot
+// to offer (it is then the last action: the run waits there).
+func (tx *Tx) carryOut(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, p *playbook.Playbook, r *playbook.Run, acts []playbook.Action) (noSlots bool, err error) {
 	for _, a := range acts {
 		switch {
+		case a.Meeting != nil:
+			agent, err := tx.offerMeeting(ctx, c, a.Meeting)
+			if err != nil || agent == 0 {
+				return agent == 0, err
+			}
+			r.MeetingAgent = agent
 		case a.Say != nil:
 			if err := tx.botSay(ctx, c, a.Say.Text, a.Say.Buttons); err != nil {
-				return err
+				return false, err
 			}
 		case a.Captured == contact.AttrEmail:
 			attrs := map[string]any{contact.AttrEmail: a.Value}
 			s := &visitor.Session{OrgID: c.OrgID, ContactID: ct.ID}
 			if err := tx.dropTaken(ctx, s, attrs); err != nil {
-				return err
+				return false, err
 			}
 			if len(attrs) == 0 || strings.EqualFold(ct.Email(), a.Value) {
 				continue // another contact's email is never moved; a known one changes nothing
 			}
 			if err := tx.updateVisitorContact(ctx, ct, attrs); err != nil {
-				return err
+				return false, err
 			}
 			if err := tx.AppendEvent(ctx, ct.Identified()); err != nil {
-				return err
+				return false, err
 			}
 		case a.Attribute != "":
 			if err := tx.updateVisitorContact(ctx, ct, map[string]any{a.Attribute: a.Value}); err != nil {
-				return err
+				return false, err
 			}
 			if a.Captured == "phone" {
 				if err := tx.AppendEvent(ctx, playbook.PhoneCaptured(c.OrgID, c.ID, ct.ID, a.Value)); err != nil {
-					return err
+					return false, err
 				}
 			}
 		case a.Goal != "":
 			if err := tx.AppendEvent(ctx, p.GoalMet(c.ID, ct.ID, ct.Email(), a.Goal)); err != nil {
-				return err
+				return false, err
 			}
 		case a.Route != nil:
 			target := routing.Target{To: a.Route.To, UserID: a.Route.UserID, TeamID: a.Route.TeamID}
 			if err := tx.routeVisitor(ctx, c, ct, target); err != nil {
-				return err
+				return false, err
 			}
 		case a.Handoff:
 			if c.AssigneeID == 0 {
 				if err := tx.routeVisitor(ctx, c, ct, routing.Target{To: "rules"}); err != nil {
-					return err
+					return false, err
 				}
 			}
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // routeVisitor routes c, of contact ct, to target; when it has to wait,
@@ -246,9 +282,114 @@ func (tx *Tx) routeVisitor(ctx context.Context, c *conversation.Conversation, ct
 	return tx.botSay(ctx, c, routing.QueueMessage(d.Position, ct.Email() != ""), nil)
 }
 
+// meetingSlotWindow is how far ahead a meeting step looks for free slots
+// (the widget's slot picker shows the same week).
+const meetingSlotWindow = 7 * 24 * time.Hour
+
+// offerMeeting says a meeting step's text with the agent's calendar: the
+// message carries the agent and meeting type ("meeting" attribute) from
+// which the widget shows the free slots. It returns the agent, 0 when
+// there is none (no routed agent) or they have no free slot in the window.
+func (tx *Tx) offerMeeting(ctx context.Context, c *conversation.Conversation, o *playbook.MeetingOffer) (int64, error) {
+	agent := o.UserID
+	if agent == 0 {
+		agent = c.AssigneeID
+	}
+	if agent == 0 {
+		return 0, nil
+	}
+	a, err := getAvailability(ctx, tx.q, c.OrgID, agent, "")
+	if err != nil || len(a.MeetingTypes) == 0 {
+		return 0, err
+	}
+	t := a.MeetingTypes[0]
+	now := time.UnixMilli(tx.now)
+	to := now.Add(meetingSlotWindow)
+	pad := time.Duration(t.Buffer) * time.Minute
+	busy, err := busyTimes(ctx, tx.q, c.OrgID, agent, now.Add(-pad).UnixMilli(), to.Add(time.Duration(t.Minutes)*time.Minute+pad).UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	if len(a.FreeSlots(t, busy, now, to, now, time.UTC)) == 0 {
+		return 0, nil
+	}
+	return agent, tx.botPost(ctx, c, o.Text, nil, map[string]any{meetingAttribute: map[string]any{"agentId": agent, "meetingType": t.Name}})
+}
+
+// meetingAttribute is the message attribute of a bot's meeting offer.
+const meetingAttribute = "meeting"
+
+// BookVisitorMeeting implements playbook.RuntimeStore.
+func (db *DB) BookVisitorMeeting(ctx context.Context, s *visitor.Session, conversationID int64, b meeting.Booking) (_ *meeting.Meeting, err error) {
+	defer derrors.Wrap(&err, "store.BookVisitorMeeting(%d)", conversationID)
+	var m *meeting.Meeting
+	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		args := []any{conversationID}
+		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND `+visibleTo(s, &args)+db.dialect.LockRows(), args...)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return apperr.NotFoundf("no conversation with id %d", conversationID)
+		}
+		c := cs[0]
+		r, err := tx.loadRun(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		var p *playbook.Playbook
+		if r != nil && r.MeetingAgent != 0 {
+			if p, err = tx.runPlaybook(ctx, c.OrgID, r); err != nil {
+				return err
+			}
+		}
+		offered := p != nil && r.AtMeeting(p.Definition) != nil
+		if offered && b.AgentID != r.MeetingAgent {
+			return apperr.Invalidf("agentId", "the bot offers the slots of user %d in this conversation, not of user %d", r.MeetingAgent, b.AgentID)
+		}
+		b.ConversationID = c.ID
+		if m, err = tx.bookSlot(ctx, c.OrgID, b); err != nil {
+			return err
+		}
+		if !offered {
+			return nil
+		}
+		agent, err := tx.requireUser(ctx, c.OrgID, m.AgentID, "agentId")
+		if err != nil {
+			return err
+		}
+		loc := time.UTC
+		if b.EndUserTimeZone != "" {
+			if loc, err = meeting.LoadZone("timeZone", b.EndUserTimeZone); err != nil {
+				return err
+			}
+		}
+		when := time.UnixMilli(m.SlotStart).In(loc).Format("Mon 2 Jan, 15:04") + " (" + loc.String() + ")"
+		if err := tx.botSay(ctx, c, playbook.BookedText(cmp.Or(agent.Alias, agent.Name), when), nil); err != nil {
+			return err
+		}
+		ct, err := getContact(ctx, tx.q, c.OrgID, c.ContactID, db.dialect.LockRows())
+		if err != nil {
+			return err
+		}
+		v := playbook.Visitor{Attributes: playbook.TextAttributes(ct.Attributes)}
+		if err := tx.play(ctx, c, ct, p, r, v, r.Booked(p.Definition, v, when, tx.now)); err != nil {
+			return err
+		}
+		return tx.saveRun(ctx, c.OrgID, r)
+	})
+	return m, err
+}
+
 // botSay posts text (plain text) with reply buttons as the org's bot in c.
 func (tx *Tx) botSay(ctx context.Context, c *conversation.Conversation, text string, buttons []string) error {
-	p := conversation.Post{Type: conversation.Chat, Body: strings.ReplaceAll(html.EscapeString(text), "\n", "<br>")}
+	return tx.botPost(ctx, c, text, buttons, nil)
+}
+
+// botPost posts text (plain text) with reply buttons and message
+// attributes as the org's bot in c.
+func (tx *Tx) botPost(ctx context.Context, c *conversation.Conversation, text string, buttons []string, attrs map[string]any) error {
+	p := conversation.Post{Type: conversation.Chat, Body: strings.ReplaceAll(html.EscapeString(text), "\n", "<br>"), Attributes: attrs}
 	for _, b := range buttons {
 		p.Buttons = append(p.Buttons, conversation.Button{Label: b, Value: b, Type: conversation.ButtonReply})
 	}

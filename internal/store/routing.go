@@ -135,31 +135,46 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 		if err != nil {
 			return d, err
 		}
-		_, err = tx.q.ExecContext(ctx, `INSERT INTO routing_queue (conversation_id, org_id, request, reason, since) VALUES ($1, $2, $3, $4, $5)
+		res, err := tx.q.ExecContext(ctx, `INSERT INTO routing_queue (conversation_id, org_id, request, reason, since) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (conversation_id) DO NOTHING`, c.ID, c.OrgID, string(b), strings.TrimPrefix(d.Description, "queue: "), tx.now)
+		if err != nil {
+			return d, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return d, err // it was waiting already
+		}
+		return d, tx.AppendEvent(ctx, routing.QueueMovedEvent(c.OrgID, []int64{c.ID}))
+	}
+	left, err := tx.applyAssignment(ctx, c, d)
+	if err != nil || !left {
 		return d, err
 	}
-	return d, tx.applyAssignment(ctx, c, d)
+	return d, tx.AppendEvent(ctx, routing.QueueMovedEvent(c.OrgID, []int64{c.ID}))
 }
 
 // applyAssignment writes decision d for c, locked by tx: its assignee, the
-// rotation's pointer, and c out of the queue.
-func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision) error {
+// rotation's pointer, and c out of the queue. left reports that c was
+// waiting in the queue.
+func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision) (left bool, err error) {
 	evs := c.AssignTo(d.UserID, tx.now)
 	if err := tx.saveConversation(ctx, c); err != nil {
-		return err
+		return false, err
 	}
 	if err := tx.appendEvents(ctx, evs); err != nil {
-		return err
+		return false, err
 	}
 	if d.RoundRobin {
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO routing_pointers (org_id, team_id, user_id) VALUES ($1, $2, $3)
 			ON CONFLICT (org_id, team_id) DO UPDATE SET user_id = excluded.user_id`, c.OrgID, d.TeamID, d.UserID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	_, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE conversation_id = $1`, c.ID)
-	return err
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE conversation_id = $1`, c.ID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // drainQueue assigns the org's queued conversations that can now be
@@ -167,31 +182,48 @@ func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation,
 // left the queue's concern (closed, assigned by hand) leave it; one that
 // another transaction holds is left for the next drain.
 func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE org_id = $1 AND conversation_id IN
-		(SELECT id FROM conversations WHERE org_id = $1 AND (status <> $2 OR assignee_id <> 0))`, orgID, conversation.Open); err != nil {
+	var moved []int64 // the conversations that left the queue, for QueueMoved
+	if err := scanRows(ctx, tx.q, `DELETE FROM routing_queue WHERE org_id = $1 AND conversation_id IN
+		(SELECT id FROM conversations WHERE org_id = $1 AND (status <> $2 OR assignee_id <> 0)) RETURNING conversation_id`,
+		[]any{orgID, conversation.Open}, func(scan func(...any) error) error {
+			var id int64
+			err := scan(&id)
+			moved = append(moved, id)
+			return err
+		}); err != nil {
 		return err
 	}
 	var n int
-	if err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM routing_queue WHERE org_id = $1`, orgID).Scan(&n); err != nil || n == 0 {
+	if err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM routing_queue WHERE org_id = $1`, orgID).Scan(&n); err != nil {
 		return err
 	}
-	st, err := tx.routingState(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	for _, d := range st.Drain() {
-		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND org_id = $2`+tx.db.dialect.SkipLocked(), d.ConversationID, orgID)
+	if n > 0 {
+		st, err := tx.routingState(ctx, orgID)
 		if err != nil {
 			return err
 		}
-		if len(cs) == 0 {
-			continue // busy elsewhere: it stays queued for the next drain
-		}
-		if err := tx.applyAssignment(ctx, cs[0], d); err != nil {
-			return err
+		for _, d := range st.Drain() {
+			cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND org_id = $2`+tx.db.dialect.SkipLocked(), d.ConversationID, orgID)
+			if err != nil {
+				return err
+			}
+			if len(cs) == 0 {
+				continue // busy elsewhere: it stays queued for the next drain
+			}
+			left, err := tx.applyAssignment(ctx, cs[0], d)
+			if err != nil {
+				return err
+			}
+			if left {
+				moved = append(moved, d.ConversationID)
+			}
 		}
 	}
-	return nil
+	if len(moved) == 0 {
+		return nil
+	}
+	slices.Sort(moved)
+	return tx.AppendEvent(ctx, routing.QueueMovedEvent(orgID, moved))
 }
 
 var _ routing.Store = (*DB)(nil)

@@ -92,6 +92,26 @@ func (db *DB) VisitorConversations(ctx context.Context, s *visitor.Session, limi
 	return queryConversations(ctx, db.read, `WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT `+fmt.Sprintf("$%d", len(args)), args...)
 }
 
+// VisitorQueuePositions implements visitor.Store. A place counts the
+// conversations that wait before it, oldest first as the queue is served:
+// the same count the bot told when the conversation entered the queue.
+func (db *DB) VisitorQueuePositions(ctx context.Context, s *visitor.Session) (_ map[int64]int, err error) {
+	defer derrors.Wrap(&err, "store.VisitorQueuePositions(%d)", s.OrgID)
+	args := []any{s.OrgID}
+	out := map[int64]int{}
+	err = scanRows(ctx, db.read, `SELECT q.conversation_id, (SELECT COUNT(*) FROM routing_queue p WHERE p.org_id = q.org_id
+			AND (p.since < q.since OR (p.since = q.since AND p.conversation_id <= q.conversation_id)))
+		FROM routing_queue q WHERE q.org_id = $1 AND q.conversation_id IN (SELECT id FROM conversations WHERE `+visibleTo(s, &args)+`)`,
+		args, func(scan func(...any) error) error {
+			var id int64
+			var n int
+			err := scan(&id, &n)
+			out[id] = n
+			return err
+		})
+	return out, err
+}
+
 // VisitorSees implements visitor.Store.
 func (db *DB) VisitorSees(ctx context.Context, s *visitor.Session, conversationID int64) (_ bool, err error) {
 	defer derrors.Wrap(&err, "store.VisitorSees(%d)", conversationID)

@@ -66,6 +66,9 @@ type Store interface {
 	VisitorConversations(ctx context.Context, s *Session, limit int) ([]*conversation.Conversation, error)
 	// VisitorSees reports whether the session sees the conversation.
 	VisitorSees(ctx context.Context, s *Session, conversationID int64) (bool, error)
+	// VisitorQueuePositions returns the 1-based places in the org's
+	// routing queue of the session's conversations that wait in it.
+	VisitorQueuePositions(ctx context.Context, s *Session) (map[int64]int, error)
 	// StartVisitorConversation opens a conversation as the session's
 	// visitor (their contact, made now if they have none; the contact with
 	// start.Email when the visitor gave one before chatting) and records

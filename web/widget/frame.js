@@ -28,6 +28,8 @@
   let streamCtl = null;
   let isOpen = !embedded;
   let awayShown = false;
+  let queuePosition = 0; // the conversation's place in the routing queue shown, 0: none
+  const places = new Map(); // conversation id -> its place in the queue, as last told
   const rows = new Map(); // message id -> row
 
   const log = $("dw-log"), input = $("dw-input"), compose = $("dw-compose"), emailForm = $("dw-email"), file = $("dw-file");
@@ -112,6 +114,8 @@
     if (!first || !first.author.bot) greet(); // a playbook's bot greets instead
     (s.messages || []).forEach(add);
     if (conv && conv.status === "closed") closedNote();
+    if (conv) places.set(conv.id, conv.queuePosition || 0);
+    showQueue();
     toHost({ type: "dw:conversation", open: !!conv && conv.status !== "closed" });
     updateEmailForm();
   }
@@ -160,6 +164,9 @@
     if (m.text) body.append(bubble);
     (m.attachments || []).forEach((a) => body.append(attachment(a)));
     if (m.buttons && m.buttons.length && !mine) body.append(buttons(m));
+    // An offer lives while it is the newest message (or its booking is on).
+    if (picker && m.id > picker.id && !picker.booking) { picker.box.remove(); picker = null; }
+    if (m.meeting && !mine && ![...rows.keys()].some((id) => id > m.id)) body.append(slotPicker(m));
     const time = el("time", "dw-time", new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
     body.append(time);
     row.append(body);
@@ -207,6 +214,78 @@
       box.append(btn);
     });
     return box;
+  }
+
+  // A bot's meeting offer: the agent's free slots, in the visitor's time
+  // zone, as buttons grouped by day (a few days); a pick books the slot.
+  // Taken meanwhile by another visitor: a note and the fresh slots.
+  const zone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { return "UTC"; } })();
+  const slotDays = 3, slotsPerDay = 8;
+  let picker = null; // {id, box}: the live offer's picker
+  function slotPicker(m) {
+    const box = el("div", "dw-slots");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Free times to book a meeting, in your time zone (" + zone + ")");
+    picker = { id: m.id, box };
+    showSlots(m, box, "");
+    return box;
+  }
+  async function showSlots(m, box, note) {
+    box.replaceChildren(el("p", "dw-slots-note", note || "Looking for free times…"));
+    let slots;
+    try {
+      const q = new URLSearchParams({ agentId: m.meeting.agentId, meetingType: m.meeting.meetingType, timeZone: zone });
+      slots = (await call("GET", "/meetings/slots?" + q)).data.slots;
+    } catch (e) {
+      box.replaceChildren(el("p", "dw-slots-note", e.message));
+      return;
+    }
+    const days = new Map();
+    for (const s of slots) {
+      const [day, time] = s.label.split(", ");
+      if (!days.has(day)) { if (days.size === slotDays) break; days.set(day, []); }
+      if (days.get(day).length < slotsPerDay) days.get(day).push({ ...s, time });
+    }
+    box.replaceChildren();
+    if (note) box.append(el("p", "dw-slots-note", note));
+    if (!days.size) box.append(el("p", "dw-slots-note", "No free times right now."));
+    for (const [day, list] of days) {
+      const group = el("div", "dw-day");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", day);
+      const times = el("div", "dw-times");
+      for (const s of list) {
+        const b = el("button", "dw-slot", s.time);
+        b.type = "button";
+        b.setAttribute("aria-label", "Book " + s.label);
+        b.dataset.start = s.slotStart;
+        b.addEventListener("click", () => book(m, box, s));
+        times.append(b);
+      }
+      group.append(el("p", "dw-day-name", day), times);
+      box.append(group);
+    }
+    box.append(el("p", "dw-slots-note", "Times in " + zone));
+    // The times arrive after the offer, the newest message while it
+    // lives: the log scrolls on to show them, from the offer's text.
+    const row = box.closest(".dw-msg");
+    if (picker && picker.box === box && row) log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  }
+  async function book(m, box, s) {
+    box.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    if (picker && picker.box === box) picker.booking = true; // its confirmation may come first
+    try {
+      const j = await call("POST", "/meetings", { agentId: m.meeting.agentId, meetingType: m.meeting.meetingType, slotStart: s.slotStart,
+        timeZone: zone, conversationId: m.conversationId });
+      if (picker && picker.box === box) picker = null; // the booking stays shown under the offer
+      box.replaceChildren(el("p", "dw-slots-note dw-booked", "Booked: " + s.label));
+      emit("scheduling:meetingBooked", { conversationId: m.conversationId, teamMember: { id: m.meeting.agentId }, slotStart: s.slotStart, meeting: j.data });
+    } catch (e) {
+      if (picker && picker.box === box) picker.booking = false;
+      if (e.status === 409) return showSlots(m, box, "That time was just taken. Here are the times still free:");
+      box.querySelectorAll("button").forEach((b) => (b.disabled = false));
+      notice(e.message);
+    }
   }
 
   // attachment shows a file; its bytes need the session, so they are
@@ -298,9 +377,14 @@
         clearTimeout(typingTimer);
         typingTimer = setTimeout(() => (t.hidden = true), 6000);
         scroll();
+      } else if (event === "queue") {
+        // It may come before the answer that starts the conversation.
+        for (const q of d) places.set(q.conversationId, q.position);
+        showQueue();
       } else if (event === "conversation" && conv && d.id === conv.id && conv.status !== d.status) {
         conv.status = d.status;
         if (d.status === "closed") closedNote();
+        showQueue();
         toHost({ type: "dw:conversation", open: d.status !== "closed" });
       }
     }
@@ -309,11 +393,12 @@
 
   // playbook asks whether a playbook greets the visitor (trigger page,
   // open or interaction) and shows its conversation when one starts.
-  let page = { url: host || location.href, referrer: "", visitCount: 1 };
+  let page = { url: host || location.href, referrer: "", visitCount: 1, timeOnPage: 0 };
   let pageCall = Promise.resolve(); // the page's own ask goes first
   async function playbook(trigger, extra) {
     await loading;
-    const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount, ...extra });
+    const j = await call("POST", "/playbook", { trigger, url: page.url, referrer: page.referrer, visitCount: page.visitCount,
+      timeOnPage: page.timeOnPage, ...extra });
     document.documentElement.dataset.playbook = trigger + (j.data.started ? ":started" : ":none"); // for people and tests
     if (!j.data.started) return false;
     await load();
@@ -321,10 +406,22 @@
     return true;
   }
 
+  // showQueue shows the conversation's place while it waits for an agent,
+  // and offers the email form meanwhile (the reply can go there).
+  function showQueue() {
+    const n = (conv && conv.status !== "closed" && places.get(conv.id)) || 0;
+    queuePosition = n;
+    const q = $("dw-queue");
+    q.hidden = !n;
+    q.textContent = n ? "You are number " + n + " in the queue" : "";
+    updateEmailForm();
+  }
+
   function updateEmailForm() {
     const askFirst = cfg.settings.askForEmail && !email && (!conv || conv.status === "closed");
     const askAway = !online && awayShown && !email;
-    emailForm.hidden = !(askFirst || askAway);
+    const askWaiting = queuePosition > 0 && !email;
+    emailForm.hidden = !(askFirst || askAway || askWaiting);
     compose.hidden = askFirst;
     $("dw-email-label").textContent = askFirst ? "Your email, to start the chat" : "Your email, so we can reply";
   }
@@ -367,6 +464,7 @@
       emit("startConversation", { conversationId: conv.id, inboxId: conv.inboxId });
       if (first) emit("conversation:firstInteraction", { conversationId: conv.id });
       toHost({ type: "dw:conversation", open: true });
+      showQueue();
     }
     add(j.data.message);
     emit("message:sent", { conversationId: conv.id, messageId: j.data.message.id });
@@ -435,8 +533,9 @@
     } else if (m.type === "dw:closed") isOpen = false;
     else if (m.type === "dw:identify") identify(m).catch(() => {});
     else if (m.type === "dw:page") {
-      page = { url: String(m.url || ""), referrer: String(m.referrer || ""), visitCount: Number(m.visitCount) || 1 };
-      pageCall = playbook("page").then((started) => { if (started) toHost({ type: "dw:proactive" }); }).catch(() => {});
+      page = { url: String(m.url || ""), referrer: String(m.referrer || ""), visitCount: Number(m.visitCount) || 1,
+        timeOnPage: Math.max(0, Math.floor(Number(m.timeOnPage) || 0)) };
+      pageCall = pageCall.then(() => playbook("page")).then((started) => { if (started) toHost({ type: "dw:proactive" }); }).catch(() => {});
     } else if (m.type === "dw:interaction") playbook("interaction", { interactionId: m.interactionId }).catch((e) => notice(e.message));
     else if (m.type === "dw:reset") {
       store("session", null);

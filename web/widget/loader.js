@@ -141,11 +141,16 @@
       btn.addEventListener("mouseleave", function () { btn.style.transform = "none"; });
       d.addEventListener("keydown", function (e) { if (e.key === "Escape" && open) setOpen(false, true); });
       d.body.appendChild(btn);
-      if (store(openKey) || cfg.playbooks) ensureFrame(); // a conversation goes on, or a playbook may greet
+      if (store(openKey)) ensureFrame(); // a conversation goes on
       if (cfg.playbooks) {
         var visits = Number(store(openKey + ":visits")) || 0;
         try { if (!sessionStorage.getItem(openKey + ":visit")) { sessionStorage.setItem(openKey + ":visit", "1"); store(openKey + ":visits", String(++visits)); } } catch (e) {}
-        send({ type: "dw:page", url: location.href, referrer: d.referrer, visitCount: visits || 1 });
+        // A playbook may greet: the frame asks at each time on the page a
+        // playbook's targeting waits for, and not before (nothing to load).
+        (cfg.pageAsks || [0]).forEach(function (s) {
+          var ask = function () { ensureFrame(); send({ type: "dw:page", url: location.href, referrer: d.referrer, visitCount: visits || 1, timeOnPage: s }); };
+          if (s > 0) setTimeout(ask, s * 1000); else ask();
+        });
       }
     }
     queue.forEach(function (args) {
