@@ -112,13 +112,43 @@ const (
 // A full chunk's text is the same each time, so it stays prepared (tx.q;
 // pgx keeps each text it sees prepared per connection).
 func (tx *Tx) execRows(ctx context.Context, types []string, args []any, stmt func(values string) string) error {
-	per := rowsPerStatement * len(types)
-	if tx.db.dialect.Name() == "postgres" {
-		per = min(pgRowsPerStatement, pgMaxParams/len(types)) * len(types)
-	}
+	per := tx.rowsPerStatement(len(types)) * len(types)
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
 		if _, err := tx.q.ExecContext(ctx, stmt(valueRows(len(chunk)/len(types), types)), chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsPerStatement is how many rows of cols columns one statement takes.
+func (tx *Tx) rowsPerStatement(cols int) int {
+	if tx.db.dialect.Name() == "postgres" {
+		return min(pgRowsPerStatement, pgMaxParams/cols)
+	}
+	return rowsPerStatement
+}
+
+// queryRows is execRows for a statement that returns rows (RETURNING):
+// scan is called with each row of each chunk.
+func (tx *Tx) queryRows(ctx context.Context, types []string, args []any, stmt func(values string) string,
+	scan func(*sql.Rows) error) error {
+	per := tx.rowsPerStatement(len(types)) * len(types)
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		rows, err := tx.q.QueryContext(ctx, stmt(valueRows(len(chunk)/len(types), types)), chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
