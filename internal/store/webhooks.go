@@ -37,36 +37,36 @@ type subscriber struct {
 // same transaction as their deliveries.
 func (db *DB) FanOut(ctx context.Context, limit int) (_ int, err error) {
 	defer derrors.Wrap(&err, "store.FanOut()")
-	n, _, err := db.fanOut(ctx, limit, webhook.Lease{})
-	return n, err
+	f, err := db.fanOut(ctx, limit, webhook.Lease{})
+	return f.Events, err
 }
 
 // FanOutAndClaim implements webhook.Store: FanOut, whose first deliveries
 // (up to lease.Max) are made leased to lease.Owner, as ClaimDeliveries
 // would lease them, and returned as jobs; the rest are left pending. It
 // leases none when other deliveries are due: those a claim takes first.
-func (db *DB) FanOutAndClaim(ctx context.Context, limit int, lease webhook.Lease) (_ int, _ []webhook.Job, err error) {
+func (db *DB) FanOutAndClaim(ctx context.Context, limit int, lease webhook.Lease) (_ webhook.FannedOut, err error) {
 	defer derrors.Wrap(&err, "store.FanOutAndClaim(%q)", lease.Owner)
-	n, jobs, err := db.fanOut(ctx, limit, lease)
+	f, err := db.fanOut(ctx, limit, lease)
 	if err != nil {
-		return 0, nil, err // leases committed regardless expire, and the deliveries are claimed
+		// Leases committed regardless expire, and the deliveries are claimed.
+		return webhook.FannedOut{LeftDue: true}, err
 	}
-	return n, jobs, nil
+	return f, nil
 }
 
 // dueDeliveries is the condition of a delivery a claim takes at $1 (now).
 const dueDeliveries = `status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1`
 
-func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (int, []webhook.Job, error) {
+func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (webhook.FannedOut, error) {
 	// A read first: an empty outbox costs no write transaction (on SQLite,
 	// no turn of the single writer).
 	if empty, err := db.noRows(ctx, `SELECT 1 FROM events WHERE NOT fanned_out LIMIT 1`); err != nil || empty {
-		return 0, nil, err
+		return webhook.FannedOut{}, err
 	}
-	var n int
-	var jobs []webhook.Job
+	var f webhook.FannedOut
 	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		n, jobs = 0, nil
+		f = webhook.FannedOut{}
 		// Marked and read in one statement (a round trip fewer); the
 		// deliveries below commit with the mark or not at all.
 		rows, err := tx.q.QueryContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (
@@ -90,8 +90,8 @@ func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (int, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		n = len(evs)
-		if n == 0 {
+		f.Events = len(evs)
+		if f.Events == 0 {
 			return nil
 		}
 		toLease := lease.Max
@@ -101,7 +101,7 @@ func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (int, 
 			var one int
 			err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM deliveries WHERE `+dueDeliveries+` LIMIT 1`, tx.now).Scan(&one)
 			if err == nil {
-				toLease = 0
+				toLease, f.LeftDue = 0, true
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -138,15 +138,16 @@ func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (int, 
 					tx.now, tx.now)
 			}
 		}
-		if jobs, err = tx.insertLeased(ctx, leased, made); err != nil {
+		if f.Jobs, err = tx.insertLeased(ctx, leased, made); err != nil {
 			return err
 		}
+		f.LeftDue = f.LeftDue || len(pending) > 0
 		return tx.execRows(ctx, untyped(9), pending, func(values string) string {
 			return `INSERT INTO deliveries (app_id, org_id, event_id, event_type, webhook_id, status, next_attempt_at,
 				created_at, updated_at) VALUES ` + values + ` ON CONFLICT (event_id, app_id) DO NOTHING`
 		})
 	})
-	return n, jobs, err
+	return f, err
 }
 
 // insertLeased inserts deliveries made leased (rows of 11 values) and

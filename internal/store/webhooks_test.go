@@ -164,9 +164,11 @@ func TestWebhookStore_FanOutAndClaim(t *testing.T) {
 
 		// Ten events, four slots: four leased, six left pending.
 		appendEvents(10)
-		n, leased, err := db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 4, Until: later()})
-		if err != nil || n != 10 || len(leased) != 4 {
-			t.Fatalf("fan-out took %d events and leased %d deliveries (%v), want 10 and 4", n, len(leased), err)
+		f, err := db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 4, Until: later()})
+		leased := f.Jobs
+		if err != nil || f.Events != 10 || len(leased) != 4 || !f.LeftDue {
+			t.Fatalf("fan-out took %d events and leased %d deliveries, left due %t (%v), want 10, 4 and true",
+				f.Events, len(leased), f.LeftDue, err)
 		}
 		for i, j := range leased {
 			if j.DeliveryID == 0 || j.WebhookID == "" || j.LeaseOwner != "fan" || j.AppID != app.ID ||
@@ -188,9 +190,10 @@ func TestWebhookStore_FanOutAndClaim(t *testing.T) {
 		// A lease that expires (its owner died) is taken over by a claim,
 		// which finds the same job the fan-out made.
 		appendEvents(3)
-		if _, leased, err = db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 3, Until: db.Now().UnixMilli() - 1}); err != nil || len(leased) != 3 {
-			t.Fatalf("leased %d deliveries (%v), want 3", len(leased), err)
+		if f, err = db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 3, Until: db.Now().UnixMilli() - 1}); err != nil || len(f.Jobs) != 3 || f.LeftDue {
+			t.Fatalf("leased %d deliveries, left due %t (%v), want 3 and false", len(f.Jobs), f.LeftDue, err)
 		}
+		leased = f.Jobs
 		if claimed, err = db.ClaimDeliveries(ctx, "taker", 100, later()); err != nil || len(claimed) != 3 {
 			t.Fatalf("claimed %d deliveries (%v), want the 3 whose lease expired", len(claimed), err)
 		}
@@ -208,8 +211,8 @@ func TestWebhookStore_FanOutAndClaim(t *testing.T) {
 			t.Fatalf("fan-out took %d events (%v), want 2", n, err)
 		}
 		appendEvents(2)
-		if _, leased, err = db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 100, Until: later()}); err != nil || len(leased) != 0 {
-			t.Fatalf("leased %d deliveries (%v) while others were due, want none", len(leased), err)
+		if f, err = db.FanOutAndClaim(ctx, 100, webhook.Lease{Owner: "fan", Max: 100, Until: later()}); err != nil || len(f.Jobs) != 0 || !f.LeftDue {
+			t.Fatalf("leased %d deliveries, left due %t (%v) while others were due, want none and true", len(f.Jobs), f.LeftDue, err)
 		}
 		if claimed, err = db.ClaimDeliveries(ctx, "claimer", 100, later()); err != nil || len(claimed) != 4 {
 			t.Fatalf("claimed %d deliveries (%v), want 4", len(claimed), err)

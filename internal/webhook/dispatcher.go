@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,11 @@ type Dispatcher struct {
 
 	mu       sync.Mutex
 	inflight int
+	// claimFirst: deliveries may be due that a claim takes (left by a
+	// fan-out, retries, expired leases); until a claim takes fewer than it
+	// asked for, the fan-out reserves no slots, which would starve the
+	// claim loop, and leases nothing.
+	claimFirst atomic.Bool
 }
 
 // New returns a dispatcher whose metrics are registered on reg.
@@ -112,6 +118,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	var attempts sync.WaitGroup
 	results := make(chan Recorded, d.cfg.Concurrency)
 	w := &workers{owner: secrets.RandomToken("")[:16], attempts: &attempts, results: results}
+	d.claimFirst.Store(true) // until the first claim has looked
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
@@ -185,14 +192,20 @@ func (d *Dispatcher) fanOutLoop(ctx context.Context, w *workers, fannedOut chan 
 // fanOut fans out a batch of events, leasing what it makes to the free
 // slots, which it reserves meanwhile, and starts their attempts.
 func (d *Dispatcher) fanOut(ctx context.Context, w *workers) (int, error) {
-	d.mu.Lock()
-	reserved := d.cfg.Concurrency - d.inflight
-	d.inflight += reserved
-	d.mu.Unlock()
+	reserved := 0
+	if !d.claimFirst.Load() {
+		d.mu.Lock()
+		reserved = d.cfg.Concurrency - d.inflight
+		d.inflight += reserved
+		d.mu.Unlock()
+	}
 	lease := Lease{Owner: w.owner, Max: reserved, Until: time.Now().Add(2 * d.cfg.Timeout).UnixMilli()}
-	n, jobs, err := d.store.FanOutAndClaim(ctx, fanOutBatch, lease)
-	d.start(ctx, w, jobs, reserved)
-	return n, err
+	f, err := d.store.FanOutAndClaim(ctx, fanOutBatch, lease)
+	if f.LeftDue {
+		d.claimFirst.Store(true)
+	}
+	d.start(ctx, w, f.Jobs, reserved)
+	return f.Events, err
 }
 
 // claim leases due deliveries for the free slots, when enough of them are
@@ -213,6 +226,8 @@ func (d *Dispatcher) claim(ctx context.Context, w *workers, polled bool) {
 			d.log.Error("claiming deliveries", logkey.Err, err)
 		}
 		jobs = nil
+	} else if len(jobs) < free {
+		d.claimFirst.Store(false) // none left due
 	}
 	d.start(ctx, w, jobs, free)
 }
