@@ -94,20 +94,61 @@ func decodeJSONObject(s string) (map[string]any, error) {
 //	postgres  10k    25k    31k    38k    44k    51k
 //
 // At 200 an audit flush held SQLite's one writer for 80 ms; 16 is 7 ms
-// there and spares PostgreSQL most of its round trips.
-const rowsPerStatement = 16
+// there. PostgreSQL has no such square, and each statement is a round trip
+// (under load several ms each: the dispatcher's fan-out and recording spent
+// most of their time in them), so there a statement takes up to
+// pgRowsPerStatement rows, within its 65 535 parameters.
+const (
+	rowsPerStatement   = 16
+	pgRowsPerStatement = 1024
+	pgMaxParams        = 65535
+)
 
 // execRows runs a multi-row statement over args, which holds rows of
 // len(types) values one after another, rowsPerStatement rows at a time.
 // stmt returns the statement's text around values, the rows' placeholders
 // as VALUES wants them; types casts each column where it is not "" (a
 // parameter in UPDATE … FROM (VALUES …) has no type PostgreSQL can infer).
-// A full chunk's text is the same each time, so it stays prepared (tx.q).
+// A full chunk's text is the same each time, so it stays prepared (tx.q;
+// pgx keeps each text it sees prepared per connection).
 func (tx *Tx) execRows(ctx context.Context, types []string, args []any, stmt func(values string) string) error {
-	per := rowsPerStatement * len(types)
+	per := tx.rowsPerStatement(len(types)) * len(types)
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
 		if _, err := tx.q.ExecContext(ctx, stmt(valueRows(len(chunk)/len(types), types)), chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsPerStatement is how many rows of cols columns one statement takes.
+func (tx *Tx) rowsPerStatement(cols int) int {
+	if tx.db.dialect.Name() == "postgres" {
+		return min(pgRowsPerStatement, pgMaxParams/cols)
+	}
+	return rowsPerStatement
+}
+
+// queryRows is execRows for a statement that returns rows (RETURNING):
+// scan is called with each row of each chunk.
+func (tx *Tx) queryRows(ctx context.Context, types []string, args []any, stmt func(values string) string,
+	scan func(*sql.Rows) error) error {
+	per := tx.rowsPerStatement(len(types)) * len(types)
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		rows, err := tx.q.QueryContext(ctx, stmt(valueRows(len(chunk)/len(types), types)), chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 	}

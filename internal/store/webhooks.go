@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
@@ -20,11 +22,14 @@ var (
 	_ webhook.LogStore = (*DB)(nil)
 )
 
-// subscriber is an installation that may receive events.
+// subscriber is an installation that may receive events, with what its
+// attempts need (for deliveries leased as they are made).
 type subscriber struct {
 	appID  int64
 	events []events.Type
 	scopes []auth.Scope
+	url    string
+	sealed integration.Sealed
 }
 
 // FanOut implements webhook.Store. The events taken are locked (and on
@@ -32,39 +37,80 @@ type subscriber struct {
 // same transaction as their deliveries.
 func (db *DB) FanOut(ctx context.Context, limit int) (_ int, err error) {
 	defer derrors.Wrap(&err, "store.FanOut()")
+	f, err := db.fanOut(ctx, limit, webhook.Lease{})
+	return f.Events, err
+}
+
+// FanOutAndClaim implements webhook.Store: FanOut, whose first deliveries
+// (up to lease.Max) are made leased to lease.Owner, as ClaimDeliveries
+// would lease them, and returned as jobs; the rest are left pending. It
+// leases none when other deliveries are due: those a claim takes first.
+func (db *DB) FanOutAndClaim(ctx context.Context, limit int, lease webhook.Lease) (_ webhook.FannedOut, err error) {
+	defer derrors.Wrap(&err, "store.FanOutAndClaim(%q)", lease.Owner)
+	f, err := db.fanOut(ctx, limit, lease)
+	if err != nil {
+		// Leases committed regardless expire, and the deliveries are claimed.
+		return webhook.FannedOut{LeftDue: true}, err
+	}
+	return f, nil
+}
+
+// dueDeliveries is the condition of a delivery a claim takes at $1 (now).
+const dueDeliveries = `status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1`
+
+func (db *DB) fanOut(ctx context.Context, limit int, lease webhook.Lease) (webhook.FannedOut, error) {
 	// A read first: an empty outbox costs no write transaction (on SQLite,
 	// no turn of the single writer).
 	if empty, err := db.noRows(ctx, `SELECT 1 FROM events WHERE NOT fanned_out LIMIT 1`); err != nil || empty {
-		return 0, err
+		return webhook.FannedOut{}, err
 	}
-	var n int
-	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		rows, err := tx.q.QueryContext(ctx, `SELECT id, org_id, type FROM events WHERE NOT fanned_out
-			ORDER BY id LIMIT $1`+db.dialect.SkipLocked(), limit)
+	var f webhook.FannedOut
+	err := db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		f = webhook.FannedOut{}
+		// Marked and read in one statement (a round trip fewer); the
+		// deliveries below commit with the mark or not at all.
+		rows, err := tx.q.QueryContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (
+			SELECT id FROM events WHERE NOT fanned_out ORDER BY id LIMIT $1`+db.dialect.SkipLocked()+`)
+			RETURNING id, org_id, type, data, created_at`, limit)
 		if err != nil {
 			return err
 		}
 		var evs []events.Event
 		for rows.Next() {
 			var ev events.Event
-			var typ string
-			if err := rows.Scan(&ev.ID, &ev.OrgID, &typ); err != nil {
+			var typ, data string
+			if err := rows.Scan(&ev.ID, &ev.OrgID, &typ, &data, &ev.CreatedAt); err != nil {
 				rows.Close()
 				return err
 			}
-			ev.Type = events.Type(typ)
+			ev.Type, ev.Data = events.Type(typ), []byte(data)
 			evs = append(evs, ev)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		n = len(evs)
-		if n == 0 {
+		f.Events = len(evs)
+		if f.Events == 0 {
 			return nil
 		}
+		toLease := lease.Max
+		if toLease > 0 {
+			// A claim takes the oldest due first: the fresh deliveries
+			// are the ones it would take only when no other is due.
+			var one int
+			err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM deliveries WHERE `+dueDeliveries+` LIMIT 1`, tx.now).Scan(&one)
+			if err == nil {
+				toLease, f.LeftDue = 0, true
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		// RETURNING keeps no order: deliveries are made in the events' order.
+		slices.SortFunc(evs, func(a, b events.Event) int { return cmp.Compare(a.ID, b.ID) })
 		subs := map[int64][]subscriber{} // by org
-		var deliveries []any
+		var leased, pending []any
+		made := map[[2]int64]webhook.Job{} // the leased ones, by event and app
 		for _, ev := range evs {
 			list, ok := subs[ev.OrgID]
 			if !ok {
@@ -74,26 +120,69 @@ func (db *DB) FanOut(ctx context.Context, limit int) (_ int, err error) {
 				subs[ev.OrgID] = list
 			}
 			for _, s := range list {
-				if name, ok := integration.DeliveredAs(s.events, s.scopes, ev.Type); ok {
-					deliveries = append(deliveries, s.appID, ev.OrgID, ev.ID, string(name), webhook.NewWebhookID(),
-						string(webhook.Pending), tx.now, tx.now, tx.now)
+				name, ok := integration.DeliveredAs(s.events, s.scopes, ev.Type)
+				if !ok {
+					continue
 				}
+				id := webhook.NewWebhookID()
+				if len(made) < toLease {
+					leased = append(leased, s.appID, ev.OrgID, ev.ID, string(name), id, string(webhook.Pending), tx.now,
+						tx.now, tx.now, lease.Until, lease.Owner)
+					job := webhook.Job{AppID: s.appID, WebhookID: id, Event: ev, URL: s.url, Sealed: s.sealed,
+						LeaseOwner: lease.Owner}
+					job.Event.Type = name // the delivery's type: the name the app subscribed to
+					made[[2]int64{ev.ID, s.appID}] = job
+					continue
+				}
+				pending = append(pending, s.appID, ev.OrgID, ev.ID, string(name), id, string(webhook.Pending), tx.now,
+					tx.now, tx.now)
 			}
 		}
-		if err := tx.execRows(ctx, untyped(9), deliveries, func(values string) string {
-			return `INSERT INTO deliveries (app_id, org_id, event_id, event_type, webhook_id, status, next_attempt_at,
-				created_at, updated_at) VALUES ` + values + ` ON CONFLICT (event_id, app_id) DO NOTHING`
-		}); err != nil {
+		if f.Jobs, err = tx.insertLeased(ctx, leased, made); err != nil {
 			return err
 		}
-		ids := make([]any, n)
-		for i, ev := range evs {
-			ids[i] = ev.ID
-		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE events SET fanned_out = TRUE WHERE id IN (`+placeholders(1, n)+`)`, ids...)
-		return err
+		f.LeftDue = f.LeftDue || len(pending) > 0
+		return tx.execRows(ctx, untyped(9), pending, func(values string) string {
+			return `INSERT INTO deliveries (app_id, org_id, event_id, event_type, webhook_id, status, next_attempt_at,
+				created_at, updated_at) VALUES ` + values + ` ON CONFLICT (event_id, app_id) DO NOTHING`
+		})
 	})
-	return n, err
+	return f, err
+}
+
+// insertLeased inserts deliveries made leased (rows of 11 values) and
+// returns their jobs, made, with the ids they got, in the order of their
+// rows.
+func (tx *Tx) insertLeased(ctx context.Context, rows []any, made map[[2]int64]webhook.Job) ([]webhook.Job, error) {
+	const cols = 11
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	err := tx.queryRows(ctx, untyped(cols), rows, func(values string) string {
+		return `INSERT INTO deliveries (app_id, org_id, event_id, event_type, webhook_id, status, next_attempt_at,
+			created_at, updated_at, leased_until, lease_owner) VALUES ` + values + `
+			ON CONFLICT (event_id, app_id) DO NOTHING RETURNING id, event_id, app_id`
+	}, func(rs *sql.Rows) error {
+		var id, eventID, appID int64
+		if err := rs.Scan(&id, &eventID, &appID); err != nil {
+			return err
+		}
+		job := made[[2]int64{eventID, appID}]
+		job.DeliveryID = id
+		made[[2]int64{eventID, appID}] = job
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]webhook.Job, 0, len(made))
+	for i := 0; i < len(rows); i += cols {
+		// A row ON CONFLICT skipped got no id: that delivery exists already.
+		if job := made[[2]int64{rows[i+2].(int64), rows[i].(int64)}]; job.DeliveryID != 0 {
+			jobs = append(jobs, job)
+		}
+	}
+	return jobs, nil
 }
 
 // noRows reports whether query, run on the read pool, returns no row.
@@ -108,7 +197,8 @@ func (db *DB) noRows(ctx context.Context, query string, args ...any) (bool, erro
 
 // subscribers lists the org's installations of apps with a live webhook.
 func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT a.id, a.events, i.scopes FROM installations i
+	rows, err := tx.q.QueryContext(ctx, `SELECT a.id, a.events, i.scopes, a.webhook_url, a.verification_token,
+		a.signing_secret, a.previous_signing_secret, a.signing_rotated_at FROM installations i
 		JOIN apps a ON a.id = i.app_id
 		WHERE i.org_id = $1 AND i.uninstalled_at = 0 AND a.webhook_url <> '' AND a.webhook_disabled_at = 0`, orgID)
 	if err != nil {
@@ -119,7 +209,8 @@ func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error
 	for rows.Next() {
 		var s subscriber
 		var evs, scopes string
-		if err := rows.Scan(&s.appID, &evs, &scopes); err != nil {
+		if err := rows.Scan(&s.appID, &evs, &scopes, &s.url, &s.sealed.VerificationToken, &s.sealed.SigningSecret,
+			&s.sealed.PreviousSigningSecret, &s.sealed.SigningRotatedAt); err != nil {
 			return nil, err
 		}
 		s.events, s.scopes = splitEvents(evs), splitScopes(scopes)
@@ -131,14 +222,13 @@ func (tx *Tx) subscribers(ctx context.Context, orgID int64) ([]subscriber, error
 // ClaimDeliveries implements webhook.Store.
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, limit int, leaseUntil int64) (_ []webhook.Job, err error) {
 	defer derrors.Wrap(&err, "store.ClaimDeliveries(%q)", owner)
-	const due = `status = 'pending' AND next_attempt_at <= $1 AND leased_until <= $1`
-	if none, err := db.noRows(ctx, `SELECT 1 FROM deliveries WHERE `+due+` LIMIT 1`, db.Now().UnixMilli()); err != nil || none {
+	if none, err := db.noRows(ctx, `SELECT 1 FROM deliveries WHERE `+dueDeliveries+` LIMIT 1`, db.Now().UnixMilli()); err != nil || none {
 		return nil, err
 	}
 	var jobs []webhook.Job
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
 		jobs = nil
-		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+due+`
+		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM deliveries WHERE `+dueDeliveries+`
 			ORDER BY next_attempt_at, id LIMIT $2`+db.dialect.SkipLocked(), tx.now, limit)
 		if err != nil {
 			return err

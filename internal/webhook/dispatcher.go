@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,11 @@ type Dispatcher struct {
 
 	mu       sync.Mutex
 	inflight int
+	// claimFirst: deliveries may be due that a claim takes (left by a
+	// fan-out, retries, expired leases); until a claim takes fewer than it
+	// asked for, the fan-out reserves no slots, which would starve the
+	// claim loop, and leases nothing.
+	claimFirst atomic.Bool
 }
 
 // New returns a dispatcher whose metrics are registered on reg.
@@ -109,9 +115,10 @@ const fanOutBatch = 200
 // at a time: in one loop, on a busy PostgreSQL, the fan-out and the claim
 // transactions alone took the whole of the time (bench/README.md).
 func (d *Dispatcher) Run(ctx context.Context) {
-	owner := secrets.RandomToken("")[:16]
 	var attempts sync.WaitGroup
 	results := make(chan Recorded, d.cfg.Concurrency)
+	w := &workers{owner: secrets.RandomToken("")[:16], attempts: &attempts, results: results}
+	d.claimFirst.Store(true) // until the first claim has looked
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
@@ -119,7 +126,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}()
 	fannedOut := make(chan struct{}, 1)
 	var fanning sync.WaitGroup
-	fanning.Go(func() { d.fanOutLoop(ctx, fannedOut) })
+	fanning.Go(func() { d.fanOutLoop(ctx, w, fannedOut) })
 	defer func() {
 		fanning.Wait()
 		attempts.Wait()
@@ -139,14 +146,26 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			poll.Reset(d.cfg.PollInterval)
 		case <-d.freed:
 		}
-		d.claim(ctx, owner, polled, &attempts, results)
+		d.claim(ctx, w, polled)
 	}
+}
+
+// workers is where attempts are started: under the dispatcher's lease
+// owner, counted in attempts, their results sent to the recorder.
+type workers struct {
+	owner    string
+	attempts *sync.WaitGroup
+	results  chan<- Recorded
 }
 
 // fanOutLoop fans out events whenever woken (events committed, a retry due)
 // or polled, batch after batch while full ones come, and then tells the
-// claim loop, which also picks up retries that came due.
-func (d *Dispatcher) fanOutLoop(ctx context.Context, fannedOut chan struct{}) {
+// claim loop, which also picks up retries that came due. Unless other
+// deliveries are due (which a claim takes first), it leases the deliveries
+// it makes, up to the free slots, and starts their attempts: on a busy
+// PostgreSQL the claim's own transaction, after the fan-out's, was most of
+// a webhook's delay (bench/README.md).
+func (d *Dispatcher) fanOutLoop(ctx context.Context, w *workers, fannedOut chan struct{}) {
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	for {
@@ -157,7 +176,7 @@ func (d *Dispatcher) fanOutLoop(ctx context.Context, fannedOut chan struct{}) {
 		case <-poll.C:
 		}
 		for {
-			n, err := d.store.FanOut(ctx, fanOutBatch)
+			n, err := d.fanOut(ctx, w)
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("fanning out events", logkey.Err, err)
 			}
@@ -170,30 +189,62 @@ func (d *Dispatcher) fanOutLoop(ctx context.Context, fannedOut chan struct{}) {
 	}
 }
 
+// fanOut fans out a batch of events, leasing what it makes to the free
+// slots, which it reserves meanwhile, and starts their attempts.
+func (d *Dispatcher) fanOut(ctx context.Context, w *workers) (int, error) {
+	reserved := 0
+	if !d.claimFirst.Load() {
+		d.mu.Lock()
+		reserved = d.cfg.Concurrency - d.inflight
+		d.inflight += reserved
+		d.mu.Unlock()
+	}
+	lease := Lease{Owner: w.owner, Max: reserved, Until: time.Now().Add(2 * d.cfg.Timeout).UnixMilli()}
+	f, err := d.store.FanOutAndClaim(ctx, fanOutBatch, lease)
+	if f.LeftDue {
+		d.claimFirst.Store(true)
+	}
+	d.start(ctx, w, f.Jobs, reserved)
+	return f.Events, err
+}
+
 // claim leases due deliveries for the free slots, when enough of them are
 // free to be worth a transaction, and starts their attempts.
-func (d *Dispatcher) claim(ctx context.Context, owner string, polled bool, attempts *sync.WaitGroup, results chan<- Recorded) {
+func (d *Dispatcher) claim(ctx context.Context, w *workers, polled bool) {
 	d.mu.Lock()
 	free, busy := d.cfg.Concurrency-d.inflight, d.inflight > 0
-	d.mu.Unlock()
 	if free == 0 || busy && !polled && free < (d.cfg.Concurrency+1)/2 {
+		d.mu.Unlock()
 		return
 	}
+	d.inflight += free // reserved, so that the fan-out leases no more than is left
+	d.mu.Unlock()
 	lease := time.Now().Add(2 * d.cfg.Timeout).UnixMilli()
-	jobs, err := d.store.ClaimDeliveries(ctx, owner, free, lease)
+	jobs, err := d.store.ClaimDeliveries(ctx, w.owner, free, lease)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("claiming deliveries", logkey.Err, err)
 		}
-		return
+		jobs = nil
+	} else if len(jobs) < free {
+		d.claimFirst.Store(false) // none left due
 	}
-	d.mu.Lock()
-	d.inflight += len(jobs)
-	d.mu.Unlock()
+	d.start(ctx, w, jobs, free)
+}
+
+// start starts the attempts of jobs, which took slots of the reserved
+// ones, and frees the rest. (Whoever reserved them signals the claim loop
+// if need be: the fan-out loop does after each batch.)
+func (d *Dispatcher) start(ctx context.Context, w *workers, jobs []Job, reserved int) {
+	if unused := reserved - len(jobs); unused > 0 {
+		d.mu.Lock()
+		d.inflight -= unused
+		d.mu.Unlock()
+	}
 	for _, job := range jobs {
-		attempts.Go(func() {
+		w.attempts.Go(func() {
 			// The attempt outlives ctx: shutdown lets it finish and be recorded.
-			results <- Recorded{Job: job, Result: d.attempt(context.WithoutCancel(ctx), job)}
+			w.results <- Recorded{Job: job, Result: d.attempt(context.WithoutCancel(ctx), job)}
 			d.mu.Lock()
 			d.inflight--
 			d.mu.Unlock()

@@ -125,12 +125,34 @@ type Recorded struct {
 	Result Result
 }
 
+// Lease is what FanOutAndClaim leases: up to Max deliveries, to Owner,
+// until Until (epoch ms).
+type Lease struct {
+	Owner string
+	Max   int
+	Until int64
+}
+
+// FannedOut is what FanOutAndClaim did.
+type FannedOut struct {
+	Events int   // events taken
+	Jobs   []Job // deliveries made leased
+	// LeftDue reports deliveries left due for a claim: others were due, or
+	// more were made than leased.
+	LeftDue bool
+}
+
 // Store is what the dispatcher needs from the database.
 type Store interface {
 	// FanOut turns up to limit outbox events not yet fanned out into one
 	// pending delivery per subscribed installation, each event exactly once
 	// however many dispatchers run. It returns the number of events taken.
 	FanOut(ctx context.Context, limit int) (int, error)
+	// FanOutAndClaim is FanOut, but the first deliveries it makes (up to
+	// lease.Max) are made leased, as ClaimDeliveries leases, and returned:
+	// fresh deliveries need no claim of their own. It leases none while
+	// other deliveries are due, which a claim takes first.
+	FanOutAndClaim(ctx context.Context, limit int, lease Lease) (FannedOut, error)
 	// ClaimDeliveries leases up to limit due deliveries to owner until
 	// leaseUntil (epoch ms) and commits the lease before returning. A
 	// delivery whose lease expired is due again.
