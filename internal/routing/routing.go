@@ -374,7 +374,8 @@ var ops = map[string]bool{"equals": true, "not_equals": true, "contains": true, 
 
 // ValidateRules checks rules, naming the field at fault
 // ("rules[2].conditions[0].op"). That their teams and agents are the org's
-// is the store's to check.
+// is the store's to check. Inactive is ignored (read-only, so that a list
+// read can be sent back).
 func ValidateRules(rules []Rule) error {
 	if len(rules) > MaxRules {
 		return apperr.Invalidf("rules", "at most %d rules", MaxRules)
@@ -384,8 +385,6 @@ func ValidateRules(rules []Rule) error {
 		switch {
 		case strings.TrimSpace(rule.Name) == "" || len(rule.Name) > maxRuleNameLen:
 			return apperr.Invalidf(at+".name", "%s.name is required, at most %d bytes", at, maxRuleNameLen)
-		case rule.Inactive:
-			return apperr.Invalidf(at+".inactive", "%s.inactive is read-only", at)
 		case rule.TeamID < 0 || rule.UserID < 0:
 			return apperr.Invalidf(at+".teamId", "%s: teamId and userId are positive ids", at)
 		case rule.TeamID == 0 && rule.UserID == 0:
