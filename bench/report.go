@@ -67,6 +67,7 @@ type Result struct {
 	Server     *ServerStats       `json:"server,omitempty"`
 	Webhooks   *WebhookStats      `json:"webhooks,omitempty"`
 	Visitors   *VisitorStats      `json:"visitors,omitempty"`
+	Compare    *Compare           `json:"compare,omitempty"` // routing, playbook: two kinds of request side by side
 	Ops        map[string]OpStats `json:"ops,omitempty"`
 	FirstError string             `json:"firstError,omitempty"`
 	Note       string             `json:"note,omitempty"`
@@ -125,6 +126,11 @@ func (rep *Report) writeTable(w io.Writer) {
 		if h := r.Webhooks; h != nil {
 			fmt.Fprintf(w, "\nwebhooks on %s: %d posted, %d delivered, %d missing; API answer -> arrival p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n",
 				r.Store, h.Posted, h.Delivered, h.Missing, h.P50, h.P90, h.P99)
+		}
+		if c := r.Compare; c != nil {
+			fmt.Fprintf(w, "\n%s %s: %s\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms\n  %-14s p50 %7.2f     p90 %7.2f     p99 %7.2f\n",
+				r.Store, r.Scenario, c.Header, c.A, c.ALat.P50, c.ALat.P90, c.ALat.P99, c.N[0], c.B, c.BLat.P50, c.BLat.P90, c.BLat.P99, c.N[1],
+				"difference", c.Diff.P50, c.Diff.P90, c.Diff.P99, "ratio", c.Ratio.P50, c.Ratio.P90, c.Ratio.P99)
 		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "\nfirst error of %s %s: %s\n", r.Store, r.Scenario, r.FirstError)

@@ -108,6 +108,19 @@ func medianResult(rs []*Result) *Result {
 		w.P99 = medianOf(rs, func(r *Result) float64 { return r.Webhooks.P99 })
 		m.Webhooks = w
 	}
+	if c := rs[0].Compare; c != nil {
+		mc := &Compare{A: c.A, B: c.B, Header: c.Header}
+		for _, r := range rs {
+			mc.N[0] += r.Compare.N[0]
+			mc.N[1] += r.Compare.N[1]
+		}
+		mc.ALat = Latency{P50: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P50 }),
+			P90: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P90 }), P99: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P99 })}
+		mc.BLat = Latency{P50: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P50 }),
+			P90: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P90 }), P99: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P99 })}
+		mc.fill()
+		m.Compare = mc
+	}
 	return m
 }
 

@@ -45,6 +45,8 @@ var scenarios = []scenario{
 	{"mixed", setupMixed},
 	{"webhooks", setupWebhooks},
 	{"visitors", setupVisitors},
+	{"routing", setupRouting},
+	{"playbook", setupPlaybook},
 }
 
 // idAnswer is every answer this tool reads an id from: {"data": {"id"}}
