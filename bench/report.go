@@ -131,6 +131,9 @@ func (rep *Report) writeTable(w io.Writer) {
 			fmt.Fprintf(w, "\n%s %s: %s\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms\n  %-14s p50 %7.2f     p90 %7.2f     p99 %7.2f\n",
 				r.Store, r.Scenario, c.Header, c.A, c.ALat.P50, c.ALat.P90, c.ALat.P99, c.N[0], c.B, c.BLat.P50, c.BLat.P90, c.BLat.P99, c.N[1],
 				"difference", c.Diff.P50, c.Diff.P90, c.Diff.P99, "ratio", c.Ratio.P50, c.Ratio.P90, c.Ratio.P99)
+			if c.Assigned > 0 {
+				fmt.Fprintf(w, "  %d conversations assigned to the scenario's agents\n", c.Assigned)
+			}
 		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "\nfirst error of %s %s: %s\n", r.Store, r.Scenario, r.FirstError)

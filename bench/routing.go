@@ -24,6 +24,9 @@ type Compare struct {
 	Diff   Latency `json:"diffMs"`
 	Ratio  Latency `json:"ratio"`
 	Header string  `json:"about"`
+	// Assigned (routing) counts the conversations the bench's agents hold
+	// at the end: at least the routed requests, proof that they were.
+	Assigned int `json:"assigned,omitempty"`
 }
 
 // compare reads ops a and b of res into a Compare.
@@ -236,8 +239,27 @@ func setupRouting(ctx context.Context, e *env) (stepFunc, func(context.Context, 
 		rec.record(op, took, err)
 		return err
 	}
-	finish := func(_ context.Context, res *Result) {
+	finish := func(ctx context.Context, res *Result) {
 		res.Compare = compare(res, "a new visitor conversation, routed (100 agents, 10 rules) vs not", "routed", "unrouted")
+		var st struct {
+			Data struct {
+				Agents []struct {
+					UserID int64 `json:"userId"`
+					Open   int   `json:"open"`
+				} `json:"agents"`
+			} `json:"data"`
+		}
+		if err := e.api.do(ctx, nil, "", http.MethodGet, "/driftwood/v1/routing", nil, &st); err == nil {
+			ours := map[int64]bool{}
+			for _, id := range agents {
+				ours[id] = true
+			}
+			for _, a := range st.Data.Agents {
+				if ours[a.UserID] {
+					res.Compare.Assigned += a.Open
+				}
+			}
+		}
 	}
 	return step, finish, nil
 }

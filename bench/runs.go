@@ -113,6 +113,7 @@ func medianResult(rs []*Result) *Result {
 		for _, r := range rs {
 			mc.N[0] += r.Compare.N[0]
 			mc.N[1] += r.Compare.N[1]
+			mc.Assigned += r.Compare.Assigned
 		}
 		mc.ALat = Latency{P50: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P50 }),
 			P90: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P90 }), P99: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P99 })}
