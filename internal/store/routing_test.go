@@ -120,7 +120,6 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		if open != agents*capacity || st.QueueLength != visitors-agents*capacity {
 			t.Fatalf("%d assigned and %d queued, want %d and %d: %+v", open, st.QueueLength, agents*capacity, visitors-agents*capacity, st)
 		}
-		// Each conversation was assigned once: one participant_added each.
 		// Each conversation was assigned once: one participant_added of an
 		// agent each (the bot joins the queued ones too, to tell them).
 		var added, assigned int
