@@ -38,31 +38,21 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		return nil, err
 	}
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
-	if err := scanRows(ctx, tx.q, `SELECT id, availability, capacity FROM users WHERE org_id = $1 AND bot = $2 AND active = $3`,
-		[]any{orgID, false, true}, func(scan func(...any) error) error {
+	// Each agent with their open conversations in one statement: every
+	// round trip here is made holding the org's lock.
+	if err := scanRows(ctx, tx.q, `SELECT u.id, u.availability, u.capacity,
+		(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4)
+		FROM users u WHERE u.org_id = $1 AND u.bot = $2 AND u.active = $3`,
+		[]any{orgID, false, true, conversation.Open}, func(scan func(...any) error) error {
 			a := &routing.Agent{}
 			var availability string
-			if err := scan(&a.ID, &availability, &a.Capacity); err != nil {
+			if err := scan(&a.ID, &availability, &a.Capacity, &a.Open); err != nil {
 				return err
 			}
 			a.Available = availability == user.Available
 			st.Agents[a.ID] = a
 			return nil
 		}); err != nil {
-		return nil, err
-	}
-	if err := scanRows(ctx, tx.q, `SELECT assignee_id, COUNT(*) FROM conversations WHERE org_id = $1 AND status = $2 AND assignee_id <> 0
-		GROUP BY assignee_id`, []any{orgID, conversation.Open}, func(scan func(...any) error) error {
-		var uid int64
-		var n int
-		if err := scan(&uid, &n); err != nil {
-			return err
-		}
-		if a := st.Agents[uid]; a != nil {
-			a.Open = n
-		}
-		return nil
-	}); err != nil {
 		return nil, err
 	}
 	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
@@ -150,6 +140,7 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 		return routing.Decision{}, err
 	}
 	req.ConversationID, req.Since = c.ID, tx.now
+	queued := st.Position(c.ID) > 0 // a new conversation is not: no DELETE from the queue
 	d := st.Assign(req)
 	if d.Queued {
 		b, err := json.Marshal(req)
@@ -160,12 +151,12 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 			ON CONFLICT (conversation_id) DO NOTHING`, c.ID, c.OrgID, string(b), strings.TrimPrefix(d.Description, "queue: "), tx.now)
 		return d, err
 	}
-	return d, tx.applyAssignment(ctx, c, d)
+	return d, tx.applyAssignment(ctx, c, d, queued)
 }
 
 // applyAssignment writes decision d for c, locked by tx: its assignee, the
-// rotation's pointer, and c out of the queue.
-func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision) error {
+// rotation's pointer, and c out of the queue if queued.
+func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision, queued bool) error {
 	evs := c.AssignTo(d.UserID, tx.now)
 	if err := tx.saveConversation(ctx, c); err != nil {
 		return err
@@ -178,6 +169,9 @@ func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation,
 			ON CONFLICT (org_id, team_id) DO UPDATE SET user_id = excluded.user_id`, c.OrgID, d.TeamID, d.UserID); err != nil {
 			return err
 		}
+	}
+	if !queued {
+		return nil
 	}
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE conversation_id = $1`, c.ID)
 	return err
@@ -208,7 +202,7 @@ func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
 		if len(cs) == 0 {
 			continue // busy elsewhere: it stays queued for the next drain
 		}
-		if err := tx.applyAssignment(ctx, cs[0], d); err != nil {
+		if err := tx.applyAssignment(ctx, cs[0], d, true); err != nil {
 			return err
 		}
 	}
