@@ -14,3 +14,7 @@ CREATE TABLE routing_rules (
 -- found it when the conversation started: routing rules read it when the
 -- conversation is routed later (after an answer, a delay).
 ALTER TABLE visitor_conversations ADD COLUMN country TEXT NOT NULL DEFAULT '';
+
+-- Every routing decision counts each agent's open conversations, holding
+-- the org's lock: from this index alone, not from the conversations' rows.
+CREATE INDEX conversations_assignee_status ON conversations (org_id, assignee_id, status);
