@@ -166,3 +166,42 @@ func TestRun_Inbox(t *testing.T) {
 		}
 	}
 }
+
+// The routing and playbook scenarios time both kinds of their request in
+// one load, and the routed conversations were assigned to the bench's
+// agents.
+func TestRun_RoutingAndPlaybook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and loads a server for a few seconds")
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"--scenarios", "routing,playbook", "--duration", "2s", "--clients", "2", "--baselines=false", "--json", out}
+	var table strings.Builder
+	if err := run(context.Background(), args, &table, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 {
+		t.Fatalf("results: %+v", rep.Results)
+	}
+	for _, r := range rep.Results {
+		c := r.Compare
+		if r.Errors != 0 || c == nil || c.N[0] == 0 || c.N[1] == 0 || c.ALat.P50 <= 0 || c.BLat.P50 <= 0 {
+			t.Errorf("%s: errors %d (%s), compare %+v", r.Scenario, r.Errors, r.FirstError, c)
+			continue
+		}
+		if r.Scenario == "routing" && c.Assigned < c.N[0] {
+			t.Errorf("routing: %d routed requests, %d conversations assigned to the agents", c.N[0], c.Assigned)
+		}
+	}
+	if !strings.Contains(table.String(), "ratio") {
+		t.Errorf("table:\n%s", table.String())
+	}
+}

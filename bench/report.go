@@ -69,6 +69,7 @@ type Result struct {
 	Visitors   *VisitorStats      `json:"visitors,omitempty"`
 	Inbox      *InboxStats        `json:"inbox,omitempty"`
 	FirstLoad  *FirstLoadStats    `json:"firstLoad,omitempty"`
+	Compare    *Compare           `json:"compare,omitempty"` // routing, playbook: two kinds of request side by side
 	Ops        map[string]OpStats `json:"ops,omitempty"`
 	FirstError string             `json:"firstError,omitempty"`
 	Note       string             `json:"note,omitempty"`
@@ -139,6 +140,14 @@ func (rep *Report) writeTable(w io.Writer) {
 					fmt.Fprintf(w, "  %-8s first %.2f ms (server %.2f); client p50 %.2f p99 %.2f ms; server p50 %.2f p99 %.2f ms (%d) %s\n",
 						q.op, x.FirstMs, x.FirstServerMs, x.Client.P50, x.Client.P99, x.Server.P50, x.Server.P99, x.ServerSamples, x.Path)
 				}
+			}
+		}
+		if c := r.Compare; c != nil {
+			fmt.Fprintf(w, "\n%s %s: %s\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  (%d)\n  %-14s p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms\n  %-14s p50 %7.2f     p90 %7.2f     p99 %7.2f\n",
+				r.Store, r.Scenario, c.Header, c.A, c.ALat.P50, c.ALat.P90, c.ALat.P99, c.N[0], c.B, c.BLat.P50, c.BLat.P90, c.BLat.P99, c.N[1],
+				"difference", c.Diff.P50, c.Diff.P90, c.Diff.P99, "ratio", c.Ratio.P50, c.Ratio.P90, c.Ratio.P99)
+			if c.Assigned > 0 {
+				fmt.Fprintf(w, "  %d conversations assigned to the scenario's agents\n", c.Assigned)
 			}
 		}
 		if r.FirstError != "" {

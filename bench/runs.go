@@ -142,6 +142,20 @@ func medianResult(rs []*Result) *Result {
 		}
 		m.FirstLoad = fl
 	}
+	if c := rs[0].Compare; c != nil {
+		mc := &Compare{A: c.A, B: c.B, Header: c.Header}
+		for _, r := range rs {
+			mc.N[0] += r.Compare.N[0]
+			mc.N[1] += r.Compare.N[1]
+			mc.Assigned += r.Compare.Assigned
+		}
+		mc.ALat = Latency{P50: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P50 }),
+			P90: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P90 }), P99: medianOf(rs, func(r *Result) float64 { return r.Compare.ALat.P99 })}
+		mc.BLat = Latency{P50: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P50 }),
+			P90: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P90 }), P99: medianOf(rs, func(r *Result) float64 { return r.Compare.BLat.P99 })}
+		mc.fill()
+		m.Compare = mc
+	}
 	return m
 }
 

@@ -50,6 +50,8 @@ var scenarios = []scenario{
 	{"visitors", setupVisitors, 0},
 	{"inbox", setupInbox, 0},
 	{"inbox-first-load", setupInboxFirstLoad, 1},
+	{"routing", setupRouting, 0},
+	{"playbook", setupPlaybook, 0},
 }
 
 // idAnswer is every answer this tool reads an id from: {"data": {"id"}}

@@ -107,7 +107,7 @@ func startServer(ctx context.Context, bin, dir, dsn, token, key string, n int) (
 		return nil, err
 	}
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--db", dsn, "--rate-limit", "0",
-		"--webhook-retry-schedule", "200ms,1s,2s", "--pprof-addr", s.pprof)
+		"--webhook-retry-schedule", "200ms,1s,2s", "--pprof-addr", s.pprof, "--trusted-country-header", benchCountryHeader)
 	s.cmd.Env = append(os.Environ(), "DRIFTWOOD_BOOTSTRAP_TOKEN="+token, "DRIFTWOOD_SECRET_KEY="+key)
 	s.cmd.Stdout, s.cmd.Stderr = s.logFile, s.logFile
 	start := time.Now()

@@ -343,3 +343,24 @@ type Store interface {
 	// DeleteAccount marks the account deleted.
 	DeleteAccount(ctx context.Context, orgID int64, accountID string) error
 }
+
+// Attributes are what routing rules' account conditions read, as text: the
+// custom properties by name, then name, domain, ownerId and accountId
+// (which a custom property of the same name does not hide).
+func (a *Account) Attributes() map[string]string {
+	out := map[string]string{}
+	for _, p := range a.CustomProperties {
+		switch v := p.Value.(type) {
+		case nil:
+		case string:
+			out[p.Name] = v
+		default:
+			if b, err := json.Marshal(v); err == nil {
+				out[p.Name] = strings.Trim(string(b), `"`)
+			}
+		}
+	}
+	out["name"], out["domain"], out["accountId"] = a.Name, a.Domain, a.AccountID
+	out["ownerId"] = strconv.FormatInt(a.OwnerID, 10)
+	return out
+}

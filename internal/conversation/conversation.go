@@ -136,6 +136,9 @@ type Start struct {
 	// AssigneeID, when not 0, is the user of the org the conversation is
 	// assigned to as it starts (the first message's autoAssigneeId).
 	AssigneeID int64
+	// Country is the website visitor's country as the server found it
+	// (ISO 3166 alpha-2, "" when unknown), kept for routing rules.
+	Country string
 }
 
 // AutoAssigneeParam names autoAssigneeId in errors.

@@ -118,7 +118,8 @@ var examples = map[string][]example{
 	"DELETE /driftwood/v1/playbooks/{id}": {{path: "/driftwood/v1/playbooks/{playbook}"}},
 	"POST /driftwood/v1/playbooks/{id}/test": {{path: "/driftwood/v1/playbooks/{playbook}/test", body: `{"url":"https://x.example/{email}","referrer":"https://r.example/",` +
 		`"attributes":{"name":"Fire","email":"{email}"},"country":"DE","visitCount":2,"timeOnPage":5,"agentsOnline":true,"answers":["{email}","x@y.example"]}`}},
-	"PATCH /driftwood/v1/routing": {{body: `{"routeNewConversations":false,"capacities":{"{user}":3}}`}},
+	"PATCH /driftwood/v1/routing": {{body: `{"routeNewConversations":false,"capacities":{"{user}":3}}`},
+		{body: `{"rules":[{"name":"Fire","conditions":[{"source":"country","op":"in","value":"DE,FR"}],"teamId":{team}},{"name":"Rest","userId":{user}}]}`}},
 	"POST /driftwood/v1/meetings": {{body: `{"agentId":{user},"schedulerId":{contact},"slotStart":1900000000000,"slotEnd":1900000600000,` +
 		`"conversationId":{conversation},"bookedBy":{user},"meetingType":"Intro"}`}},
 	"POST /driftwood/v1/meetings/{eventId}/reschedule": {{path: "/driftwood/v1/meetings/{meeting}/reschedule", body: `{"slotStart":1900001000000,"slotEnd":1900001600000}`}},

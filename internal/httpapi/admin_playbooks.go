@@ -61,8 +61,8 @@ func (s *Server) adminDeletePlaybook(w http.ResponseWriter, r *http.Request) err
 }
 
 // adminTestPlaybook serves POST /driftwood/v1/playbooks/{id}/test with a
-// playbook.Visitor: the dry run of the playbook's current version. It
-// writes nothing.
+// playbook.Visitor: the dry run of the playbook's current version, with
+// the org's routing rules. It writes nothing.
 func (s *Server) adminTestPlaybook(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -83,7 +83,15 @@ func (s *Server) adminTestPlaybook(w http.ResponseWriter, r *http.Request) error
 		return apperr.Invalidf("definition", "playbook %d has no definition to run", id)
 	}
 	note := s.dryRunCountry(&v)
-	run := p.Definition.Run(v)
+	if len(v.Account) > 1000 {
+		return apperr.Invalidf("account", "at most 1000 account attributes")
+	}
+	// A route to "rules" names the org's rule that would take it.
+	rs, err := s.cfg.Store.RoutingSettings(r.Context(), orgID(r))
+	if err != nil {
+		return err
+	}
+	run := p.Definition.RunWithRules(v, rs.Rules)
 	if note != "" {
 		run.Notes = append(run.Notes, note)
 	}

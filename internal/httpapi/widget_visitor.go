@@ -388,7 +388,7 @@ func (s *Server) visitorPost(w http.ResponseWriter, r *http.Request, v *visit) e
 			return apperr.Invalidf("conversationId", "a button click names its conversation")
 		}
 		c, m, err := s.startVisitorConversation(ctx, v.org, v.session, conversation.Start{Email: body.Email, Body: text,
-			Visitor: body.Email != "", Attachments: files, PublicURL: s.cfg.PublicURL, Context: vc})
+			Visitor: body.Email != "", Attachments: files, PublicURL: s.cfg.PublicURL, Context: vc, Country: s.visitorCountry(r)})
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+
+	"github.com/driftwood-chat/driftwood/internal/routing"
 )
 
 // DryRun is what a playbook would do for a visitor: whether it fires (and
@@ -69,8 +71,18 @@ const (
 // logic as the runtime (machine.step), answers taken from v.Answers and
 // delays passed at once.
 func (d *Definition) Run(v Visitor) *DryRun {
+	return d.RunWithRules(v, nil)
+}
+
+// RunWithRules is Run where a route to "rules" names the rule of rules
+// (the org's, in order) that would take the conversation for v: its
+// attributes as the run left them, v.Account and v.Country. Agents'
+// availability and capacity are the runtime's to weigh. With nil rules
+// (offline, no org) the route is only described.
+func (d *Definition) RunWithRules(v Visitor, rules []routing.Rule) *DryRun {
 	out := &DryRun{Path: []Trace{}, Goals: []string{}}
 	m := newMachine(d, &v, v.Attributes, nil)
+	m.rules = rules
 	out.Attributes = m.attrs
 	if len(d.Targeting.Countries) > 0 && v.Country == "" {
 		out.Notes = append(out.Notes, "no country source: country targeting never matches without --trusted-country-header or --geoip-db")
@@ -134,6 +146,7 @@ type machine struct {
 	answers map[string]string // by the id of the step answered
 	goals   []string
 	route   *RouteDecision
+	rules   []routing.Rule // the org's routing rules, for a dry run's route to "rules"; nil when unknown
 }
 
 func newMachine(d *Definition, v *Visitor, attrs, answers map[string]string) *machine {
@@ -237,6 +250,9 @@ func (m *machine) step(s *Step, asked bool, answer *string) (tr Trace, next, sto
 		m.goals = append(m.goals, tr.Goal)
 	case KindRoute:
 		m.route = s.Route.decide(m.v)
+		if m.route.To == "rules" && m.rules != nil {
+			m.route = m.ruleRoute()
+		}
 		tr.Route = m.route.Description
 	case KindMeeting:
 		tr.Bot = say(s.Text)
@@ -289,6 +305,38 @@ func (r *Route) decide(v *Visitor) *RouteDecision {
 		return &RouteDecision{To: "queue", Description: "queue: the contact's account has no owner"}
 	}
 	return &RouteDecision{To: "rules", Description: "the org's routing rules, in order; the queue when none matches"}
+}
+
+// ruleRoute names the first of the org's active routing rules whose
+// conditions hold for the visitor as the run has them, as the runtime
+// would read them.
+func (m *machine) ruleRoute() *RouteDecision {
+	r := routing.Request{Contact: m.attrs, Account: m.v.Account, Country: m.v.Country}
+	i := routing.FirstRule(m.rules, r)
+	if i < 0 {
+		return &RouteDecision{To: "rules", Description: fmt.Sprintf("no routing rule matches (of %d): round robin among every available agent under capacity; the queue when none can take it", len(m.rules))}
+	}
+	rule := m.rules[i]
+	out := &RouteDecision{To: "rules", UserID: rule.UserID, TeamID: rule.TeamID}
+	if rule.UserID != 0 {
+		out.Description = fmt.Sprintf("rule %d %q: agent %d; the queue when they are away or at capacity", i, rule.Name, rule.UserID)
+	} else {
+		out.Description = fmt.Sprintf("rule %d %q: round robin in team %d (available agents under capacity); the queue when none can take it", i, rule.Name, rule.TeamID)
+	}
+	if skipped := countInactive(m.rules[:i]); skipped > 0 {
+		out.Description += fmt.Sprintf(" (%d earlier rule(s) skipped: their team or agent no longer exists)", skipped)
+	}
+	return out
+}
+
+func countInactive(rules []routing.Rule) int {
+	n := 0
+	for _, r := range rules {
+		if r.Inactive {
+			n++
+		}
+	}
+	return n
 }
 
 func buttonOf(buttons []Button, answer string) *Button {

@@ -27,6 +27,9 @@ type Visitor struct {
 	Answers      []string `json:"answers,omitempty"`
 	// AccountOwnerID is the owner of the contact's account, 0 when none.
 	AccountOwnerID int64 `json:"accountOwnerId,omitempty"`
+	// Account is the contact's account's attributes, which routing rules'
+	// account conditions read (a dry run's; the runtime reads the account).
+	Account map[string]string `json:"account,omitempty"`
 }
 
 // Miss is why targeting does not hold: the rule (a field of Targeting) and

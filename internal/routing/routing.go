@@ -39,19 +39,23 @@ type Team struct {
 // Condition is a test on the contact's or the account's attributes, or on
 // the visitor's country (Source "country"; Attribute unused).
 type Condition struct {
-	Source    string // "contact", "account", "country"
-	Attribute string
-	Op        string // "equals", "not_equals", "contains", "exists", "gt", "lt", "in" (Value comma-separated)
-	Value     string
+	Source    string `json:"source"` // "contact", "account", "country"
+	Attribute string `json:"attribute,omitempty"`
+	Op        string `json:"op"` // "equals", "not_equals", "contains", "exists", "gt", "lt", "in" (Value comma-separated)
+	Value     string `json:"value,omitempty"`
 }
 
 // Rule sends a conversation whose conditions all hold to a team or an agent
-// (as Drift's lead-routing rules; the first rule that holds wins).
+// (as Drift's lead-routing rules; the first rule that holds wins). A rule
+// without conditions holds for every conversation: a catch-all.
 type Rule struct {
-	Name       string
-	Conditions []Condition
-	TeamID     int64
-	UserID     int64
+	Name       string      `json:"name"`
+	Conditions []Condition `json:"conditions"`
+	TeamID     int64       `json:"teamId,omitempty"`
+	UserID     int64       `json:"userId,omitempty"`
+	// Inactive (read-only) is set when the rule's team or agent no longer
+	// exists (deleted, deactivated): routing passes over it.
+	Inactive bool `json:"inactive,omitempty"`
 }
 
 // Target is what a playbook's route step (or the default greeting) asks.
@@ -182,10 +186,9 @@ func (s *State) decide(r Request) (Decision, string) {
 		// The owner is missing or busy: the whole team's rotation serves.
 		return s.roundRobin(d, 0)
 	}
-	for i, rule := range s.Rules {
-		if !rule.holds(r) {
-			continue
-		}
+	s.MarkInactive() // agents and teams are what s holds now
+	if i := FirstRule(s.Rules, r); i >= 0 {
+		rule := s.Rules[i]
 		d.Rule = i
 		if rule.UserID != 0 {
 			return s.agent(d, rule.UserID, fmt.Sprintf("agent %d (rule %d %q)", rule.UserID, i, rule.Name))
@@ -197,6 +200,25 @@ func (s *State) decide(r Request) (Decision, string) {
 		return d, why
 	}
 	return s.roundRobin(d, 0)
+}
+
+// MarkInactive marks the rules whose team or agent is not in s (deleted,
+// deactivated): routing passes over them.
+func (s *State) MarkInactive() {
+	for i, rule := range s.Rules {
+		s.Rules[i].Inactive = (rule.UserID != 0 && s.Agents[rule.UserID] == nil) || (rule.UserID == 0 && s.Teams[rule.TeamID] == nil)
+	}
+}
+
+// FirstRule is the index of the first active rule of rules whose
+// conditions all hold for r, -1 when none does.
+func FirstRule(rules []Rule, r Request) int {
+	for i, rule := range rules {
+		if !rule.Inactive && rule.holds(r) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s *State) agent(d Decision, id int64, desc string) (Decision, string) {
@@ -302,6 +324,7 @@ type Settings struct {
 	// RouteNewConversations routes a visitor's conversation that no
 	// playbook greeted (off: it waits unassigned for an agent to take it).
 	RouteNewConversations bool        `json:"routeNewConversations"`
+	Rules                 []Rule      `json:"rules"` // in order; the first that holds wins
 	Agents                []AgentLoad `json:"agents"`
 	Queue                 []Queued    `json:"queue"` // the first MaxQueueShown, oldest first
 	QueueLength           int         `json:"queueLength"`
@@ -334,10 +357,76 @@ type Patch struct {
 	RouteNewConversations *bool `json:"routeNewConversations"`
 	// Capacities sets agents' capacities, by user id.
 	Capacities map[string]int `json:"capacities"`
+	// Rules, when given, replaces the org's routing rules, in order.
+	Rules *[]Rule `json:"rules"`
+}
+
+// Limits of the routing rules, so that routing stays quick.
+const (
+	MaxRules          = 100
+	MaxConditions     = 20
+	maxRuleNameLen    = 200
+	maxAttributeLen   = 200
+	maxConditionValue = 1000
+)
+
+var ops = map[string]bool{"equals": true, "not_equals": true, "contains": true, "exists": true, "gt": true, "lt": true, "in": true}
+
+// ValidateRules checks rules, naming the field at fault
+// ("rules[2].conditions[0].op"). That their teams and agents are the org's
+// is the store's to check. Inactive is ignored (read-only, so that a list
+// read can be sent back).
+func ValidateRules(rules []Rule) error {
+	if len(rules) > MaxRules {
+		return apperr.Invalidf("rules", "at most %d rules", MaxRules)
+	}
+	for i, rule := range rules {
+		at := fmt.Sprintf("rules[%d]", i)
+		switch {
+		case strings.TrimSpace(rule.Name) == "" || len(rule.Name) > maxRuleNameLen:
+			return apperr.Invalidf(at+".name", "%s.name is required, at most %d bytes", at, maxRuleNameLen)
+		case rule.TeamID < 0 || rule.UserID < 0:
+			return apperr.Invalidf(at+".teamId", "%s: teamId and userId are positive ids", at)
+		case rule.TeamID == 0 && rule.UserID == 0:
+			return apperr.Invalidf(at+".teamId", "%s needs a target: a teamId or a userId", at)
+		case rule.TeamID != 0 && rule.UserID != 0:
+			return apperr.Invalidf(at+".userId", "%s targets a teamId or a userId, not both", at)
+		case len(rule.Conditions) > MaxConditions:
+			return apperr.Invalidf(at+".conditions", "%s has at most %d conditions", at, MaxConditions)
+		}
+		for j, c := range rule.Conditions {
+			at := fmt.Sprintf("%s.conditions[%d]", at, j)
+			switch {
+			case c.Source != "contact" && c.Source != "account" && c.Source != "country":
+				return apperr.Invalidf(at+".source", "%s.source must be contact, account or country, got %q", at, c.Source)
+			case c.Source != "country" && (strings.TrimSpace(c.Attribute) == "" || len(c.Attribute) > maxAttributeLen):
+				return apperr.Invalidf(at+".attribute", "%s.attribute is required for a %s condition, at most %d bytes", at, c.Source, maxAttributeLen)
+			case c.Source == "country" && c.Attribute != "":
+				return apperr.Invalidf(at+".attribute", "%s.attribute is not used by a country condition", at)
+			case !ops[c.Op]:
+				return apperr.Invalidf(at+".op", "%s.op must be one of equals, not_equals, contains, exists, gt, lt, in; got %q", at, c.Op)
+			case c.Op != "exists" && c.Value == "":
+				return apperr.Invalidf(at+".value", "%s.value is required with op %s", at, c.Op)
+			case len(c.Value) > maxConditionValue:
+				return apperr.Invalidf(at+".value", "%s.value is at most %d bytes", at, maxConditionValue)
+			}
+			if c.Op == "gt" || c.Op == "lt" {
+				if _, err := strconv.ParseFloat(c.Value, 64); err != nil {
+					return apperr.Invalidf(at+".value", "%s.value must be a number with op %s", at, c.Op)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Validate checks p and returns its capacities by user id.
 func (p Patch) Validate() (map[int64]int, error) {
+	if p.Rules != nil {
+		if err := ValidateRules(*p.Rules); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.Capacities) > 1000 {
 		return nil, apperr.Invalidf("capacities", "at most 1000 capacities at once")
 	}

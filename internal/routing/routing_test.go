@@ -1,9 +1,12 @@
 package routing_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/driftwood-chat/driftwood/internal/apperr"
 
 	"github.com/driftwood-chat/driftwood/internal/routing"
 )
@@ -145,7 +148,10 @@ func TestAssign_TargetsAndRules(t *testing.T) {
 		{"half a rule does not hold", routing.Request{Target: routing.Target{To: "rules"},
 			Account: map[string]string{"employees": "5000"}, Contact: map[string]string{"title": "Engineer"}}, 1, -1, ""},
 		{"unknown country matches no country rule", routing.Request{Target: routing.Target{To: "rules"}}, 1, -1, ""},
-		{"rule to a deleted team queues", routing.Request{Target: routing.Target{To: "rules"}, Contact: map[string]string{"plan": "Legacy"}}, 0, 2, "no longer exists"},
+		// A rule whose team was deleted is passed over (issue 19): the
+		// conversation falls through to the next rules, then everyone's
+		// rotation, then the queue; it never waits for a team that is gone.
+		{"rule to a deleted team is passed over", routing.Request{Target: routing.Target{To: "rules"}, Contact: map[string]string{"plan": "Legacy"}}, 1, -1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,5 +181,68 @@ func TestAssign_Deterministic(t *testing.T) {
 	}
 	if a, b := run(), run(); a != b || strings.Contains(a, "3 ") {
 		t.Fatalf("runs differ or the away owner got one:\n%s\n%s", a, b)
+	}
+}
+
+// A conversation queued by a rule whose team is deleted while it waits is
+// not held by that rule: the next drain routes it past it.
+func TestDrain_RuleTargetGoneWhileQueued(t *testing.T) {
+	s := state(2, 0)
+	s.Teams[20] = &routing.Team{ID: 20, Members: []int64{2}}
+	s.Rules = []routing.Rule{{Name: "vip", Conditions: []routing.Condition{{Source: "contact", Attribute: "vip", Op: "exists"}}, TeamID: 20}, {Name: "rest", UserID: 1}}
+	s.Agents[2].Available = false
+	d := s.Assign(routing.Request{ConversationID: 7, Target: routing.Target{To: "rules"}, Contact: map[string]string{"vip": "yes"}})
+	if !d.Queued || d.Rule != 0 {
+		t.Fatalf("the vip team is away: %+v", d)
+	}
+	delete(s.Teams, 20)
+	if out := s.Drain(); len(out) != 1 || out[0].UserID != 1 || out[0].Rule != 1 {
+		t.Fatalf("after the vip team was deleted: %+v", out)
+	}
+	if !s.Rules[0].Inactive || s.Rules[1].Inactive {
+		t.Fatalf("inactive marks: %+v", s.Rules)
+	}
+}
+
+func TestValidateRules(t *testing.T) {
+	ok := routing.Rule{Name: "r", TeamID: 1}
+	cond := func(c routing.Condition) []routing.Rule {
+		return []routing.Rule{ok, {Name: "c", UserID: 2, Conditions: []routing.Condition{c}}}
+	}
+	tests := []struct {
+		name  string
+		rules []routing.Rule
+		param string // "" is valid
+	}{
+		{"none", nil, ""},
+		{"a catch-all", []routing.Rule{ok}, ""},
+		{"every op", cond(routing.Condition{Source: "contact", Attribute: "plan", Op: "in", Value: "a,b"}), ""},
+		{"country", cond(routing.Condition{Source: "country", Op: "equals", Value: "DE"}), ""},
+		{"exists needs no value", cond(routing.Condition{Source: "account", Attribute: "tier", Op: "exists"}), ""},
+		{"no name", []routing.Rule{{TeamID: 1}}, "rules[0].name"},
+		{"no target", []routing.Rule{ok, {Name: "x"}}, "rules[1].teamId"},
+		{"two targets", []routing.Rule{{Name: "x", TeamID: 1, UserID: 2}}, "rules[0].userId"},
+		{"negative id", []routing.Rule{{Name: "x", TeamID: -1}}, "rules[0].teamId"},
+		{"inactive is read-only, ignored", []routing.Rule{{Name: "x", TeamID: 1, Inactive: true}}, ""},
+		{"unknown source", cond(routing.Condition{Source: "weather", Op: "equals", Value: "x"}), "rules[1].conditions[0].source"},
+		{"unknown op", cond(routing.Condition{Source: "contact", Attribute: "a", Op: "like", Value: "x"}), "rules[1].conditions[0].op"},
+		{"attribute required", cond(routing.Condition{Source: "contact", Op: "equals", Value: "x"}), "rules[1].conditions[0].attribute"},
+		{"no attribute on country", cond(routing.Condition{Source: "country", Attribute: "a", Op: "equals", Value: "x"}), "rules[1].conditions[0].attribute"},
+		{"value required", cond(routing.Condition{Source: "contact", Attribute: "a", Op: "equals"}), "rules[1].conditions[0].value"},
+		{"gt needs a number", cond(routing.Condition{Source: "account", Attribute: "a", Op: "gt", Value: "big"}), "rules[1].conditions[0].value"},
+		{"too many rules", make([]routing.Rule, routing.MaxRules+1), "rules"},
+		{"too many conditions", []routing.Rule{{Name: "x", TeamID: 1, Conditions: make([]routing.Condition, routing.MaxConditions+1)}}, "rules[0].conditions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := routing.ValidateRules(tt.rules)
+			var ae *apperr.Error
+			switch {
+			case tt.param == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.param != "" && (!errors.As(err, &ae) || ae.Param != tt.param):
+				t.Fatalf("got %v, want an error naming %s", err, tt.param)
+			}
+		})
 	}
 }

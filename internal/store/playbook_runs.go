@@ -41,8 +41,8 @@ func (db *DB) StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *p
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, s.OrgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
-		if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id) VALUES ($1, $2, $3)`,
-			c.ID, s.ID, s.OrgID); err != nil {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id, country) VALUES ($1, $2, $3, $4)`,
+			c.ID, s.ID, s.OrgID, v.Country); err != nil {
 			return err
 		}
 		if created {
@@ -266,14 +266,9 @@ func (tx *Tx) carryOut(ctx context.Context, c *conversation.Conversation, ct *co
 // routeVisitor routes c, of contact ct, to target; when it has to wait,
 // the bot tells the visitor their place in the queue.
 func (tx *Tx) routeVisitor(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, target routing.Target) error {
-	req := routing.Request{Target: target, Contact: playbook.TextAttributes(ct.Attributes)}
-	if at := strings.LastIndexByte(ct.Email(), '@'); at >= 0 {
-		// The contact's account is the one of their email's domain.
-		err := tx.q.QueryRowContext(ctx, `SELECT owner_id FROM accounts WHERE org_id = $1 AND domain = $2 AND deleted = $3 ORDER BY account_id LIMIT 1`,
-			c.OrgID, strings.ToLower(ct.Email()[at+1:]), false).Scan(&req.AccountOwnerID)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	req, err := tx.routingRequest(ctx, c, ct, target)
+	if err != nil {
+		return err
 	}
 	d, err := tx.route(ctx, c, req)
 	if err != nil || !d.Queued {

@@ -11,7 +11,7 @@ import (
 var resetTables = []string{
 	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
 	"search_entries", // the search index (FTS5's own tables follow by trigger)
-	"playbook_runs", "routing_queue", "routing_pointers",
+	"playbook_runs", "routing_queue", "routing_pointers", "routing_rules",
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -10,14 +13,16 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 	"github.com/driftwood-chat/driftwood/internal/derrors"
 
+	"github.com/driftwood-chat/driftwood/internal/contact"
 	"github.com/driftwood-chat/driftwood/internal/conversation"
+	"github.com/driftwood-chat/driftwood/internal/playbook"
 	"github.com/driftwood-chat/driftwood/internal/routing"
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
 // routingState loads what a routing decision of the org reads: its active
 // agents with their availability, capacity and open conversations, its
-// teams, round-robin pointers and queue. It locks the org's row first, so
+// teams, routing rules, round-robin pointers and queue. It locks the org's row first, so
 // that the org's routing decisions are taken one at a time on every
 // replica: no conversation is assigned twice, no agent goes over capacity.
 func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, error) {
@@ -33,31 +38,21 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		return nil, err
 	}
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
-	if err := scanRows(ctx, tx.q, `SELECT id, availability, capacity FROM users WHERE org_id = $1 AND bot = $2 AND active = $3`,
-		[]any{orgID, false, true}, func(scan func(...any) error) error {
+	// Each agent with their open conversations in one statement: every
+	// round trip here is made holding the org's lock.
+	if err := scanRows(ctx, tx.q, `SELECT u.id, u.availability, u.capacity,
+		(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4)
+		FROM users u WHERE u.org_id = $1 AND u.bot = $2 AND u.active = $3`,
+		[]any{orgID, false, true, conversation.Open}, func(scan func(...any) error) error {
 			a := &routing.Agent{}
 			var availability string
-			if err := scan(&a.ID, &availability, &a.Capacity); err != nil {
+			if err := scan(&a.ID, &availability, &a.Capacity, &a.Open); err != nil {
 				return err
 			}
 			a.Available = availability == user.Available
 			st.Agents[a.ID] = a
 			return nil
 		}); err != nil {
-		return nil, err
-	}
-	if err := scanRows(ctx, tx.q, `SELECT assignee_id, COUNT(*) FROM conversations WHERE org_id = $1 AND status = $2 AND assignee_id <> 0
-		GROUP BY assignee_id`, []any{orgID, conversation.Open}, func(scan func(...any) error) error {
-		var uid int64
-		var n int
-		if err := scan(&uid, &n); err != nil {
-			return err
-		}
-		if a := st.Agents[uid]; a != nil {
-			a.Open = n
-		}
-		return nil
-	}); err != nil {
 		return nil, err
 	}
 	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
@@ -90,6 +85,22 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		}); err != nil {
 		return nil, err
 	}
+	if err := scanRows(ctx, tx.q, `SELECT name, conditions, team_id, user_id FROM routing_rules WHERE org_id = $1 ORDER BY position`,
+		[]any{orgID}, func(scan func(...any) error) error {
+			var rule routing.Rule
+			var conds string
+			if err := scan(&rule.Name, &conds, &rule.TeamID, &rule.UserID); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(conds), &rule.Conditions); err != nil {
+				return fmt.Errorf("store: routing rule %q: %w", rule.Name, err)
+			}
+			st.Rules = append(st.Rules, rule)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	st.MarkInactive()
 	err := scanRows(ctx, tx.q, `SELECT request, reason FROM routing_queue WHERE org_id = $1 ORDER BY since, conversation_id`, []any{orgID},
 		func(scan func(...any) error) error {
 			var req, reason string
@@ -129,6 +140,7 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 		return routing.Decision{}, err
 	}
 	req.ConversationID, req.Since = c.ID, tx.now
+	queued := st.Position(c.ID) > 0 // a new conversation is not: no DELETE from the queue
 	d := st.Assign(req)
 	if d.Queued {
 		b, err := json.Marshal(req)
@@ -145,7 +157,7 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 		}
 		return d, tx.AppendEvent(ctx, routing.QueueMovedEvent(c.OrgID, []int64{c.ID}))
 	}
-	left, err := tx.applyAssignment(ctx, c, d)
+	left, err := tx.applyAssignment(ctx, c, d, queued)
 	if err != nil || !left {
 		return d, err
 	}
@@ -153,9 +165,9 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 }
 
 // applyAssignment writes decision d for c, locked by tx: its assignee, the
-// rotation's pointer, and c out of the queue. left reports that c was
-// waiting in the queue.
-func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision) (left bool, err error) {
+// rotation's pointer, and c out of the queue if queued. left reports that c
+// was still waiting in the queue.
+func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation, d routing.Decision, queued bool) (left bool, err error) {
 	evs := c.AssignTo(d.UserID, tx.now)
 	if err := tx.saveConversation(ctx, c); err != nil {
 		return false, err
@@ -168,6 +180,9 @@ func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation,
 			ON CONFLICT (org_id, team_id) DO UPDATE SET user_id = excluded.user_id`, c.OrgID, d.TeamID, d.UserID); err != nil {
 			return false, err
 		}
+	}
+	if !queued {
+		return false, nil
 	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM routing_queue WHERE conversation_id = $1`, c.ID)
 	if err != nil {
@@ -210,7 +225,7 @@ func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
 			if len(cs) == 0 {
 				continue // busy elsewhere: it stays queued for the next drain
 			}
-			left, err := tx.applyAssignment(ctx, cs[0], d)
+			left, err := tx.applyAssignment(ctx, cs[0], d, true)
 			if err != nil {
 				return err
 			}
@@ -244,7 +259,13 @@ func (tx *Tx) routingSettings(ctx context.Context, orgID int64) (*routing.Settin
 	if err != nil {
 		return nil, err
 	}
-	out := &routing.Settings{Agents: []routing.AgentLoad{}, Queue: []routing.Queued{}, QueueLength: len(st.Queue)}
+	out := &routing.Settings{Rules: []routing.Rule{}, Agents: []routing.AgentLoad{}, Queue: []routing.Queued{}, QueueLength: len(st.Queue)}
+	for _, rule := range st.Rules {
+		if rule.Conditions == nil {
+			rule.Conditions = []routing.Condition{}
+		}
+		out.Rules = append(out.Rules, rule)
+	}
 	if out.RouteNewConversations, err = tx.routesNew(ctx, orgID); err != nil {
 		return nil, err
 	}
@@ -294,6 +315,11 @@ func (db *DB) UpdateRouting(ctx context.Context, orgID int64, p routing.Patch) (
 				return err
 			}
 		}
+		if p.Rules != nil {
+			if err := tx.replaceRoutingRules(ctx, orgID, st, *p.Rules); err != nil {
+				return err
+			}
+		}
 		if err := tx.drainQueue(ctx, orgID); err != nil {
 			return err
 		}
@@ -301,4 +327,58 @@ func (db *DB) UpdateRouting(ctx context.Context, orgID int64, p routing.Patch) (
 		return err
 	})
 	return out, err
+}
+
+// replaceRoutingRules replaces the org's routing rules with rules (valid),
+// whose teams and agents must be st's (another org's read as missing).
+func (tx *Tx) replaceRoutingRules(ctx context.Context, orgID int64, st *routing.State, rules []routing.Rule) error {
+	for i, rule := range rules {
+		if rule.UserID != 0 && st.Agents[rule.UserID] == nil {
+			return apperr.Invalidf(fmt.Sprintf("rules[%d].userId", i), "rules[%d].userId %d is not an active agent of this org", i, rule.UserID)
+		}
+		if rule.TeamID != 0 && st.Teams[rule.TeamID] == nil {
+			return apperr.Invalidf(fmt.Sprintf("rules[%d].teamId", i), "rules[%d].teamId %d is not a team of this org", i, rule.TeamID)
+		}
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM routing_rules WHERE org_id = $1`, orgID); err != nil {
+		return err
+	}
+	for i, rule := range rules {
+		conds := rule.Conditions
+		if conds == nil {
+			conds = []routing.Condition{}
+		}
+		b, err := json.Marshal(conds)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO routing_rules (org_id, position, name, conditions, team_id, user_id)
+			VALUES ($1, $2, $3, $4, $5, $6)`, orgID, i, rule.Name, string(b), rule.TeamID, rule.UserID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// routingRequest is what routing reads of c, of contact ct, sent to
+// target: the contact's attributes, their account's (the account of their
+// email's domain) and its owner, and the visitor's country as the server
+// found it when the conversation started.
+func (tx *Tx) routingRequest(ctx context.Context, c *conversation.Conversation, ct *contact.Contact, target routing.Target) (routing.Request, error) {
+	req := routing.Request{Target: target, Contact: playbook.TextAttributes(ct.Attributes)}
+	if at := strings.LastIndexByte(ct.Email(), '@'); at >= 0 {
+		as, err := queryAccounts(ctx, tx.q, `WHERE org_id = $1 AND domain = $2 AND deleted = $3 ORDER BY account_id LIMIT 1`,
+			c.OrgID, strings.ToLower(ct.Email()[at+1:]), false)
+		if err != nil {
+			return req, err
+		}
+		if len(as) > 0 {
+			req.Account, req.AccountOwnerID = as[0].Attributes(), as[0].OwnerID
+		}
+	}
+	err := tx.q.QueryRowContext(ctx, `SELECT country FROM visitor_conversations WHERE conversation_id = $1`, c.ID).Scan(&req.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil // not a widget visitor's: no country known
+	}
+	return req, err
 }

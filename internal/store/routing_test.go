@@ -4,8 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/driftwood-chat/driftwood/internal/account"
+	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/scim"
+	"github.com/driftwood-chat/driftwood/internal/team"
 
 	"github.com/driftwood-chat/driftwood/internal/conversation"
 	"github.com/driftwood-chat/driftwood/internal/routing"
@@ -113,7 +120,6 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		if open != agents*capacity || st.QueueLength != visitors-agents*capacity {
 			t.Fatalf("%d assigned and %d queued, want %d and %d: %+v", open, st.QueueLength, agents*capacity, visitors-agents*capacity, st)
 		}
-		// Each conversation was assigned once: one participant_added each.
 		// Each conversation was assigned once: one participant_added of an
 		// agent each (the bot joins the queued ones too, to tell them).
 		var added, assigned int
@@ -173,3 +179,109 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		}
 	})
 }
+
+// Routing rules are stored in order and read by routing: the first that
+// holds wins (an account attribute, a country kept with the conversation),
+// a rule of a team round robins fairly in it, a rule whose agent was
+// deactivated is passed over, and a refused list writes nothing.
+func TestRouting_Rules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := storetest.Open(t, b)
+		o, err := db.CreateOrg(ctx, "Rules")
+		if err != nil {
+			t.Fatal(err)
+		}
+		us, err := db.ListUsers(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		away := user.Offline
+		for _, u := range us {
+			if !u.Bot {
+				if _, err := db.UpdateUser(ctx, o.ID, u.ID, user.Patch{Availability: &away}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		agent := func(name string) int64 {
+			u := &user.User{OrgID: o.ID, Name: name, Email: name + "@rules.example", Role: "agent"}
+			if err := db.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			return u.ID
+		}
+		owner, fallback := agent("owner"), agent("fallback")
+		emea := []int64{agent("e1"), agent("e2"), agent("e3")}
+		tm, err := db.CreateTeam(ctx, o.ID, team.Fields{Name: ptr("EMEA"), Members: &emea})
+		if err != nil {
+			t.Fatal(err)
+		}
+		employees := []account.Property{{Label: "Employees", Name: "employees", Value: json.Number("5000"), Type: account.TypeNumber}}
+		if _, err := db.CreateAccount(ctx, o.ID, account.Fields{OwnerID: &owner, Name: ptr("Big"), Domain: ptr("big.example"), CustomProperties: &employees}); err != nil {
+			t.Fatal(err)
+		}
+		rules := []routing.Rule{
+			{Name: "Big", Conditions: []routing.Condition{{Source: "account", Attribute: "employees", Op: "gt", Value: "1000"}}, UserID: owner},
+			{Name: "Europe", Conditions: []routing.Condition{{Source: "country", Op: "in", Value: "DE,FR"}}, TeamID: tm.ID},
+			{Name: "Rest", UserID: fallback},
+		}
+		on := true
+		if _, err := db.UpdateRouting(ctx, o.ID, routing.Patch{RouteNewConversations: &on, Rules: &rules}); err != nil {
+			t.Fatal(err)
+		}
+		// A refused list (its last rule names a missing team) leaves the
+		// stored one as it was.
+		bad := append(slices.Clone(rules), routing.Rule{Name: "Gone", TeamID: tm.ID + 1000})
+		if _, err := db.UpdateRouting(ctx, o.ID, routing.Patch{Rules: &bad}); apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "rules[3].teamId") {
+			t.Fatalf("a rule of a missing team: %v", err)
+		}
+		start := func(i int, country, email string) int64 {
+			t.Helper()
+			s, err := db.CreateVisitorSession(ctx, o.ID, fmt.Sprintf("rules-%d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _, err := db.StartVisitorConversation(ctx, o.ID, s, conversation.Start{Body: "hello", Email: email, Visitor: email != "", Country: country})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, err = db.GetConversation(ctx, o.ID, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			return c.AssigneeID
+		}
+		if got := start(0, "DE", "ceo@big.example"); got != owner {
+			t.Fatalf("a big account from DE went to %d, want the first rule's %d", got, owner)
+		}
+		// Nine visitors from FR over the three EMEA agents: three each.
+		counts := map[int64]int{}
+		for i := 1; i <= 9; i++ {
+			counts[start(i, "FR", "")]++
+		}
+		for _, id := range emea {
+			if counts[id] != 3 {
+				t.Fatalf("EMEA's round robin: %v, want 3 each of %v", counts, emea)
+			}
+		}
+		if got := start(10, "", ""); got != fallback {
+			t.Fatalf("a visitor of unknown country went to %d, want the catch-all's %d", got, fallback)
+		}
+		// The owner is deactivated: the Big rule is inactive and passed over.
+		if _, err := db.UpdateSCIMUser(ctx, o.ID, owner, func(r *scim.Record) error { r.Active = false; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.RoutingSettings(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Rules) != 3 || !st.Rules[0].Inactive || st.Rules[1].Inactive || st.Rules[2].Name != "Rest" {
+			t.Fatalf("the stored rules after the owner left: %+v", st.Rules)
+		}
+		if got := start(11, "", "cto@big.example"); got != fallback {
+			t.Fatalf("a big account without its owner went to %d, want the catch-all's %d", got, fallback)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -148,8 +148,8 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 			return err
 		}
 		if s != nil {
-			if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id) VALUES ($1, $2, $3)`,
-				c.ID, s.ID, orgID); err != nil {
+			if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id, country) VALUES ($1, $2, $3, $4)`,
+				c.ID, s.ID, orgID, start.Country); err != nil {
 				return err
 			}
 			if created {
