@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/secrets"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -89,7 +90,11 @@ func TestDispatch_TwoProcessesKill9(t *testing.T) {
 		call(t, s, token, "PATCH", fmt.Sprintf("/contacts/%v", id), map[string]any{"attributes": map[string]any{"name": "n"}})
 	}
 
-	db, err := sql.Open("pgx", dsn)
+	conn, err := postgres.ConnDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", conn)
 	if err != nil {
 		t.Fatal(err)
 	}

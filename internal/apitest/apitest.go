@@ -26,6 +26,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/secrets"
 	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -302,6 +303,11 @@ func (e *Env) RawDB(t testing.TB) *sql.DB {
 	driver, dsn := "pgx", e.App.Config.DB
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
 		driver, dsn = "sqlite", path+"?_pragma=busy_timeout(10000)"
+	} else {
+		var err error
+		if dsn, err = postgres.ConnDSN(dsn); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

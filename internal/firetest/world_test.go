@@ -25,6 +25,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/httpapi"
 	"github.com/driftwood-chat/driftwood/internal/seed"
 	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -67,6 +68,9 @@ func newWorld(t testing.TB, b storetest.Backend, opts ...apitest.Option) *world 
 	dsn := e.App.Config.DB
 	var err error
 	if w.pg {
+		if dsn, err = postgres.ConnDSN(dsn); err != nil {
+			t.Fatal(err)
+		}
 		w.raw, err = sql.Open("pgx", dsn)
 	} else {
 		w.raw, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_pragma=busy_timeout(10000)")

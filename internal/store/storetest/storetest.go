@@ -98,6 +98,12 @@ func PostgresDSN(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// A small pool: a package's parallel tests each run servers of their
+	// own, and at the default (32 and the dispatcher's 4, kept idle) they
+	// held more than the server's 400 connections at once.
+	if !q.Has("pool_max_conns") {
+		q.Set("pool_max_conns", "8")
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
