@@ -50,6 +50,10 @@ var gdprTables = []gdprTable{
 	{"messages", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND conversation_id IN (SELECT id FROM conversations WHERE contact_id IN " + a.in(s.contactIDs) + ")"
 	}},
+	// The agents' read markers of the contacts' conversations.
+	{"conversation_reads", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND conversation_id IN (SELECT id FROM conversations WHERE contact_id IN " + a.in(s.contactIDs) + ")"
+	}},
 	{"attachments", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND message_id IN (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id IN " + a.in(s.contactIDs) + ")"
 	}},
