@@ -14,6 +14,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/pgwake"
 	"github.com/driftwood-chat/driftwood/internal/store"
+	"github.com/driftwood-chat/driftwood/internal/store/postgres"
 )
 
 // openAdmin opens the database and key for the org and token commands. They
@@ -34,7 +35,9 @@ func openAdmin(ctx context.Context, cfg config.Config) (*store.DB, *auth.Tokens,
 	db.OnRevocations(func([]auth.Revocation) {
 		if db.Dialect().Name() == "postgres" {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			pgwake.Send(ctx, cfg.DB, pgwake.Revocations) // lost: only the poll's delay
+			if dsn, err := postgres.ConnDSN(cfg.DB); err == nil {
+				pgwake.Send(ctx, dsn, pgwake.Revocations) // lost: only the poll's delay
+			}
 			cancel()
 		}
 		time.Sleep(app.RevocationSettle)

@@ -185,9 +185,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if db.Dialect().Name() == "postgres" {
 		// Streams and the dispatcher of every replica hear of this one's
 		// commits within milliseconds, not at their next poll.
-		a.Wake = pgwake.New(cfg.DB, "driftwood_events", func() { notifier.Notify(); a.Dispatcher.Wake() }, log)
+		// (ConnDSN: a pool_max_conns left in would fail every connection.)
+		wakeDSN, err := postgres.ConnDSN(cfg.DB)
+		if err != nil {
+			a.dispatchDB.Close()
+			db.Close()
+			return nil, err
+		}
+		a.Wake = pgwake.New(wakeDSN, "driftwood_events", func() { notifier.Notify(); a.Dispatcher.Wake() }, log)
 		db.OnEvents(a.Wake.Notify)
-		a.RevokeWake = pgwake.New(cfg.DB, pgwake.Revocations, a.TokenCache.Wake, log)
+		a.RevokeWake = pgwake.New(wakeDSN, pgwake.Revocations, a.TokenCache.Wake, log)
 	}
 	// This replica drops what it revoked before the answer goes out; the
 	// others on the wake-up, or at their next poll of the log.

@@ -5,12 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/app"
 	"github.com/driftwood-chat/driftwood/internal/auth"
+	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
 
@@ -21,7 +23,13 @@ var postgres = storetest.Backend{Name: "postgres", DSN: storetest.PostgresDSN}
 // workers start.
 func replica(t *testing.T, e *apitest.Env, adjust func(a *app.App)) *apitest.Env {
 	t.Helper()
-	a, err := app.New(context.Background(), e.App.Config, slog.New(slog.DiscardHandler), io.Discard)
+	return replicaWith(t, e, e.App.Config, adjust)
+}
+
+// replicaWith is replica with its own configuration.
+func replicaWith(t *testing.T, e *apitest.Env, cfg config.Config, adjust func(a *app.App)) *apitest.Env {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {
 		t.Fatalf("starting a replica: %v", err)
 	}
@@ -100,6 +108,24 @@ func TestRevocation_BroadcastToReplicas(t *testing.T) {
 	if status(t, a, a.Token) != 200 || status(t, b, b.Token) != 200 {
 		t.Fatal("another token of the org was refused")
 	}
+}
+
+// A database URL that sets the pool size (pool_max_conns, which only the
+// pool understands) still gets wake-ups: they once failed to connect with
+// it, and every replica fell back to polling.
+func TestRevocation_BroadcastWithPoolSizeInURL(t *testing.T) {
+	t.Parallel()
+	a := apitest.Start(t, postgres)
+	cfg := a.App.Config
+	cfg.DB += map[bool]string{true: "&", false: "?"}[strings.Contains(cfg.DB, "?")] + "pool_max_conns=8"
+	b := replicaWith(t, a, cfg, func(r *app.App) { r.TokenCache.Poll = time.Hour })
+	token, id := issue(t, a)
+	cached(t, b, token, id)
+	if err := a.App.DB.RevokeToken(context.Background(), a.OrgID, id); err != nil {
+		t.Fatal(err)
+	}
+	took := refusedWithin(t, b, token, 20*time.Second)
+	t.Logf("refused by the other replica %v after the revocation (target: 250ms)", took)
 }
 
 // Without wake-ups (a replica whose notification connection is gone), the

@@ -17,6 +17,10 @@ import (
 func (s *Server) routes() {
 	handle := func(pattern string, scope auth.Scope, h handlerFunc) { s.register(pattern, scope, s.api(scope, h)) }
 	noToken := func(pattern string, h http.Handler) { s.register(pattern, "", h) }
+	// One reader of each org's log for every event stream of this process
+	// (the org's, the inbox's, the visitors').
+	s.hub = &events.Hub{Read: s.cfg.Store.SettledOrgEvents, Last: s.cfg.Store.LastEventID, Wake: s.cfg.Events, Poll: streamPoll,
+		Topics: visitorTopics}
 
 	// System: no token.
 	noToken("GET /healthz", s.public(s.healthz))
@@ -185,8 +189,6 @@ func (s *Server) chatExtrasRoutes(handle func(string, auth.Scope, handlerFunc), 
 // pages and assets, and the visitor endpoints, with no API token (the
 // visitor endpoints take a visitor session).
 func (s *Server) widgetRoutes(handle func(string, auth.Scope, handlerFunc), noToken func(string, http.Handler)) {
-	s.hub = &events.Hub{Read: s.cfg.Store.SettledOrgEvents, Last: s.cfg.Store.LastEventID, Wake: s.cfg.Events, Poll: visitorPoll,
-		Topics: visitorTopics}
 	handle("GET /driftwood/v1/widget", auth.Admin, s.getWidget)
 	handle("PATCH /driftwood/v1/widget", auth.Admin, s.patchWidget)
 	handle("POST /driftwood/v1/conversations/{id}/typing", auth.Admin, s.agentTyping)

@@ -16,8 +16,9 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/webhook"
 )
 
-// Event stream tuning: how often the log is read for events no Notify
-// announced (written by other replicas), how often an idle stream carries a
+// Event stream tuning: how often the hub reads the log for events no
+// wake-up announced (a wake-up lost; written by another replica without
+// PostgreSQL's LISTEN/NOTIFY), how often an idle stream carries a
 // comment so that proxies keep it open, how long one write may take, and how
 // many events one read takes.
 const (
@@ -70,23 +71,17 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := sse.send(": connected\n\n"); err != nil {
 		return nil
 	}
-	poll := time.NewTicker(streamPoll)
-	defer poll.Stop()
+	// Subscribed before reading the log, so that nothing settling in
+	// between is missed; what comes both ways is told apart by id.
+	sub := s.hub.Subscribe(org)
+	defer func() { sub.Close() }()
 	heartbeat := time.NewTicker(streamHeartbeat)
 	defer heartbeat.Stop()
-	for {
-		var wake <-chan struct{}
-		if s.cfg.Events != nil {
-			wake = s.cfg.Events.Wait()
-		}
-		evs, err := s.cfg.Store.SettledOrgEvents(ctx, org, after, streamBatch)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("reading events for a stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
-			}
-			return nil // the answer has begun: nothing to add but the end
-		}
+	send := func(evs []events.Event) error {
 		for _, ev := range evs {
+			if ev.ID <= after {
+				continue
+			}
 			after = ev.ID
 			if len(types) > 0 {
 				name, ok := events.SubscribedAs(types, ev.Type)
@@ -97,23 +92,53 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 			body, err := webhook.Body(ev, "")
 			if err != nil {
-				return nil
+				return err
 			}
 			if err := sse.send(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, body)); err != nil {
-				return nil
+				return err
 			}
 		}
-		if len(evs) == streamBatch {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-wake:
-		case <-poll.C:
-		case <-heartbeat.C:
-			if err := sse.send(": heartbeat\n\n"); err != nil {
+		return nil
+	}
+	for {
+		// Catch up from the log, then follow the hub (one reader of the
+		// org's log for every stream of this process, which also waits
+		// for events to settle after a wake-up) until this stream lags
+		// too far behind it.
+		for {
+			evs, err := s.cfg.Store.SettledOrgEvents(ctx, org, after, streamBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("reading events for a stream", logkey.RequestID, requestID(ctx), logkey.Err, err)
+				}
+				return nil // the answer has begun: nothing to add but the end
+			}
+			if err := send(evs); err != nil {
 				return nil
+			}
+			if len(evs) < streamBatch {
+				break
+			}
+		}
+	follow:
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-sub.Ready():
+				evs, ok := sub.Take()
+				if !ok {
+					sub.Close()
+					sub = s.hub.Subscribe(org)
+					break follow
+				}
+				if err := send(evs); err != nil {
+					return nil
+				}
+			case <-heartbeat.C:
+				if err := sse.send(": heartbeat\n\n"); err != nil {
+					return nil
+				}
 			}
 		}
 	}

@@ -16,11 +16,6 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
-// visitorPoll is how often the hub reads an org's log for events no
-// wake-up announced. With the PostgreSQL wake-up (pgwake) every replica is
-// woken, so this is only the fallback.
-const visitorPoll = 2 * time.Second
-
 // visitorStream serves GET /widget/v1/{embedId}/stream: the events of the
 // conversations the visitor sees, as server-sent events read from the
 // outbox. Each carries the outbox event's id; a client that sends the last

@@ -51,6 +51,14 @@ func OpenPool(ctx context.Context, dsn string, conns int) (*store.DB, error) {
 	return open(ctx, dsn, conns)
 }
 
+// ConnDSN is dsn for one connection of its own (a LISTEN, a NOTIFY): the
+// pool's settings taken out, which PostgreSQL would refuse at connection
+// as unknown parameters.
+func ConnDSN(dsn string) (string, error) {
+	dsn, _, err := poolSize(dsn)
+	return dsn, err
+}
+
 func open(ctx context.Context, dsn string, conns int) (*store.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
