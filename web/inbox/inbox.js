@@ -25,9 +25,9 @@
 
   function api(method, path, body) {
     var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf; // every write, a DELETE without a body too
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRF-Token"] = csrf;
       opts.body = JSON.stringify(body);
     }
     return fetch(path, opts).then(function (r) {
