@@ -231,7 +231,8 @@
     var c = state.conv, last = c && c.messages.length && c.messages[c.messages.length - 1].id;
     if (!last || document.visibilityState !== "visible" || marked[c.id] >= last) return;
     marked[c.id] = last;
-    api("POST", "/inbox/api/conversations/" + c.id + "/read", { messageId: last }).then(loadList).catch(showError);
+    api("POST", "/inbox/api/conversations/" + c.id + "/read", { messageId: last }).then(loadList)
+      .catch(function (e) { delete marked[c.id]; showError(e); }); // to be tried again at the next look
   }
   document.addEventListener("visibilitychange", markRead);
   function button(label, cls, fn) {
