@@ -112,6 +112,7 @@ func (w *world) fillInbox(t testing.TB, o *org, ids map[string]string) {
 		t.Fatalf("a canned reply: %d %s", r.Code, r.Body)
 	}
 	ids["canned"] = find(decode(t, r.Body.Bytes()), "id")
+	w.fillInboxAdmin(t, o, ids) // inbox_admin_test.go
 }
 
 // sessionHeader turns a session example token into the cookie and CSRF

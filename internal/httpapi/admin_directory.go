@@ -100,8 +100,8 @@ func showPlaybook(p *playbook.Playbook) map[string]any {
 // "interactionId", "meta", "authorId", "definition"}. Each write is a new
 // version.
 func (s *Server) adminCreatePlaybook(w http.ResponseWriter, r *http.Request) error {
-	var f playbook.Fields
-	if err := decodeJSON(r, &f); err != nil {
+	f, err := playbookFields(r)
+	if err != nil {
 		return err
 	}
 	p, err := s.cfg.Store.CreatePlaybook(r.Context(), orgID(r), f)
@@ -116,8 +116,8 @@ func (s *Server) adminUpdatePlaybook(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	var f playbook.Fields
-	if err := decodeJSON(r, &f); err != nil {
+	f, err := playbookFields(r)
+	if err != nil {
 		return err
 	}
 	p, err := s.cfg.Store.UpdatePlaybook(r.Context(), orgID(r), id, f)

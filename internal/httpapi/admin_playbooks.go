@@ -97,3 +97,17 @@ func (s *Server) adminTestPlaybook(w http.ResponseWriter, r *http.Request) error
 	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{"playbookId": p.ID, "version": p.Version, "dryRun": run}))
 }
+
+// playbookFields decodes the body of a playbook write. In the inbox the
+// signed-in admin is its author, unless the body names one; with an API
+// token it is the org's bot (the store's default).
+func playbookFields(r *http.Request) (playbook.Fields, error) {
+	var f playbook.Fields
+	if err := decodeJSON(r, &f); err != nil {
+		return f, err
+	}
+	if sess := sessionOf(r); sess != nil && f.AuthorID == nil {
+		f.AuthorID = &sess.User.ID
+	}
+	return f, nil
+}

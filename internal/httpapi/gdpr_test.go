@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +28,12 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 		// Her conversation, whose message carries her email too.
 		conv := e.Call(t, "POST", "/conversations/new", map[string]any{"email": email, "message": map[string]any{"body": "<p>write to " + email + "</p>"}}, 200)
 		e.Call(t, "POST", fmt.Sprintf("/conversations/%v/messages", conv["id"]), map[string]any{"type": "chat", "body": "Noted, " + email}, 200)
+		// An agent has read it: the read marker is hers too.
+		agent := e.NewAgent(t, e.OrgID, "Ada", "ada@gdpr.example")
+		convID, _ := strconv.ParseInt(fmt.Sprint(conv["id"]), 10, 64)
+		if _, err := e.App.DB.MarkRead(context.Background(), e.OrgID, agent, convID, 0); err != nil {
+			t.Fatal(err)
+		}
 		// Another org's data is not hers to take.
 		_, other := e.NewOrg(t, "Other")
 		r := e.Do(t, apitest.Request{Method: "POST", Path: "/contacts", Token: other, Body: map[string]any{"attributes": map[string]any{"email": email}}})
@@ -44,7 +51,7 @@ func TestGDPR_RetrieveAndDelete(t *testing.T) {
 		if req["status"] != "done" || export == nil {
 			t.Fatalf("retrieve request: %v", req)
 		}
-		for table, n := range map[string]int{"contacts": 2, "users": 1, "timeline_events": 1, "conversations": 1, "messages": 2} {
+		for table, n := range map[string]int{"contacts": 2, "users": 1, "timeline_events": 1, "conversations": 1, "messages": 2, "conversation_reads": 1} {
 			if rows, _ := export[table].([]any); len(rows) != n {
 				t.Errorf("export has %d %s, want %d: %v", len(rows), table, n, export[table])
 			}

@@ -53,6 +53,9 @@ func (s *Server) inboxRoutes(handle func(string, auth.Scope, handlerFunc), noTok
 	noToken("GET /inbox/api/contacts/{id}", s.agentRoute(false, s.inboxContact))
 	noToken("PATCH /inbox/api/contacts/{id}", s.agentRoute(false, s.updateContact))
 	noToken("POST /inbox/api/conversations/{id}/typing", s.agentRoute(false, s.inboxTyping))
+	noToken("POST /inbox/api/conversations/{id}/read", s.agentRoute(false, s.inboxMarkRead))
+	noToken("GET /inbox/api/unread", s.agentRoute(false, s.inboxUnread))
+	s.inboxPlaybookRoutes(noToken)
 }
 
 // inboxAsset serves GET /inbox/assets/{file}: the inbox's script and
@@ -127,6 +130,7 @@ type inboxSummary struct {
 	ContactEmail string              `json:"contactEmail"`
 	Preview      string              `json:"preview"`
 	Awaiting     bool                `json:"awaitingReply"` // the last chat message is the contact's
+	Unread       int                 `json:"unread"`        // messages the signed-in agent has not read
 	UpdatedAt    int64               `json:"updatedAt"`
 	CreatedAt    int64               `json:"createdAt"`
 	Tags         []conversation.Tag  `json:"tags"`
@@ -188,16 +192,20 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request) error {
 		b, _ := json.Marshal(conversation.Cursor{UpdatedAt: last.UpdatedAt, ID: last.ID})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"data": toInboxSummaries(rows), "next": next})
+	unread, err := s.unreadOf(r, rows)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"data": toInboxSummaries(rows, unread), "next": next})
 }
 
-func toInboxSummaries(rows []conversation.Summary) []inboxSummary {
+func toInboxSummaries(rows []conversation.Summary, unread map[int64]int) []inboxSummary {
 	out := make([]inboxSummary, 0, len(rows))
 	for _, row := range rows {
 		name, email := contactNames(row.Contact)
 		out = append(out, inboxSummary{ID: row.ID, Status: row.Status, AssigneeID: row.AssigneeID, Participants: row.Participants,
 			ContactID: row.ContactID, ContactName: name, ContactEmail: email, Preview: truncate(conversation.DisplayText(row.LastBody), 140),
-			Awaiting: row.LastAuthor == conversation.AuthorContact, UpdatedAt: row.UpdatedAt, CreatedAt: row.CreatedAt, Tags: row.ConversationTags})
+			Awaiting: row.LastAuthor == conversation.AuthorContact, UpdatedAt: row.UpdatedAt, CreatedAt: row.CreatedAt, Tags: row.ConversationTags, Unread: unread[row.ID]})
 	}
 	return out
 }

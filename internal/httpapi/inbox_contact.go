@@ -58,9 +58,13 @@ func (s *Server) inboxContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	unread, err := s.unreadOf(r, convs)
+	if err != nil {
+		return err
+	}
 	name, email := contactNames(ct.Attributes)
 	return writeJSON(w, http.StatusOK, data(map[string]any{
 		"id": ct.ID, "name": name, "email": email, "attributes": ct.Attributes,
-		"conversations": toInboxSummaries(convs), "account": acct, "timeline": timeline,
+		"conversations": toInboxSummaries(convs, unread), "account": acct, "timeline": timeline,
 	}))
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/driftwood-chat/driftwood/internal/apperr"
 )
@@ -15,17 +14,9 @@ func (s *Server) inboxAwaiting(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), orgID(r), sessionOf(r).User.ID)
+	byTeam, err := s.countByTeam(r, a.ByAssignee)
 	if err != nil {
 		return err
-	}
-	byTeam := map[string]int{}
-	for _, t := range teams {
-		n := 0
-		for _, m := range t.Members {
-			n += a.ByAssignee[m]
-		}
-		byTeam[strconv.FormatInt(t.ID, 10)] = n
 	}
 	return writeJSON(w, http.StatusOK, data(map[string]any{"mine": a.Mine, "unassigned": a.Unassigned, "all": a.All, "teams": byTeam}))
 }

@@ -86,6 +86,7 @@ type Store interface {
 	ResumeVisitorSession(ctx context.Context, s *visitor.Session, conversationID int64) error
 	// The agent inbox's list and assignment (inbox.go).
 	conversation.InboxStore
+	conversation.ReadStore // the inbox's read markers (inbox_reads.go)
 	canned.Store
 	search.Store
 	// The inbox's contact sidebar (inbox_contact.go).

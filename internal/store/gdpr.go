@@ -29,6 +29,9 @@ type gdprTable struct {
 	where func(s *subject, a *args) string
 }
 
+// gdprOrder is the export's order of the tables whose key is not id.
+var gdprOrder = map[string]string{"conversation_reads": "conversation_id, user_id"}
+
 // gdprTables are the tables a GDPR request covers, each parent before the
 // tables that point to it: a retrieve exports them in this order and a
 // delete removes them in the reverse one, so a child's condition may
@@ -48,6 +51,10 @@ var gdprTables = []gdprTable{
 		return "org_id = " + a.add(s.orgID) + " AND contact_id IN " + a.in(s.contactIDs)
 	}},
 	{"messages", func(s *subject, a *args) string {
+		return "org_id = " + a.add(s.orgID) + " AND conversation_id IN (SELECT id FROM conversations WHERE contact_id IN " + a.in(s.contactIDs) + ")"
+	}},
+	// The agents' read markers of the contacts' conversations.
+	{"conversation_reads", func(s *subject, a *args) string {
 		return "org_id = " + a.add(s.orgID) + " AND conversation_id IN (SELECT id FROM conversations WHERE contact_id IN " + a.in(s.contactIDs) + ")"
 	}},
 	{"attachments", func(s *subject, a *args) string {
@@ -222,7 +229,11 @@ func (tx *Tx) exportSubject(ctx context.Context, s *subject) (map[string]any, er
 	out := map[string]any{"email": s.email, "exportedAt": tx.now}
 	for _, t := range gdprTables {
 		var a args
-		rows, err := tx.tx.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY id`, a...)
+		order := gdprOrder[t.name]
+		if order == "" {
+			order = "id"
+		}
+		rows, err := tx.tx.QueryContext(ctx, `SELECT * FROM `+t.name+` WHERE `+t.where(s, &a)+` ORDER BY `+order, a...)
 		if err != nil {
 			return nil, fmt.Errorf("store: gdpr export of %s: %w", t.name, err)
 		}

@@ -12,6 +12,7 @@ var resetTables = []string{
 	"visitor_conversations", "visitor_sessions", // the widget's visitors start afresh
 	"search_entries", // the search index (FTS5's own tables follow by trigger)
 	"playbook_runs", "routing_queue", "routing_pointers", "routing_rules",
+	"conversation_reads", // the agents' read markers
 	"attachments", "messages", "conversations",
 	"meetings", "accounts", "playbook_versions", "playbooks", "teams", // team_members cascade
 	"timeline_events", "contacts", "contact_attributes",

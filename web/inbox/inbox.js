@@ -25,15 +25,21 @@
 
   function api(method, path, body) {
     var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf; // every write, a DELETE without a body too
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRF-Token"] = csrf;
       opts.body = JSON.stringify(body);
     }
     return fetch(path, opts).then(function (r) {
       if (r.status === 401) { location.href = "/login"; throw new Error("signed out"); }
       return r.json().then(function (j) {
-        if (!r.ok) throw new Error(j.error && j.error.message || r.statusText);
+        if (!r.ok) {
+          // A validation error names the field (errors[0].param): the
+          // playbook editor shows it.
+          var err = new Error(j.error && j.error.message || r.statusText);
+          err.param = j.errors && j.errors[0] && j.errors[0].param;
+          throw err;
+        }
         return j;
       });
     });
@@ -67,28 +73,37 @@
     b.dataset.view = "team";
     b.dataset.team = tm.id;
     b.setAttribute("aria-pressed", "false");
-    var c = el("span", "count");
+    var u = el("span", "unread-n"), c = el("span", "count");
+    u.id = "unread-team-" + tm.id;
     c.id = "count-team-" + tm.id;
-    b.append(c);
+    b.append(u, c);
     li.append(b);
     $(".views").append(li);
   });
+  // loadList reloads the list (only the counts in the Playbooks view). A
+  // response older than the latest request is dropped: the list after a
+  // read mark must not be overwritten by one from before it.
+  var listSeq = 0;
   function loadList() {
-    loadAwaiting();
+    loadCounts("awaiting", "count-", " awaiting a reply");
+    loadCounts("unread", "unread-", " unread");
+    if (state.view === "playbooks") return Promise.resolve();
+    var seq = ++listSeq;
     return api("GET", listURL()).then(function (j) {
-      state.list = j.data; state.next = j.next; renderList();
+      if (seq === listSeq) { state.list = j.data; state.next = j.next; renderList(); }
     }).catch(showError);
   }
-  // The counts beside the views: open conversations awaiting a reply.
-  function loadAwaiting() {
-    api("GET", "/inbox/api/awaiting").then(function (j) {
+  // The counts beside the views: open conversations awaiting a reply, and
+  // those with messages the agent has not read (which the tab title shows).
+  function loadCounts(what, prefix, label) {
+    api("GET", "/inbox/api/" + what).then(function (j) {
       Object.keys(j.data.teams || {}).forEach(function (id) { j.data["team-" + id] = j.data.teams[id]; });
       ["mine", "unassigned", "all"].concat(Object.keys(teamNames).map(function (id) { return "team-" + id; })).forEach(function (v) {
-        var n = j.data[v] || 0, c = $("#count-" + v);
+        var n = j.data[v] || 0, c = $("#" + prefix + v);
         c.replaceChildren();
-        if (n) c.append(String(n), el("span", "sr", " awaiting a reply"));
+        if (n) c.append(String(n), el("span", "sr", label));
       });
-      document.title = (j.data.all ? "(" + j.data.all + ") " : "") + "Inbox · Driftwood";
+      if (what === "unread") document.title = (j.data.all ? "(" + j.data.all + ") " : "") + "Inbox · Driftwood";
     }).catch(showError);
   }
   function loadMore() {
@@ -102,12 +117,18 @@
     $("#list-title").textContent = state.view === "team" ? "Team " + teamNames[state.team] : titles[state.view];
     if (!state.list.length) ul.append(el("li", "none", "No " + state.status + " conversations here."));
     state.list.forEach(function (c) {
-      var li = el("li"), b = el("button", "item" + (c.id === state.current ? " active" : "") + (c.awaitingReply ? " unread" : ""));
+      var li = el("li"), b = el("button", "item" + (c.id === state.current ? " active" : "") + (c.unread ? " unread" : "") + (c.awaitingReply ? " awaiting" : ""));
       b.dataset.id = c.id;
       b.setAttribute("aria-current", c.id === state.current ? "true" : "false");
       var top = el("div", "top");
       top.append(el("span", "avatar", (c.contactName || c.contactEmail || "?").charAt(0).toUpperCase()),
-        el("strong", "name", c.contactName || c.contactEmail || "Visitor " + c.contactId), el("time", "", when(c.updatedAt)));
+        el("strong", "name", c.contactName || c.contactEmail || "Visitor " + c.contactId));
+      if (c.unread) {
+        var n = el("span", "unread-n", String(c.unread));
+        n.append(el("span", "sr", " unread"));
+        top.append(n);
+      }
+      top.append(el("time", "", when(c.updatedAt)));
       var bottom = el("div", "bottom");
       bottom.append(el("span", "preview", c.preview || "No messages yet"));
       if (c.assigneeId) bottom.append(el("span", "who", userName(c.assigneeId)));
@@ -197,12 +218,23 @@
     if (!id) return Promise.resolve();
     return api("GET", "/inbox/api/conversations/" + id).then(function (j) {
       return api("GET", "/inbox/api/contacts/" + j.data.contact.id).then(function (side) {
-        if (id === state.current) { state.conv = j.data; state.side = side.data; renderConv(); }
+        if (id === state.current) { state.conv = j.data; state.side = side.data; renderConv(); markRead(); }
       });
     }).catch(function (e) {
       $("#conv").replaceChildren(el("div", "empty", e.message));
     });
   }
+  // markRead marks the open conversation read up to its last message shown,
+  // while the agent can see it (a tab in the background marks it on return).
+  var marked = {};
+  function markRead() {
+    var c = state.conv, last = c && c.messages.length && c.messages[c.messages.length - 1].id;
+    if (!last || document.visibilityState !== "visible" || marked[c.id] >= last) return;
+    marked[c.id] = last;
+    api("POST", "/inbox/api/conversations/" + c.id + "/read", { messageId: last }).then(loadList)
+      .catch(function (e) { delete marked[c.id]; showError(e); }); // to be tried again at the next look
+  }
+  document.addEventListener("visibilitychange", markRead);
   function button(label, cls, fn) {
     var b = el("button", cls, label);
     b.type = "button";
@@ -542,12 +574,27 @@
     b.addEventListener("click", function () { setView(b.dataset.view, Number(b.dataset.team || 0)); });
   });
   function setView(v, team) {
+    var was = state.view;
     state.view = v;
     state.team = team || 0;
     document.querySelectorAll("[data-view]").forEach(function (x) {
       x.setAttribute("aria-pressed", String(x.dataset.view === v && Number(x.dataset.team || 0) === state.team));
     });
-    loadList();
+    var pb = v === "playbooks";
+    ["#convs", "#search-form", ".statuses"].forEach(function (s) { $(s).hidden = pb; });
+    $("#pbs").hidden = $("#pb-new").hidden = !pb;
+    if (pb || was === "playbooks") {
+      state.current = 0; state.conv = null; state.list = []; state.next = "";
+      $("#results").hidden = true;
+      $("#q").value = "";
+      $("#conv").replaceChildren(el("div", "empty", pb ? "Pick a playbook, or make a new one." : "Pick a conversation on the left."));
+    }
+    if (pb) {
+      $("#list-title").textContent = "Playbooks";
+      $("#more").hidden = true;
+      return loadPlaybooks();
+    }
+    return loadList();
   }
   document.querySelectorAll("[data-status]").forEach(function (b) {
     b.addEventListener("click", function () {
@@ -587,6 +634,146 @@
     }[e.key];
     if (act) { e.preventDefault(); act(); }
   });
+
+  // Playbooks (admins only; the API refuses agents): the org's playbooks
+  // listed, each edited as its JSON, with the field an error names shown
+  // beside the editor, and a dry run of the saved version.
+  var pbs = [];
+  function loadPlaybooks() {
+    return api("GET", "/inbox/api/playbooks?limit=200").then(function (j) {
+      pbs = j.data;
+      renderPlaybooks();
+    }).catch(showError);
+  }
+  function renderPlaybooks() {
+    var ul = $("#pbs"), cur = state.pb && state.pb.id;
+    ul.replaceChildren();
+    if (!pbs.length) ul.append(el("li", "none", "No playbooks yet."));
+    pbs.forEach(function (p) {
+      var li = el("li"), b = button("", "item" + (p.id === cur ? " active" : ""), function () { editPlaybook(p); });
+      b.setAttribute("aria-current", String(p.id === cur));
+      var top = el("div", "top"), bottom = el("div", "bottom");
+      top.append(el("strong", "name", p.name), el("span", "badge " + (p.enabled ? "open" : "closed"), p.enabled ? "on" : "off"));
+      bottom.append(el("span", "preview", "v" + p.version + (p.definition ? " · priority " + p.definition.priority + " · " +
+        p.definition.steps.length + " steps" : " · no definition")));
+      b.append(top, bottom);
+      li.append(b);
+      ul.append(li);
+    });
+  }
+  var newPlaybook = { name: "New playbook", enabled: false, definition: { priority: 0,
+    targeting: { urls: [{ match: "contains", value: "/pricing" }] },
+    steps: [{ id: "hello", kind: "message", text: "Hi {{name|there}}! Any questions about our plans?", next: "end" },
+      { id: "end", kind: "end" }] } };
+  $("#pb-new").addEventListener("click", function () { editPlaybook(null); });
+  function labeled(label, id, value, rows) {
+    var l = el("label", "", label), ta = el("textarea");
+    l.htmlFor = ta.id = id;
+    ta.rows = rows;
+    ta.spellcheck = false;
+    ta.value = value;
+    return [l, ta];
+  }
+  // editPlaybook shows p (null: a new one) in the editor.
+  function editPlaybook(p) {
+    state.pb = p;
+    renderPlaybooks();
+    var main = $("#conv"), head = el("header", "conv-head"), title = el("div", "title");
+    title.append(el("h2", "", p ? p.name : "New playbook"));
+    if (p) title.append(el("span", "badge " + (p.enabled ? "open" : "closed"), (p.enabled ? "on" : "off") + " · v" + p.version));
+    var actions = el("div", "actions");
+    head.append(title, actions);
+    var form = el("form", "pb-edit"), ed = labeled("Playbook JSON", "pb-json",
+      JSON.stringify(p ? { name: p.name, enabled: p.enabled, definition: p.definition } : newPlaybook, null, 2), 22);
+    var ta = ed[1], err = el("p", "pb-error"), saved = el("p", "pb-saved");
+    err.id = "pb-error";
+    err.setAttribute("role", "alert");
+    saved.setAttribute("role", "status");
+    ta.setAttribute("aria-describedby", "pb-error pb-hint");
+    var hint = el("p", "hint", "name, enabled and definition (priority, targeting, steps). Each save is a new version.");
+    hint.id = "pb-hint";
+    var row = el("div", "row");
+    row.append(el("button", "btn primary", p ? "Save" : "Create"), saved);
+    form.append(ed[0], ta, hint, err, row);
+    function fail(e, what) {
+      err.replaceChildren();
+      if (e.param) err.append(el("code", "", e.param), " ");
+      err.append(what + e.message);
+      ta.setAttribute("aria-invalid", "true");
+    }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      saved.textContent = "";
+      var body;
+      try { body = JSON.parse(ta.value); } catch (x) { return fail(x, "Not valid JSON: "); }
+      if (!body || typeof body !== "object" || Array.isArray(body)) return fail({ message: "it must be a JSON object" }, "Not a playbook: ");
+      (p ? api("PATCH", "/inbox/api/playbooks/" + p.id, body) : api("POST", "/inbox/api/playbooks", body)).then(function (j) {
+        return loadPlaybooks().then(function () {
+          editPlaybook(j.data);
+          $(".pb-saved").textContent = "Saved as version " + j.data.version + ".";
+        });
+      }).catch(function (x) { fail(x, ""); });
+    });
+    var dry = el("section", "pb-dry");
+    dry.setAttribute("aria-labelledby", "dry-title");
+    var dh = el("h3", "", "Dry run"), vis = labeled("Visitor context (JSON)", "pb-visitor",
+      JSON.stringify({ url: "https://example.com/pricing", country: "", attributes: {}, answers: [] }, null, 2), 8);
+    dh.id = "dry-title";
+    var out = el("div", "pb-out"), derr = el("p", "pb-error");
+    out.setAttribute("aria-live", "polite");
+    derr.setAttribute("role", "alert");
+    var runB = button("Run dry run", "btn", function () {
+      derr.textContent = "";
+      var v;
+      try { v = JSON.parse(vis[1].value); } catch (x) { derr.textContent = "Not valid JSON: " + x.message; return; }
+      api("POST", "/inbox/api/playbooks/" + p.id + "/test", v).then(function (j) { showDryRun(out, j.data.dryRun); })
+        .catch(function (x) { derr.textContent = (x.param ? x.param + ": " : "") + x.message; });
+    });
+    dry.append(dh, el("p", "hint", p ? "Runs the saved version for this visitor: page URL, referrer, country, attributes, answers in order."
+      : "Create the playbook to try it."), vis[0], vis[1], runB, derr, out);
+    runB.disabled = vis[1].disabled = !p;
+    if (p) {
+      var del = button("Delete", "btn", function () {
+        if (del.textContent === "Delete") { del.textContent = "Really delete?"; return; }
+        api("DELETE", "/inbox/api/playbooks/" + p.id).then(function () {
+          state.pb = null;
+          main.replaceChildren(el("div", "empty", "Playbook " + p.name + " deleted."));
+          return loadPlaybooks();
+        }).catch(showError);
+      });
+      actions.append(del);
+    }
+    var body = el("div", "pb");
+    body.append(form, dry);
+    main.replaceChildren(head, body);
+  }
+  // showDryRun lists the dry run's path step by step, as text.
+  function showDryRun(out, r) {
+    out.replaceChildren(el("p", "fires", r.fires ? "Fires." : "Does not fire: " + (r.failedRule ? r.failedRule.rule + ": " + r.failedRule.reason : "")));
+    var ol = el("ol", "path");
+    r.path.forEach(function (t) {
+      var li = el("li");
+      li.append(el("code", "", t.step), " " + t.kind);
+      function line(s) { if (s) li.append(el("div", "", s)); }
+      line(t.bot && "Bot: " + t.bot);
+      line(t.buttons && "Buttons: " + t.buttons.join(" | "));
+      line(t.answer != null && "Visitor: " + t.answer + (t.valid === false ? " (refused)" : ""));
+      line(t.retry && "Bot: " + t.retry);
+      line(t.attribute && "Sets " + t.attribute + " = " + t.value);
+      line(t.goal && "Goal: " + t.goal);
+      line(t.route && "Route: " + t.route);
+      line(t.seconds && "Waits " + t.seconds + " s");
+      ol.append(li);
+    });
+    out.append(ol);
+    var dl = el("dl");
+    function row(k, v) { if (v) dl.append(el("dt", "", k), el("dd", "", v)); }
+    row("Goals met", r.goals.join(", "));
+    row("Routed", r.route && r.route.description);
+    row("Outcome", r.outcome);
+    row("Notes", (r.notes || []).join(" "));
+    out.append(dl);
+  }
 
   var canned = [];
   api("GET", "/inbox/api/canned-replies").then(function (j) { canned = j.data; }).catch(showError);
