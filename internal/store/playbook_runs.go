@@ -319,15 +319,10 @@ func (db *DB) BookVisitorMeeting(ctx context.Context, s *visitor.Session, conver
 	defer derrors.Wrap(&err, "store.BookVisitorMeeting(%d)", conversationID)
 	var m *meeting.Meeting
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		args := []any{conversationID}
-		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND `+visibleTo(s, &args)+db.dialect.LockRows(), args...)
+		c, err := tx.lockVisibleConversation(ctx, s, conversationID)
 		if err != nil {
 			return err
 		}
-		if len(cs) == 0 {
-			return apperr.NotFoundf("no conversation with id %d", conversationID)
-		}
-		c := cs[0]
 		r, err := tx.loadRun(ctx, c.ID)
 		if err != nil {
 			return err

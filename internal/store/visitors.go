@@ -72,6 +72,20 @@ func (db *DB) DeleteIdleVisitorSessions(ctx context.Context, before int64, limit
 	return n, err
 }
 
+// lockVisibleConversation reads and locks conversation id if session s sees
+// it; one it does not see is a not-found, as a missing one.
+func (tx *Tx) lockVisibleConversation(ctx context.Context, s *visitor.Session, id int64) (*conversation.Conversation, error) {
+	args := []any{id}
+	cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND `+visibleTo(s, &args)+tx.db.dialect.LockRows(), args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, apperr.NotFoundf("no conversation with id %d", id)
+	}
+	return cs[0], nil
+}
+
 // visibleTo is the condition on conversations that a session sees: those
 // it started, and all its contact's when a signed identity verified it.
 func visibleTo(s *visitor.Session, args *[]any) string {
@@ -205,16 +219,12 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 	}
 	var m *conversation.Message
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
-		args := []any{conversationID}
-		cs, err := queryConversations(ctx, tx.q, `WHERE id = $1 AND `+visibleTo(s, &args)+db.dialect.LockRows(), args...)
+		c, err := tx.lockVisibleConversation(ctx, s, conversationID)
 		if err != nil {
 			return err
 		}
-		if len(cs) == 0 {
-			return apperr.NotFoundf("no conversation with id %d", conversationID)
-		}
 		var evs []events.Event
-		if m, evs, err = tx.post(ctx, cs[0], &p); err != nil {
+		if m, evs, err = tx.post(ctx, c, &p); err != nil {
 			return err
 		}
 		if err := tx.appendEvents(ctx, evs); err != nil {
@@ -224,7 +234,7 @@ func (db *DB) PostVisitorMessage(ctx context.Context, s *visitor.Session, conver
 		if answer == "" {
 			return nil // files alone answer no question
 		}
-		return tx.moveRun(ctx, cs[0], &answer) // the bot waits for this answer, maybe
+		return tx.moveRun(ctx, c, &answer) // the bot waits for this answer, maybe
 	})
 	return m, err
 }
