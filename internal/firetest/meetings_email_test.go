@@ -16,7 +16,7 @@ func init() {
 		"POST /widget/v1/{embedId}/meetings": {{path: "/widget/v1/{embedid}/meetings", token: v,
 			body: `{"agentId":{user},"meetingType":"Demo","slotStart":1900000800000,"timeZone":"Asia/Tokyo","conversationId":{visitorconv}}`}},
 		"POST /widget/v1/{embedId}/resume": {{path: "/widget/v1/{embedid}/resume", token: v, want: 404,
-			body: `{"conversationId":{visitorconv},"sig":"0123456789abcdef01234567"}`}},
+			body: `{"conversationId":{visitorconv},"until":1900000000000,"sig":"0123456789abcdef01234567"}`}},
 		// No offline email was sent in the fire world, so no reply address
 		// verifies: the example reaches the signature check (a 404).
 		"POST /driftwood/v1/inbound-email": {{want: 404,

@@ -9,6 +9,7 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/config"
 	"github.com/driftwood-chat/driftwood/internal/events"
+	"github.com/driftwood-chat/driftwood/internal/routing"
 )
 
 // routingRules reads the org's routing rules through GET /driftwood/v1/routing.
@@ -164,7 +165,7 @@ func TestRoutingRules_Routing(t *testing.T) {
 		for _, id := range []int64{general, europe, big} {
 			e.Call(t, "PATCH", fmt.Sprintf("/users/update?userId=%d", id), map[string]any{"availability": "OFFLINE"}, 200)
 		}
-		queued, got := start("FR", "", events.NewConversation, events.NewMessage, events.NewMessage, events.ConversationParticipantAdded)
+		queued, got := start("FR", "", events.NewConversation, events.NewMessage, routing.QueueMoved, events.NewMessage, events.ConversationParticipantAdded)
 		if len(got) != 1 || got[0] == europe || got[0] == general || got[0] == big {
 			t.Fatalf("a queued visitor's conversation added %v, want the bot only", got)
 		}
@@ -175,7 +176,7 @@ func TestRoutingRules_Routing(t *testing.T) {
 		// The catch-all's agent comes back: the rule of the deleted team
 		// does not hold the conversation; the catch-all takes it.
 		apitest.Scenario{Method: "PATCH", Path: fmt.Sprintf("/users/update?userId=%d", general), Body: map[string]any{"availability": "AVAILABLE"},
-			Events: []events.Type{events.UserAvailabilityUpdated, events.ConversationParticipantAdded}}.Run(t, e)
+			Events: []events.Type{events.UserAvailabilityUpdated, events.ConversationParticipantAdded, routing.QueueMoved}}.Run(t, e)
 		st := e.Call(t, "GET", "/driftwood/v1/routing", nil, 200)["data"].(map[string]any)
 		for _, a := range st["agents"].([]any) {
 			if a := a.(map[string]any); idOf(a["userId"]) == general && idOf(a["open"]) != 2 {

@@ -94,8 +94,16 @@ func poolSize(dsn string) (string, int, error) {
 	if err != nil || n < 1 {
 		return "", 0, fmt.Errorf("postgres: pool_max_conns=%q is not a positive number", v)
 	}
-	q.Del("pool_max_conns")
-	u.RawQuery = q.Encode()
+	// Drop it from the raw query rather than re-encoding the rest: an
+	// encoded space (options=-c%20…) would come back as a '+', which pgx
+	// then passes on as it is.
+	var kept []string
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		if k, _, _ := strings.Cut(kv, "="); k != "pool_max_conns" {
+			kept = append(kept, kv)
+		}
+	}
+	u.RawQuery = strings.Join(kept, "&")
 	return u.String(), n, nil
 }
 
