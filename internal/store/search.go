@@ -158,62 +158,58 @@ func backfillSearch(ctx context.Context, tx *sql.Tx) error {
 		}
 		return nil
 	}
-	for after := int64(0); ; {
-		var es []entry
-		err := eachRow(ctx, tx, `SELECT id, org_id, attributes FROM contacts WHERE id > $1 ORDER BY id LIMIT $2`,
-			[]any{after, batch}, func(rows *sql.Rows) error {
-				var e entry
-				var attrs string
-				if err := rows.Scan(&e.contact, &e.org, &attrs); err != nil {
-					return err
-				}
-				var a map[string]any
-				if err := json.Unmarshal([]byte(attrs), &a); err != nil {
-					return fmt.Errorf("contact %d: %w", e.contact, err)
-				}
-				e.words = contactWords(a)
-				es, after = append(es, e), e.contact
+	// page reads query's rows (those after $1, $2 at a time, in key order)
+	// through read, which gives each row's entry and key, and inserts them.
+	page := func(query string, read func(*sql.Rows) (e entry, key int64, err error)) error {
+		for after := int64(0); ; {
+			var es []entry
+			if err := eachRow(ctx, tx, query, []any{after, batch}, func(rows *sql.Rows) error {
+				e, key, err := read(rows)
+				es, after = append(es, e), key
+				return err
+			}); err != nil {
+				return err
+			}
+			if err := insert(es); err != nil {
+				return err
+			}
+			if len(es) < batch {
 				return nil
-			})
-		if err != nil {
-			return err
-		}
-		if err := insert(es); err != nil {
-			return err
-		}
-		if len(es) < batch {
-			break
+			}
 		}
 	}
-	for after := int64(0); ; {
-		var es []entry
-		err := eachRow(ctx, tx, `SELECT m.id, m.org_id, m.conversation_id, c.contact_id, m.type, m.body, m.attachments
-			FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
-			[]any{after, batch}, func(rows *sql.Rows) error {
-				var e entry
-				m := &conversation.Message{}
-				var atts sql.NullString
-				if err := rows.Scan(&e.message, &e.org, &e.conversation, &e.contact, &m.Type, &m.Body, &atts); err != nil {
-					return err
-				}
-				if err := decodeMessageJSON(m, sql.NullString{}, sql.NullString{}, atts); err != nil {
-					return fmt.Errorf("message %d: %w", e.message, err)
-				}
-				e.words = messageWords(m)
-				es, after = append(es, e), e.message
-				return nil
-			})
-		if err != nil {
-			return err
-		}
-		if err := insert(es); err != nil {
-			return err
-		}
-		if len(es) < batch {
-			break
-		}
+	err := page(`SELECT id, org_id, attributes FROM contacts WHERE id > $1 ORDER BY id LIMIT $2`,
+		func(rows *sql.Rows) (entry, int64, error) {
+			var e entry
+			var attrs string
+			if err := rows.Scan(&e.contact, &e.org, &attrs); err != nil {
+				return e, 0, err
+			}
+			var a map[string]any
+			if err := json.Unmarshal([]byte(attrs), &a); err != nil {
+				return e, 0, fmt.Errorf("contact %d: %w", e.contact, err)
+			}
+			e.words = contactWords(a)
+			return e, e.contact, nil
+		})
+	if err != nil {
+		return err
 	}
-	return nil
+	return page(`SELECT m.id, m.org_id, m.conversation_id, c.contact_id, m.type, m.body, m.attachments
+		FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
+		func(rows *sql.Rows) (entry, int64, error) {
+			var e entry
+			m := &conversation.Message{}
+			var atts sql.NullString
+			if err := rows.Scan(&e.message, &e.org, &e.conversation, &e.contact, &m.Type, &m.Body, &atts); err != nil {
+				return e, 0, err
+			}
+			if err := decodeMessageJSON(m, sql.NullString{}, sql.NullString{}, atts); err != nil {
+				return e, 0, fmt.Errorf("message %d: %w", e.message, err)
+			}
+			e.words = messageWords(m)
+			return e, e.message, nil
+		})
 }
 
 // eachRow runs query in tx and calls fn on each row, all read before the
