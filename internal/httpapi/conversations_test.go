@@ -35,7 +35,7 @@ func botID(t *testing.T, e *apitest.Env, orgID int64) int64 {
 func tick(e *apitest.Env) {
 	var n atomic.Int64
 	base := time.Now()
-	e.App.DB.Now = func() time.Time { return base.Add(time.Duration(n.Add(1)) * time.Millisecond) }
+	e.App.DB.SetClock(func() time.Time { return base.Add(time.Duration(n.Add(1)) * time.Millisecond) })
 }
 
 type messagesAnswer struct {

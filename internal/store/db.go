@@ -96,8 +96,9 @@ type DB struct {
 	// writes caches the statements of write transactions; nil where the
 	// driver caches them itself (pgx).
 	writes *writeStatements
-	// Now is the clock every transaction reads once; tests may replace it.
-	Now func() time.Time
+	// clock, when set (SetClock, tests), replaces time.Now: atomic, since
+	// the app's background loops read it while a test sets it.
+	clock atomic.Pointer[func() time.Time]
 
 	hooksMu    sync.Mutex
 	eventHooks []func()
@@ -123,7 +124,7 @@ func (db *DB) OnEvents(fn func()) {
 
 // New wraps opened pools. read may equal write.
 func New(write, read *sql.DB, d Dialect) *DB {
-	db := &DB{write: write, read: read, dialect: d, Now: time.Now, reads: &preparedReads{pool: read}}
+	db := &DB{write: write, read: read, dialect: d, reads: &preparedReads{pool: read}}
 	if d.CacheWriteStatements() {
 		db.writes = &writeStatements{pool: write}
 	}
@@ -174,6 +175,17 @@ type Tx struct {
 	// unprepared are the statements run while not yet in db.writes.
 	unprepared []string
 }
+
+// Now is the clock every transaction reads once.
+func (db *DB) Now() time.Time {
+	if f := db.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
+
+// SetClock makes now the clock of db (tests).
+func (db *DB) SetClock(now func() time.Time) { db.clock.Store(&now) }
 
 // Now is the transaction's time in epoch milliseconds.
 func (tx *Tx) Now() int64 { return tx.now }
