@@ -107,8 +107,11 @@ func startServer(ctx context.Context, bin, dir, dsn, token, key string, n int) (
 		return nil, err
 	}
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--db", dsn, "--rate-limit", "0",
-		"--webhook-retry-schedule", "200ms,1s,2s", "--pprof-addr", s.pprof, "--trusted-country-header", benchCountryHeader)
-	s.cmd.Env = append(os.Environ(), "DRIFTWOOD_BOOTSTRAP_TOKEN="+token, "DRIFTWOOD_SECRET_KEY="+key)
+		"--webhook-retry-schedule", "200ms,1s,2s", "--pprof-addr", s.pprof)
+	// The country header by environment, not flag: a binary from before
+	// --trusted-country-header (--bin old,new) ignores it and still starts.
+	s.cmd.Env = append(os.Environ(), "DRIFTWOOD_BOOTSTRAP_TOKEN="+token, "DRIFTWOOD_SECRET_KEY="+key,
+		"DRIFTWOOD_TRUSTED_COUNTRY_HEADER="+benchCountryHeader)
 	s.cmd.Stdout, s.cmd.Stderr = s.logFile, s.logFile
 	start := time.Now()
 	if err := s.cmd.Start(); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/driftwood-chat/driftwood/api"
 	"github.com/driftwood-chat/driftwood/internal/apperr"
+	"github.com/driftwood-chat/driftwood/internal/logkey"
 )
 
 // The pages a person opens in a browser: / says what this server is, /docs
@@ -99,15 +100,17 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	return writeHTML(w, page.Bytes())
 }
 
-// docs serves GET /docs, the reference rendered when the server started.
+// docs serves GET /docs, the reference rendered on its first request.
 func (s *Server) docs(w http.ResponseWriter, r *http.Request) error {
 	if _, err := prefersJSON(r.Header.Values("Accept")); err != nil {
 		return err
 	}
-	if s.docsPage == nil {
+	page, err := s.docsPage()
+	if err != nil {
+		s.log.Error("rendering /docs from the API description", logkey.Err, err)
 		return apperr.New(apperr.Internal, "the API reference could not be rendered; see /openapi.yaml")
 	}
-	return writeHTML(w, s.docsPage)
+	return writeHTML(w, page)
 }
 
 func writeHTML(w http.ResponseWriter, page []byte) error {

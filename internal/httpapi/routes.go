@@ -249,7 +249,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.cfg.OpenAPI()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/yaml")
-	_, err := w.Write(s.cfg.OpenAPI)
+	_, err = w.Write(doc)
 	return err
 }

@@ -110,8 +110,9 @@ type Config struct {
 	// with a burst of RateBurst.
 	RateLimit float64
 	RateBurst int
-	// OpenAPI is served at /openapi.yaml.
-	OpenAPI []byte
+	// OpenAPI makes what is served at /openapi.yaml; it is called on the
+	// first request that needs it (making it took most of start-up).
+	OpenAPI func() ([]byte, error)
 	// Pages signs the page tokens of lists, so that forged ones are refused.
 	Pages *pagetoken.Codec
 	// Events announces committed outbox events to event streams (nil: they
@@ -137,8 +138,8 @@ type Server struct {
 	handler http.Handler
 	// routeList is every registered route (see Routes).
 	routeList []Route
-	// docsPage is /docs, rendered from cfg.OpenAPI at start.
-	docsPage []byte
+	// docsPage renders /docs from cfg.OpenAPI, once, on its first request.
+	docsPage func() ([]byte, error)
 
 	limitersMu sync.Mutex
 	limiters   map[int64]*rate.Limiter // by token id
@@ -177,11 +178,13 @@ func New(cfg Config, metrics *Metrics) *Server {
 	}
 	s.streams, s.endStreams = context.WithCancel(context.Background())
 	s.routes()
-	if page, err := renderDocs(cfg.OpenAPI); err != nil {
-		s.log.Error("rendering /docs from the API description", logkey.Err, err)
-	} else {
-		s.docsPage = page
-	}
+	s.docsPage = sync.OnceValues(func() ([]byte, error) {
+		doc, err := cfg.OpenAPI()
+		if err != nil {
+			return nil, err
+		}
+		return renderDocs(doc)
+	})
 	s.handler = s.observe(s.errorGroups(s.recoverPanics(s.limitBody(s.stripV1(http.HandlerFunc(s.dispatch))))))
 	return s
 }
