@@ -22,39 +22,16 @@ import (
 
 // routingState loads what a routing decision of the org reads: its active
 // agents with their availability, capacity and open conversations, its
-// teams, routing rules, round-robin pointers and queue. It locks the org's row first, so
-// that the org's routing decisions are taken one at a time on every
+// teams, routing rules, round-robin pointers and queue. It locks the org's
+// row, so that the org's routing decisions are taken one at a time on every
 // replica: no conversation is assigned twice, no agent goes over capacity.
+// Teams and rules, which only an admin changes, are read before the lock:
+// each round trip made holding it is one that every other routed
+// conversation of the org waits for. A decision taken while a team is
+// being changed sees it as it was a moment before; the agents, their
+// counts, the pointers and the queue are read under the lock.
 func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, error) {
-	// NO KEY UPDATE: the rows this transaction inserted already hold a KEY
-	// SHARE lock on the org (their foreign key), which FOR UPDATE would
-	// wait for in every other such transaction: a deadlock.
-	lock := tx.db.dialect.LockRows()
-	if lock != "" {
-		lock = " FOR NO KEY UPDATE"
-	}
-	var id int64
-	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+lock, orgID).Scan(&id); err != nil {
-		return nil, err
-	}
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
-	// Each agent with their open conversations in one statement: every
-	// round trip here is made holding the org's lock.
-	if err := scanRows(ctx, tx.q, `SELECT u.id, u.availability, u.capacity,
-		(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4)
-		FROM users u WHERE u.org_id = $1 AND u.bot = $2 AND u.active = $3`,
-		[]any{orgID, false, true, conversation.Open}, func(scan func(...any) error) error {
-			a := &routing.Agent{}
-			var availability string
-			if err := scan(&a.ID, &availability, &a.Capacity, &a.Open); err != nil {
-				return err
-			}
-			a.Available = availability == user.Available
-			st.Agents[a.ID] = a
-			return nil
-		}); err != nil {
-		return nil, err
-	}
 	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
 		[]any{orgID}, func(scan func(...any) error) error {
 			var tid int64
@@ -74,17 +51,6 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		}); err != nil {
 		return nil, err
 	}
-	if err := scanRows(ctx, tx.q, `SELECT team_id, user_id FROM routing_pointers WHERE org_id = $1`, []any{orgID},
-		func(scan func(...any) error) error {
-			var tid, uid int64
-			if err := scan(&tid, &uid); err != nil {
-				return err
-			}
-			st.LastAssigned[tid] = uid
-			return nil
-		}); err != nil {
-		return nil, err
-	}
 	if err := scanRows(ctx, tx.q, `SELECT name, conditions, team_id, user_id FROM routing_rules WHERE org_id = $1 ORDER BY position`,
 		[]any{orgID}, func(scan func(...any) error) error {
 			var rule routing.Rule
@@ -100,20 +66,50 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		}); err != nil {
 		return nil, err
 	}
-	st.MarkInactive()
-	err := scanRows(ctx, tx.q, `SELECT request, reason FROM routing_queue WHERE org_id = $1 ORDER BY since, conversation_id`, []any{orgID},
-		func(scan func(...any) error) error {
-			var req, reason string
-			if err := scan(&req, &reason); err != nil {
+	// NO KEY UPDATE: the rows this transaction inserted already hold a KEY
+	// SHARE lock on the org (their foreign key), which FOR UPDATE would
+	// wait for in every other such transaction: a deadlock.
+	lock := tx.db.dialect.LockRows()
+	if lock != "" {
+		lock = " FOR NO KEY UPDATE"
+	}
+	var id int64
+	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+lock, orgID).Scan(&id); err != nil {
+		return nil, err
+	}
+	// One statement for what is read under the lock, each row tagged with
+	// what it is: the agents with their open conversations, the round-robin
+	// pointers and the queue, oldest first (three round trips, each of
+	// which every other routed conversation of the org waited for).
+	err := scanRows(ctx, tx.q, `SELECT 'agent', u.id, u.capacity,
+			(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4),
+			u.availability, CAST(NULL AS TEXT)
+		FROM users u WHERE u.org_id = $1 AND u.bot = $2 AND u.active = $3
+		UNION ALL SELECT 'pointer', team_id, user_id, 0, NULL, NULL FROM routing_pointers WHERE org_id = $1
+		UNION ALL SELECT 'queue', conversation_id, since, 0, request, reason FROM routing_queue WHERE org_id = $1
+		ORDER BY 1, 3, 2`,
+		[]any{orgID, false, true, conversation.Open}, func(scan func(...any) error) error {
+			var kind string
+			var id, n, open int64
+			var text, reason sql.NullString
+			if err := scan(&kind, &id, &n, &open, &text, &reason); err != nil {
 				return err
 			}
-			w := routing.Waiting{Reason: reason}
-			if err := json.Unmarshal([]byte(req), &w.Request); err != nil {
-				return err
+			switch kind {
+			case "agent":
+				st.Agents[id] = &routing.Agent{ID: id, Capacity: int(n), Open: int(open), Available: text.String == user.Available}
+			case "pointer":
+				st.LastAssigned[id] = n
+			case "queue": // id is the conversation, n its time in the queue
+				w := routing.Waiting{Reason: reason.String}
+				if err := json.Unmarshal([]byte(text.String), &w.Request); err != nil {
+					return err
+				}
+				st.Queue = append(st.Queue, w)
 			}
-			st.Queue = append(st.Queue, w)
 			return nil
 		})
+	st.MarkInactive()
 	return st, err
 }
 
