@@ -123,6 +123,42 @@ func (s *State) Assign(r Request) Decision {
 	return d
 }
 
+// Domain is the agents a decision for r can assign, as far as the teams and
+// rules of s tell before its agents are read: what a store locks so that
+// decisions on other agents are taken side by side. nil is every agent (a
+// rotation of all agents, the account owner's fallback). A decision falls
+// outside it only when an agent a rule names has left: Assign then passes
+// over that rule, which the caller sees (the decision's agent is not in
+// the domain) and decides again with every agent locked.
+func (s *State) Domain(r Request) []int64 {
+	members := func(teamID int64) []int64 {
+		if t := s.Teams[teamID]; t != nil {
+			return append([]int64{}, t.Members...) // not nil: no member is nobody, not everyone
+		}
+		return []int64{} // no such team: it queues, nobody to lock
+	}
+	switch r.Target.To {
+	case "agent":
+		return []int64{r.Target.UserID}
+	case "team":
+		return members(r.Target.TeamID)
+	case "account_owner":
+		return nil
+	}
+	for _, rule := range s.Rules {
+		if rule.UserID == 0 && s.Teams[rule.TeamID] == nil {
+			continue // its team is gone: passed over, as decide does
+		}
+		if rule.holds(r) {
+			if rule.UserID != 0 {
+				return []int64{rule.UserID}
+			}
+			return members(rule.TeamID)
+		}
+	}
+	return nil
+}
+
 // gone reports a target whose agent or team no longer exists.
 func (s *State) gone(t Target) bool {
 	return (t.To == "agent" && s.Agents[t.UserID] == nil) || (t.To == "team" && s.Teams[t.TeamID] == nil)

@@ -3,6 +3,7 @@ package routing_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -244,5 +245,50 @@ func TestValidateRules(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s", err, tt.param)
 			}
 		})
+	}
+}
+
+// Domain names every agent the decision can go to, so that locking it is
+// enough; nil (every agent) where the org's rotation may serve.
+func TestDomain_HoldsTheDecision(t *testing.T) {
+	s := state(4, 0)
+	s.Teams[20] = &routing.Team{ID: 20, Members: []int64{3, 4}}
+	s.Teams[30] = &routing.Team{ID: 30} // no members
+	s.Rules = []routing.Rule{
+		{Name: "gone team", TeamID: 99},
+		{Name: "germany", TeamID: 20, Conditions: []routing.Condition{{Source: "country", Op: "equals", Value: "DE"}}},
+		{Name: "vip", UserID: 2, Conditions: []routing.Condition{{Source: "contact", Attribute: "vip", Op: "exists"}}},
+		{Name: "empty", TeamID: 30, Conditions: []routing.Condition{{Source: "country", Op: "equals", Value: "FR"}}},
+	}
+	cases := []struct {
+		name string
+		req  routing.Request
+		want []int64 // nil: every agent
+	}{
+		{"rule to a team", routing.Request{Country: "DE"}, []int64{3, 4}},
+		{"rule to an agent", routing.Request{Contact: map[string]string{"vip": "yes"}}, []int64{2}},
+		{"rule to a team without members", routing.Request{Country: "FR"}, []int64{}},
+		{"no rule: the org's rotation", routing.Request{Country: "US"}, nil},
+		{"an agent", routing.Request{Target: routing.Target{To: "agent", UserID: 1}}, []int64{1}},
+		{"a team", routing.Request{Target: routing.Target{To: "team", TeamID: 10}}, []int64{1, 2, 3, 4}},
+		{"a missing team", routing.Request{Target: routing.Target{To: "team", TeamID: 77}}, []int64{}},
+		{"the account owner", routing.Request{Target: routing.Target{To: "account_owner"}, AccountOwnerID: 1}, nil},
+	}
+	for _, c := range cases {
+		got := s.Domain(c.req)
+		if (got == nil) != (c.want == nil) || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: domain %v, want %v", c.name, got, c.want)
+			continue
+		}
+		if d := s.Assign(c.req); got != nil && d.UserID != 0 && !slices.Contains(got, d.UserID) {
+			t.Errorf("%s: assigned %d outside the domain %v", c.name, d.UserID, got)
+		}
+	}
+	// An agent a rule names has left: the decision passes over the rule and
+	// falls outside the domain, which the store sees and widens.
+	delete(s.Agents, 2)
+	req := routing.Request{Contact: map[string]string{"vip": "yes"}}
+	if got, d := s.Domain(req), s.Assign(req); slices.Contains(got, d.UserID) || d.UserID == 0 {
+		t.Errorf("rule to a departed agent: domain %v, decision %+v: want a decision outside it", got, d)
 	}
 }

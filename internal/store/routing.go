@@ -20,17 +20,25 @@ import (
 	"github.com/driftwood-chat/driftwood/internal/user"
 )
 
-// routingState loads what a routing decision of the org reads: its active
-// agents with their availability, capacity and open conversations, its
-// teams, routing rules, round-robin pointers and queue. It locks the org's
-// row, so that the org's routing decisions are taken one at a time on every
-// replica: no conversation is assigned twice, no agent goes over capacity.
-// Teams and rules, which only an admin changes, are read before the lock:
-// each round trip made holding it is one that every other routed
-// conversation of the org waits for. A decision taken while a team is
-// being changed sees it as it was a moment before; the agents, their
-// counts, the pointers and the queue are read under the lock.
+// routingState loads what a routing decision of the org reads (see
+// routingConfig and readLockedState) with every agent of the org locked,
+// for the decisions that may touch any of them: draining the queue, the
+// settings. route locks only the agents its decision can assign.
 func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, error) {
+	st, err := tx.routingConfig(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.lockAgents(ctx, orgID, nil); err != nil {
+		return nil, err
+	}
+	return st, tx.readLockedState(ctx, st, orgID)
+}
+
+// routingConfig reads the org's teams and routing rules. Only an admin
+// changes them, so they are read before any lock: a decision taken while a
+// team is being changed sees it as it was a moment before.
+func (tx *Tx) routingConfig(ctx context.Context, orgID int64) (*routing.State, error) {
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
 	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
 		[]any{orgID}, func(scan func(...any) error) error {
@@ -66,21 +74,49 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 		}); err != nil {
 		return nil, err
 	}
-	// NO KEY UPDATE: the rows this transaction inserted already hold a KEY
-	// SHARE lock on the org (their foreign key), which FOR UPDATE would
-	// wait for in every other such transaction: a deadlock.
-	lock := tx.db.dialect.LockRows()
-	if lock != "" {
-		lock = " FOR NO KEY UPDATE"
+	return st, nil
+}
+
+// lockAgents locks the rows of the org's agents ids (nil: all its active
+// agents), in id order, so that routing decisions that may assign the same
+// agents are taken one at a time on every replica (no agent goes over
+// capacity, a rotation's pointer moves one step at a time) and those on
+// other agents side by side: a team's routed conversations do not wait
+// for another team's commit.
+// NO KEY UPDATE: rows this transaction inserted may hold a KEY SHARE lock
+// on a user (a foreign key), which FOR UPDATE would wait for in every other
+// such transaction. SQLite's one writer already serializes them.
+func (tx *Tx) lockAgents(ctx context.Context, orgID int64, ids []int64) error {
+	if tx.db.dialect.LockRows() == "" {
+		return nil
 	}
-	var id int64
-	if err := tx.q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = $1`+lock, orgID).Scan(&id); err != nil {
-		return nil, err
+	args := []any{orgID, false, true}
+	which := ""
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil
+		}
+		which = ` AND id IN (` + placeholders(4, len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
 	}
-	// One statement for what is read under the lock, each row tagged with
-	// what it is: the agents with their open conversations, the round-robin
-	// pointers and the queue, oldest first (three round trips, each of
-	// which every other routed conversation of the org waited for).
+	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM users WHERE org_id = $1 AND bot = $2 AND active = $3`+which+
+		` ORDER BY id FOR NO KEY UPDATE`, args...)
+	if err != nil {
+		return err
+	}
+	_, err = scanIDs(rows)
+	return err
+}
+
+// readLockedState reads into st, after lockAgents, what changes with each
+// decision: the agents with their open conversations, the round-robin
+// pointers and the queue, oldest first.
+func (tx *Tx) readLockedState(ctx context.Context, st *routing.State, orgID int64) error {
+	st.Agents, st.LastAssigned, st.Queue = map[int64]*routing.Agent{}, map[int64]int64{}, nil
+	// One statement, each row tagged with what it is: every round trip made
+	// holding the lock is one that the next decision waits for.
 	err := scanRows(ctx, tx.q, `SELECT 'agent', u.id, u.capacity,
 			(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4),
 			u.availability, CAST(NULL AS TEXT)
@@ -110,7 +146,7 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 			return nil
 		})
 	st.MarkInactive()
-	return st, err
+	return err
 }
 
 // scanRows runs a query and calls each for every row.
@@ -131,13 +167,31 @@ func scanRows(ctx context.Context, q queryer, query string, args []any, each fun
 // route routes c, locked by tx, as req asks: it assigns an agent
 // (conversation_participant_added) or queues the conversation.
 func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routing.Request) (routing.Decision, error) {
-	st, err := tx.routingState(ctx, c.OrgID)
+	req.ConversationID, req.Since = c.ID, tx.now
+	st, err := tx.routingConfig(ctx, c.OrgID)
 	if err != nil {
 		return routing.Decision{}, err
 	}
-	req.ConversationID, req.Since = c.ID, tx.now
+	domain := st.Domain(req)
+	if err := tx.lockAgents(ctx, c.OrgID, domain); err != nil {
+		return routing.Decision{}, err
+	}
+	if err := tx.readLockedState(ctx, st, c.OrgID); err != nil {
+		return routing.Decision{}, err
+	}
 	queued := st.Position(c.ID) > 0 // a new conversation is not: no DELETE from the queue
 	d := st.Assign(req)
+	if domain != nil && d.UserID != 0 && !slices.Contains(domain, d.UserID) {
+		// An agent the rules named left after they were read: another
+		// rule's agents decide, and they were not locked. Lock them all.
+		if err := tx.lockAgents(ctx, c.OrgID, nil); err != nil {
+			return routing.Decision{}, err
+		}
+		if err := tx.readLockedState(ctx, st, c.OrgID); err != nil {
+			return routing.Decision{}, err
+		}
+		d = st.Assign(req)
+	}
 	if d.Queued {
 		b, err := json.Marshal(req)
 		if err != nil {

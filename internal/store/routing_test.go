@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,60 @@ func replicas(t *testing.T, b storetest.Backend) (*store.DB, *store.DB) {
 	return one, open()
 }
 
+// awayAll sets the org's people away, so that only the agents a test
+// creates take chats.
+func awayAll(t *testing.T, db *store.DB, orgID int64) {
+	t.Helper()
+	us, err := db.ListUsers(context.Background(), orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	away := user.Offline
+	for _, u := range us {
+		if !u.Bot {
+			if _, err := db.UpdateUser(context.Background(), orgID, u.ID, user.Patch{Availability: &away}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// assignedOnce checks that each assigned conversation of the org was
+// assigned once (one conversation_participant_added naming one of agents
+// each) and returns how many are assigned.
+func assignedOnce(t *testing.T, db *store.DB, orgID int64, agents []int64) int {
+	t.Helper()
+	var added, assigned int
+	w, _ := db.Pools()
+	rows, err := w.Query(`SELECT data FROM events WHERE org_id = $1 AND type = 'conversation_participant_added'`, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var data string
+		var p struct{ AddedParticipants []int64 }
+		if err := rows.Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(data), &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range p.AddedParticipants {
+			if slices.Contains(agents, id) {
+				added++
+			}
+		}
+	}
+	rows.Close()
+	if err := w.QueryRow(`SELECT COUNT(*) FROM conversations WHERE org_id = $1 AND assignee_id <> 0`, orgID).Scan(&assigned); err != nil {
+		t.Fatal(err)
+	}
+	if added != assigned {
+		t.Fatalf("%d participant_added events for %d assigned conversations", added, assigned)
+	}
+	return assigned
+}
+
 // Concurrent visitors on two replicas: no conversation is assigned twice,
 // no agent goes over capacity, the rest wait in the queue oldest first,
 // and the queue drains as conversations close.
@@ -59,19 +114,7 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The org's first admin, if any, is away: only these agents take chats.
-		us, err := a.ListUsers(ctx, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		away := user.Offline
-		for _, u := range us {
-			if !u.Bot {
-				if _, err := a.UpdateUser(ctx, o.ID, u.ID, user.Patch{Availability: &away}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		awayAll(t, a, o.ID) // only these agents take chats
 		const agents, capacity, visitors = 3, 2, 10
 		caps := map[string]int{}
 		for i := range agents {
@@ -122,33 +165,13 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		}
 		// Each conversation was assigned once: one participant_added of an
 		// agent each (the bot joins the queued ones too, to tell them).
-		var added, assigned int
-		w, _ := a.Pools()
-		rows, err := w.Query(`SELECT data FROM events WHERE org_id = $1 AND type = 'conversation_participant_added'`, o.ID)
-		if err != nil {
-			t.Fatal(err)
+		ids := make([]int64, 0, len(caps))
+		for id := range caps {
+			n, _ := strconv.ParseInt(id, 10, 64)
+			ids = append(ids, n)
 		}
-		for rows.Next() {
-			var data string
-			var p struct{ AddedParticipants []int64 }
-			if err := rows.Scan(&data); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(data), &p); err != nil {
-				t.Fatal(err)
-			}
-			for _, id := range p.AddedParticipants {
-				if _, ok := caps[fmt.Sprint(id)]; ok {
-					added++
-				}
-			}
-		}
-		rows.Close()
-		if err := w.QueryRow(`SELECT COUNT(*) FROM conversations WHERE org_id = $1 AND assignee_id <> 0`, o.ID).Scan(&assigned); err != nil {
-			t.Fatal(err)
-		}
-		if added != assigned || assigned != agents*capacity {
-			t.Fatalf("%d participant_added events for %d assigned conversations", added, assigned)
+		if n := assignedOnce(t, a, o.ID, ids); n != agents*capacity {
+			t.Fatalf("%d conversations assigned, want %d", n, agents*capacity)
 		}
 		// A close frees a place: the oldest queued conversation takes it.
 		first := st.Queue[0].ConversationID
@@ -180,6 +203,98 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 	})
 }
 
+// Routing rules to two teams that share an agent, with concurrent visitors
+// on two replicas: each decision locks only its team's agents, and still
+// no agent goes over capacity, no conversation is assigned twice, and each
+// goes to its rule's team.
+func TestRouting_TwoReplicasOverlappingTeams(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		a, bb := replicas(t, b)
+		o, err := a.CreateOrg(ctx, "Overlap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		awayAll(t, a, o.ID)
+		const capacity, visitors = 2, 16
+		var agents []int64
+		caps := map[string]int{}
+		for i := range 3 {
+			u := &user.User{OrgID: o.ID, Name: fmt.Sprintf("Agent %d", i), Email: fmt.Sprintf("agent%d@overlap.example", i), Role: "agent"}
+			if err := a.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			agents = append(agents, u.ID)
+			caps[fmt.Sprint(u.ID)] = capacity
+		}
+		germany, france := agents[:2], agents[1:] // agents[1] is in both
+		var rules []routing.Rule
+		for country, members := range map[string][]int64{"DE": germany, "FR": france} {
+			tm, err := a.CreateTeam(ctx, o.ID, team.Fields{Name: ptr(country), Members: &members})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules = append(rules, routing.Rule{Name: country, TeamID: tm.ID,
+				Conditions: []routing.Condition{{Source: "country", Op: "equals", Value: country}}})
+		}
+		on := true
+		if _, err := a.UpdateRouting(ctx, o.ID, routing.Patch{RouteNewConversations: &on, Capacities: caps, Rules: &rules}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, visitors)
+		countries := map[int64]string{}
+		var mu sync.Mutex
+		for i := range visitors {
+			db, country := []*store.DB{a, bb}[i%2], []string{"DE", "FR"}[i/2%2]
+			wg.Go(func() {
+				s, err := db.CreateVisitorSession(ctx, o.ID, fmt.Sprintf("overlap-%d", i))
+				if err == nil {
+					var c *conversation.Conversation
+					c, _, err = db.StartVisitorConversation(ctx, o.ID, s, conversation.Start{Body: "hello", Country: country})
+					if err == nil {
+						mu.Lock()
+						countries[c.ID] = country
+						mu.Unlock()
+					}
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Both countries want more than their team can take: every place
+		// is taken, whichever team took the shared agent's.
+		if n := assignedOnce(t, a, o.ID, agents); n != len(agents)*capacity {
+			t.Fatalf("%d conversations assigned, want %d", n, len(agents)*capacity)
+		}
+		cs, err := a.ListConversations(ctx, o.ID, conversation.ListQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := map[int64]int{}
+		for _, c := range cs {
+			if c.AssigneeID == 0 {
+				continue
+			}
+			open[c.AssigneeID]++
+			if team := map[string][]int64{"DE": germany, "FR": france}[countries[c.ID]]; !slices.Contains(team, c.AssigneeID) {
+				t.Errorf("conversation %d from %s went to agent %d, not of its team %v", c.ID, countries[c.ID], c.AssigneeID, team)
+			}
+		}
+		for id, n := range open {
+			if n > capacity {
+				t.Errorf("agent %d has %d open conversations, capacity %d", id, n, capacity)
+			}
+		}
+	})
+}
+
 // Routing rules are stored in order and read by routing: the first that
 // holds wins (an account attribute, a country kept with the conversation),
 // a rule of a team round robins fairly in it, a rule whose agent was
@@ -192,18 +307,7 @@ func TestRouting_Rules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		us, err := db.ListUsers(ctx, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		away := user.Offline
-		for _, u := range us {
-			if !u.Bot {
-				if _, err := db.UpdateUser(ctx, o.ID, u.ID, user.Patch{Availability: &away}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		awayAll(t, db, o.ID)
 		agent := func(name string) int64 {
 			u := &user.User{OrgID: o.ID, Name: name, Email: name + "@rules.example", Role: "agent"}
 			if err := db.CreateUser(ctx, u); err != nil {

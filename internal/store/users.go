@@ -68,6 +68,14 @@ func (db *DB) UpdateUser(ctx context.Context, orgID, id int64, p user.Patch) (_ 
 	defer derrors.Wrap(&err, "store.UpdateUser(%d, %d)", orgID, id)
 	var u *user.User
 	err = db.Transact(ctx, func(ctx context.Context, tx *Tx) error {
+		if p.Availability != nil {
+			// A change of availability drains the queue, which locks every
+			// agent in id order (lockAgents): take them before this user's
+			// row, or a routed conversation holding some could deadlock with it.
+			if err := tx.lockAgents(ctx, orgID, nil); err != nil {
+				return err
+			}
+		}
 		var err error
 		if u, err = getUser(ctx, tx.q, orgID, id, db.dialect.LockRows()); err != nil {
 			return err
