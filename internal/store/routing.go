@@ -32,7 +32,7 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 	if err := tx.lockAgents(ctx, orgID, nil); err != nil {
 		return nil, err
 	}
-	return st, tx.readLockedState(ctx, st, orgID)
+	return st, tx.readLockedState(ctx, st, orgID, nil)
 }
 
 // routingConfig reads the org's teams and routing rules. Only an admin
@@ -40,41 +40,40 @@ func (tx *Tx) routingState(ctx context.Context, orgID int64) (*routing.State, er
 // team is being changed sees it as it was a moment before.
 func (tx *Tx) routingConfig(ctx context.Context, orgID int64) (*routing.State, error) {
 	st := &routing.State{Agents: map[int64]*routing.Agent{}, Teams: map[int64]*routing.Team{}, LastAssigned: map[int64]int64{}}
-	if err := scanRows(ctx, tx.q, `SELECT t.id, m.user_id FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1`,
+	// One statement, each row tagged with what it is: a team (id) with a
+	// member (user) or none, a rule (its position) to an agent or a team.
+	err := scanRows(ctx, tx.q, `SELECT 'team', t.id, m.user_id, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+			FROM teams t LEFT JOIN team_members m ON m.team_id = t.id WHERE t.org_id = $1
+		UNION ALL SELECT 'rule', position, user_id, team_id, name, conditions FROM routing_rules WHERE org_id = $1
+		ORDER BY 1, 2`,
 		[]any{orgID}, func(scan func(...any) error) error {
-			var tid int64
-			var uid *int64
-			if err := scan(&tid, &uid); err != nil {
+			var kind string
+			var id, teamID int64
+			var userID sql.NullInt64
+			var name, conds sql.NullString
+			if err := scan(&kind, &id, &userID, &teamID, &name, &conds); err != nil {
 				return err
 			}
-			t := st.Teams[tid]
-			if t == nil {
-				t = &routing.Team{ID: tid}
-				st.Teams[tid] = t
-			}
-			if uid != nil {
-				t.Members = append(t.Members, *uid)
+			switch kind {
+			case "team":
+				t := st.Teams[id]
+				if t == nil {
+					t = &routing.Team{ID: id}
+					st.Teams[id] = t
+				}
+				if userID.Valid {
+					t.Members = append(t.Members, userID.Int64)
+				}
+			case "rule":
+				rule := routing.Rule{Name: name.String, UserID: userID.Int64, TeamID: teamID}
+				if err := json.Unmarshal([]byte(conds.String), &rule.Conditions); err != nil {
+					return fmt.Errorf("store: routing rule %q: %w", rule.Name, err)
+				}
+				st.Rules = append(st.Rules, rule)
 			}
 			return nil
-		}); err != nil {
-		return nil, err
-	}
-	if err := scanRows(ctx, tx.q, `SELECT name, conditions, team_id, user_id FROM routing_rules WHERE org_id = $1 ORDER BY position`,
-		[]any{orgID}, func(scan func(...any) error) error {
-			var rule routing.Rule
-			var conds string
-			if err := scan(&rule.Name, &conds, &rule.TeamID, &rule.UserID); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(conds), &rule.Conditions); err != nil {
-				return fmt.Errorf("store: routing rule %q: %w", rule.Name, err)
-			}
-			st.Rules = append(st.Rules, rule)
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	return st, nil
+		})
+	return st, err
 }
 
 // lockAgents locks the rows of the org's agents ids (nil: all its active
@@ -110,21 +109,33 @@ func (tx *Tx) lockAgents(ctx context.Context, orgID int64, ids []int64) error {
 	return err
 }
 
-// readLockedState reads into st, after lockAgents, what changes with each
-// decision: the agents with their open conversations, the round-robin
-// pointers and the queue, oldest first.
-func (tx *Tx) readLockedState(ctx context.Context, st *routing.State, orgID int64) error {
+// readLockedState reads into st, after lockAgents(domain), what changes
+// with each decision: the agents with their open conversations, the
+// round-robin pointers and the queue, oldest first. Only the domain's
+// agents' conversations are counted (nil: everyone's), the others read as
+// having none: a decision assigns only in its domain (route checks it), and
+// counting all of an org's open conversations was most of a decision's cost.
+func (tx *Tx) readLockedState(ctx context.Context, st *routing.State, orgID int64, domain []int64) error {
 	st.Agents, st.LastAssigned, st.Queue = map[int64]*routing.Agent{}, map[int64]int64{}, nil
+	args := []any{orgID, false, true, conversation.Open}
+	count := `(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4)`
+	if domain != nil {
+		count = `CASE WHEN u.id IN (` + placeholders(5, max(len(domain), 1)) + `) THEN ` + count + ` ELSE 0 END`
+		for _, id := range domain {
+			args = append(args, id)
+		}
+		if len(domain) == 0 {
+			args = append(args, 0) // no agent has id 0
+		}
+	}
 	// One statement, each row tagged with what it is: every round trip made
 	// holding the lock is one that the next decision waits for.
-	err := scanRows(ctx, tx.q, `SELECT 'agent', u.id, u.capacity,
-			(SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status = $4),
-			u.availability, CAST(NULL AS TEXT)
+	err := scanRows(ctx, tx.q, `SELECT 'agent', u.id, u.capacity, `+count+`, u.availability, CAST(NULL AS TEXT)
 		FROM users u WHERE u.org_id = $1 AND u.bot = $2 AND u.active = $3
 		UNION ALL SELECT 'pointer', team_id, user_id, 0, NULL, NULL FROM routing_pointers WHERE org_id = $1
 		UNION ALL SELECT 'queue', conversation_id, since, 0, request, reason FROM routing_queue WHERE org_id = $1
 		ORDER BY 1, 3, 2`,
-		[]any{orgID, false, true, conversation.Open}, func(scan func(...any) error) error {
+		args, func(scan func(...any) error) error {
 			var kind string
 			var id, n, open int64
 			var text, reason sql.NullString
@@ -176,7 +187,7 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 	if err := tx.lockAgents(ctx, c.OrgID, domain); err != nil {
 		return routing.Decision{}, err
 	}
-	if err := tx.readLockedState(ctx, st, c.OrgID); err != nil {
+	if err := tx.readLockedState(ctx, st, c.OrgID, domain); err != nil {
 		return routing.Decision{}, err
 	}
 	queued := st.Position(c.ID) > 0 // a new conversation is not: no DELETE from the queue
@@ -187,7 +198,7 @@ func (tx *Tx) route(ctx context.Context, c *conversation.Conversation, req routi
 		if err := tx.lockAgents(ctx, c.OrgID, nil); err != nil {
 			return routing.Decision{}, err
 		}
-		if err := tx.readLockedState(ctx, st, c.OrgID); err != nil {
+		if err := tx.readLockedState(ctx, st, c.OrgID, nil); err != nil {
 			return routing.Decision{}, err
 		}
 		d = st.Assign(req)
