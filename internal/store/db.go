@@ -312,8 +312,9 @@ func (tx *Tx) writeEvents(ctx context.Context) error {
 			return err
 		}
 	}
-	// One statement for them all (a round trip each was most of a routed
-	// conversation's time under the org's lock); ids follow the rows' order.
+	// One statement for them all: a round trip each, made while a routed
+	// conversation's agents are locked, was time other decisions waited
+	// for. Ids follow the rows' order.
 	args := make([]any, 0, 4*len(tx.events))
 	for _, ev := range tx.events {
 		args = append(args, ev.OrgID, string(ev.Type), string(ev.Data), tx.now)
