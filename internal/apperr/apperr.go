@@ -26,8 +26,8 @@ const (
 	UnsupportedMedia Code = "unsupported_media_type"
 	RateLimited      Code = "rate_limited"
 	Internal         Code = "server_error"
-	// Unavailable: the database takes no writes at the moment (read-only,
-	// full); the same request may succeed later.
+	// Unavailable: the database takes no writes (read-only, full) or
+	// cannot be reached at the moment; the same request may succeed later.
 	Unavailable Code = "service_unavailable"
 )
 

@@ -34,6 +34,7 @@ var (
 // WireError), logging server faults. A route group that answers in a shape
 // of its own has turned err into its type first (see errorGroups).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.unavailable(err)
 	if shape, ok := r.Context().Value(errorShapeKey{}).(func(error) error); ok {
 		err = shape(err)
 	}
@@ -50,12 +51,26 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
-	if status == http.StatusServiceUnavailable { // the database takes no writes now
+	if status == http.StatusServiceUnavailable { // the database cannot serve the request now
 		w.Header().Set("Retry-After", retryUnavailable)
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// unavailable is err as apperr.ErrUnavailable when it is a server fault
+// that comes of the database being out of reach for now (see
+// store.DB.MapUnavailable): a read that failed so answers 503 with
+// Retry-After, as a refused write does, not 500. An error that already
+// has its answer (an *apperr.Error, a WireError) is left as it is.
+func (s *Server) unavailable(err error) error {
+	var ae *apperr.Error
+	var we WireError
+	if errors.As(err, &ae) || errors.As(err, &we) {
+		return err
+	}
+	return s.cfg.Store.MapUnavailable(err)
 }
 
 // statusClientGone is the status logged for a request whose client left

@@ -335,9 +335,10 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 // server is its server_error) and records the refusal.
 func (s *Server) refuseOAuth(w http.ResponseWriter, r *http.Request, app *integration.App, err error) error {
 	var oe *oauth.Error
-	if errors.Is(err, apperr.ErrUnavailable) {
+	var ae *apperr.Error
+	if err = s.unavailable(err); errors.As(err, &ae) && ae.Code == apperr.Unavailable {
 		oe = &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusServiceUnavailable,
-			Description: "the database takes no writes at the moment; retry later", Err: err}
+			Description: ae.Message, Err: err}
 	} else if !errors.As(err, &oe) {
 		oe = oauth.ServerError(err)
 	}

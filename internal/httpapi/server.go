@@ -69,6 +69,10 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Ready reports whether the database answers and takes writes.
 	Ready(ctx context.Context) error
+	// MapUnavailable returns err as apperr.ErrUnavailable when it comes of
+	// a database that cannot serve requests now (unreachable, out of
+	// connections, shutting down, read-only, full).
+	MapUnavailable(err error) error
 	// SettledOrgEvents and LastEventID read the outbox for event streams.
 	SettledOrgEvents(ctx context.Context, orgID, afterID int64, limit int) ([]events.Event, error)
 	LastEventID(ctx context.Context, orgID int64) (int64, error)

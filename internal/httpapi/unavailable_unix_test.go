@@ -6,32 +6,11 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/driftwood-chat/driftwood/internal/apitest"
 	"github.com/driftwood-chat/driftwood/internal/audit"
 	"github.com/driftwood-chat/driftwood/internal/store/storetest"
 )
-
-// wantUnavailable checks a 503 in Drift's shape with a Retry-After.
-func wantUnavailable(t *testing.T, r *apitest.Response) {
-	t.Helper()
-	apitest.WantError(t, r, http.StatusServiceUnavailable, "service_unavailable")
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatalf("503 without Retry-After: %v", r.Header)
-	}
-}
-
-// waitFor polls cond until it holds; the minute is a guard against a hang,
-// not a measure.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for give := time.Now().Add(time.Minute); !cond(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(give) {
-			t.Fatalf("%s: not after a minute", what)
-		}
-	}
-}
 
 // A SQLite database whose file cannot be written (every file write of the
 // process fails, as on a full disk): writes answer 503 with Retry-After,

@@ -8,7 +8,10 @@
 // Error contract for every method: an object that does not exist and an
 // object of another org both read as apperr.ErrNotFound; a uniqueness clash
 // is apperr.ErrConflict; a write the database cannot take now (read-only,
-// full) is apperr.ErrUnavailable; anything else is a server fault.
+// full, unreachable) is apperr.ErrUnavailable; anything else is a server
+// fault, except that a read's error the database may not return later
+// (unreachable, out of connections, shutting down) reads as
+// apperr.ErrUnavailable through MapUnavailable.
 package store
 
 import (
@@ -67,9 +70,10 @@ type Dialect interface {
 	// LockEvents: a token cache reading on from the last revocation it
 	// read passes none over.
 	LockRevocations(ctx context.Context, tx *sql.Tx) error
-	// IsUnavailable reports an error after which a write cannot happen now
-	// but may later, with no change to Driftwood: a read-only or full
-	// database (see DB.Ready).
+	// IsUnavailable reports an error after which a request cannot be served
+	// now but may later, with no change to Driftwood: a database that
+	// cannot be reached, refuses connections, is shutting down, or takes no
+	// writes, read-only or full (see DB.Ready, DB.MapUnavailable).
 	IsUnavailable(err error) bool
 	// ReadOnly reports, cheaply and without writing, a database that
 	// announces it takes no writes (false where it cannot tell).

@@ -50,6 +50,26 @@ func errUnavailable(cause error) error {
 	return &apperr.Error{Code: apperr.Unavailable, Message: "the database takes no writes at the moment; retry later", Err: cause}
 }
 
+// errUnreachable is the answer to a request whose reads the database could
+// not serve now.
+func errUnreachable(cause error) error {
+	return &apperr.Error{Code: apperr.Unavailable, Message: "the database cannot be reached at the moment; retry later", Err: cause}
+}
+
+// MapUnavailable returns err as apperr.ErrUnavailable when the database
+// could not serve the request now but may later, with no change to
+// Driftwood (Dialect.IsUnavailable: unreachable, out of connections,
+// shutting down, starting, read-only, full), and otherwise err unchanged.
+// Writes are mapped so in Transact; reads return the driver's errors as
+// they are, from a hundred queries, so the API asks this once for every
+// error it would otherwise answer as a server fault.
+func (db *DB) MapUnavailable(err error) error {
+	if err == nil || errors.Is(err, apperr.ErrUnavailable) || !db.dialect.IsUnavailable(err) {
+		return err
+	}
+	return errUnreachable(err)
+}
+
 // noteWrite records the outcome of a write and returns err, as
 // apperr.ErrUnavailable when the database takes no writes now (read-only,
 // full: Dialect.IsUnavailable).

@@ -205,16 +205,22 @@ func (dialect) IsRetryable(err error) bool {
 	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
 }
 
-// IsUnavailable reports the errors of a server that takes no writes now: a
-// read-only transaction (a standby, default_transaction_read_only), a full
-// disk or other exhausted resource (class 53), a server starting or
-// shutting down, and a server that cannot be reached.
+// IsUnavailable reports the errors of a server that cannot serve requests
+// now: a read-only transaction (a standby, default_transaction_read_only),
+// a full disk or other exhausted resource (class 53, "too many clients
+// already" among them), a server starting or shutting down or a session
+// terminated (57P01..57P03), a database closed to connections (ALTER
+// DATABASE … ALLOW_CONNECTIONS false), and a server that cannot be reached.
+// A server that refuses the connection for another reason (a wrong
+// password, no such database) is a fault of the configuration.
 func (dialect) IsUnavailable(err error) bool {
 	var e *pgconn.PgError
 	if errors.As(err, &e) {
 		switch {
 		case e.Code == "25006", strings.HasPrefix(e.Code, "53"), e.Code == "57P01", e.Code == "57P02", e.Code == "57P03":
 			return true
+		case e.Code == "55000": // object_not_in_prerequisite_state: only at connecting is it the database's allowconn
+			return errors.As(err, new(*pgconn.ConnectError))
 		}
 		return false
 	}

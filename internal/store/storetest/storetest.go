@@ -66,13 +66,7 @@ func SQLiteDSN(t testing.TB) string {
 // database without seeing each other.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		if os.Getenv(RequirePostgresEnv) == "1" {
-			t.Fatalf("%s is not set but %s=1", PostgresEnv, RequirePostgresEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", PostgresEnv)
-	}
+	base := postgresURL(t)
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
@@ -92,20 +86,71 @@ func PostgresDSN(t testing.TB) string {
 		defer admin.Close()
 		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
 	})
+	return withPool(t, base, func(u *url.URL, q url.Values) { q.Set("search_path", schema) })
+}
+
+// postgresURL returns the test PostgreSQL URL, or skips the test (fails it
+// in CI) when there is none.
+func postgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		if os.Getenv(RequirePostgresEnv) == "1" {
+			t.Fatalf("%s is not set but %s=1", PostgresEnv, RequirePostgresEnv)
+		}
+		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", PostgresEnv)
+	}
+	return base
+}
+
+// withPool is base changed by fn, with a small pool: a package's parallel
+// tests each run servers of their own, and at the default (32 and the
+// dispatcher's 4, kept idle) they held more than the server's 400
+// connections at once.
+func withPool(t testing.TB, base string, fn func(u *url.URL, q url.Values)) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("%s: %v", PostgresEnv, err)
 	}
 	q := u.Query()
-	q.Set("search_path", schema)
-	// A small pool: a package's parallel tests each run servers of their
-	// own, and at the default (32 and the dispatcher's 4, kept idle) they
-	// held more than the server's 400 connections at once.
+	fn(u, q)
 	if !q.Has("pool_max_conns") {
 		q.Set("pool_max_conns", "8")
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostgresDatabaseDSN is PostgresDSN for a new database of its own rather
+// than a schema, dropped (with any session left in it) when the test ends:
+// for tests that close their database to connections or end its sessions,
+// which in the shared database would hit every other test.
+func PostgresDatabaseDSN(t testing.TB) string {
+	t.Helper()
+	base := postgresURL(t)
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "dw_t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("creating database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil {
+			t.Errorf("dropping database %s: %v", name, err)
+		}
+	})
+	return withPool(t, base, func(u *url.URL, q url.Values) { u.Path = "/" + name })
 }
 
 // Open opens and migrates a new database of backend b, closed at the end of
