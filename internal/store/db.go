@@ -178,6 +178,9 @@ type Tx struct {
 	revocations []auth.Revocation
 	// unprepared are the statements run while not yet in db.writes.
 	unprepared []string
+	// countries are the visitors' countries of the conversations started
+	// in this transaction (see insertVisitorConversation).
+	countries map[int64]string
 }
 
 // Now is the clock every transaction reads once.

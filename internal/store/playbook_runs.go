@@ -36,19 +36,8 @@ func (db *DB) StartVisitorPlaybook(ctx context.Context, s *visitor.Session, p *p
 		if err != nil {
 			return err
 		}
-		c = conversation.New(s.OrgID, ct.ID, tx.now)
-		if err := tx.q.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, s.OrgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+		if c, err = tx.insertVisitorConversation(ctx, s.OrgID, s, ct.ID, created, v.Country); err != nil {
 			return err
-		}
-		if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id, country) VALUES ($1, $2, $3, $4)`,
-			c.ID, s.ID, s.OrgID, v.Country); err != nil {
-			return err
-		}
-		if created {
-			if err := tx.setSessionContact(ctx, s, ct.ID, s.Verified); err != nil {
-				return err
-			}
 		}
 		if err := tx.appendEvents(ctx, c.StartEvents(ct, false)); err != nil {
 			return err

@@ -437,6 +437,10 @@ func (tx *Tx) routingRequest(ctx context.Context, c *conversation.Conversation, 
 			req.Account, req.AccountOwnerID = as[0].Attributes(), as[0].OwnerID
 		}
 	}
+	if country, ok := tx.countries[c.ID]; ok {
+		req.Country = country // started in this transaction
+		return req, nil
+	}
 	err := tx.q.QueryRowContext(ctx, `SELECT country FROM visitor_conversations WHERE conversation_id = $1`, c.ID).Scan(&req.Country)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil // not a widget visitor's: no country known

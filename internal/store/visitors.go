@@ -126,6 +126,32 @@ func (db *DB) VisitorQueuePositions(ctx context.Context, s *visitor.Session) (_ 
 	return out, err
 }
 
+// insertVisitorConversation inserts a new conversation of contact
+// contactID started by session s (nil: by no session) from country, and
+// links s to the contact when it was made for it (created). The country is
+// kept in tx too: routing in the same transaction reads it there.
+func (tx *Tx) insertVisitorConversation(ctx context.Context, orgID int64, s *visitor.Session, contactID int64, created bool, country string) (*conversation.Conversation, error) {
+	c := conversation.New(orgID, contactID, tx.now)
+	if err := tx.q.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return c, nil
+	}
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id, country) VALUES ($1, $2, $3, $4)`,
+		c.ID, s.ID, orgID, country); err != nil {
+		return nil, err
+	}
+	tx.countries = map[int64]string{c.ID: country}
+	if created {
+		if err := tx.setSessionContact(ctx, s, contactID, s.Verified); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
 // VisitorSees implements visitor.Store.
 func (db *DB) VisitorSees(ctx context.Context, s *visitor.Session, conversationID int64) (_ bool, err error) {
 	defer derrors.Wrap(&err, "store.VisitorSees(%d)", conversationID)
@@ -156,21 +182,8 @@ func (db *DB) StartVisitorConversation(ctx context.Context, orgID int64, s *visi
 		if err != nil {
 			return err
 		}
-		c = conversation.New(orgID, ct.ID, tx.now)
-		if err := tx.q.QueryRowContext(ctx, `INSERT INTO conversations (org_id, contact_id, inbox_id, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, orgID, c.ContactID, c.InboxID, c.Status, c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+		if c, err = tx.insertVisitorConversation(ctx, orgID, s, ct.ID, created, start.Country); err != nil {
 			return err
-		}
-		if s != nil {
-			if _, err := tx.q.ExecContext(ctx, `INSERT INTO visitor_conversations (conversation_id, session_id, org_id, country) VALUES ($1, $2, $3, $4)`,
-				c.ID, s.ID, orgID, start.Country); err != nil {
-				return err
-			}
-			if created {
-				if err := tx.setSessionContact(ctx, s, ct.ID, s.Verified); err != nil {
-					return err
-				}
-			}
 		}
 		if err := tx.appendEvents(ctx, c.StartEvents(ct, start.Email != "")); err != nil {
 			return err
