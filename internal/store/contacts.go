@@ -213,7 +213,10 @@ func (tx *Tx) recordAttributeTypes(ctx context.Context, orgID int64, attrs conta
 	if len(seen) == 0 {
 		return nil
 	}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
+	// Through tx.q, prepared once per number of names: parsed on every
+	// contact write (SQLite parses each unprepared call inside its one
+	// writer), it was 7% of the server's CPU on the contacts load.
+	rows, err := tx.q.QueryContext(ctx, `SELECT name, type FROM contact_attributes WHERE org_id = $1 AND name IN (`+placeholders(2, len(seen))+`)`, args...)
 	if err != nil {
 		return err
 	}

@@ -166,9 +166,10 @@ type queryer interface {
 // so that every row it writes has the same timestamp.
 type Tx struct {
 	tx *sql.Tx
-	// q runs the transaction's statements whose text is fixed, prepared
-	// once (see writeStatements); text built per call (IN lists of any
-	// length) runs on tx directly, so as not to fill the cache.
+	// q runs the transaction's statements, each text prepared once (see
+	// writeStatements); texts built per call from data (a table's name)
+	// run on tx directly. An IN list's texts, one per length, go through q:
+	// the cache is bounded, and its few lengths are worth not parsing.
 	q   txQueryer
 	db  *DB
 	now int64 // epoch ms
