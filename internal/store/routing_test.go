@@ -103,6 +103,43 @@ func assignedOnce(t *testing.T, db *store.DB, orgID int64, agents []int64) int {
 	return assigned
 }
 
+// startVisitors starts n visitors' conversations at once, visitor i on
+// replica dbs[i%len(dbs)] from country(i), and returns each conversation's
+// country by id.
+func startVisitors(t *testing.T, dbs []*store.DB, orgID int64, n int, country func(i int) string) map[int64]string {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	countries := map[int64]string{}
+	errs := make(chan error, n)
+	for i := range n {
+		db := dbs[i%len(dbs)]
+		wg.Go(func() {
+			s, err := db.CreateVisitorSession(ctx, orgID, fmt.Sprintf("visitor-%d", i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			c, _, err := db.StartVisitorConversation(ctx, orgID, s, conversation.Start{Body: "hello", Country: country(i)})
+			if err == nil {
+				mu.Lock()
+				countries[c.ID] = country(i)
+				mu.Unlock()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return countries
+}
+
 // Concurrent visitors on two replicas: no conversation is assigned twice,
 // no agent goes over capacity, the rest wait in the queue oldest first,
 // and the queue drains as conversations close.
@@ -128,27 +165,7 @@ func TestRouting_TwoReplicasConcurrentVisitors(t *testing.T) {
 		if _, err := a.UpdateRouting(ctx, o.ID, routing.Patch{RouteNewConversations: &on, Capacities: caps}); err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, visitors)
-		for i := range visitors {
-			db := []*store.DB{a, bb}[i%2]
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s, err := db.CreateVisitorSession(ctx, o.ID, fmt.Sprintf("hash-%d", i))
-				if err == nil {
-					_, _, err = db.StartVisitorConversation(ctx, o.ID, s, conversation.Start{Body: "hello"})
-				}
-				errs <- err
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		startVisitors(t, []*store.DB{a, bb}, o.ID, visitors, func(int) string { return "" })
 		st, err := bb.RoutingSettings(ctx, o.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -241,33 +258,7 @@ func TestRouting_TwoReplicasOverlappingTeams(t *testing.T) {
 		if _, err := a.UpdateRouting(ctx, o.ID, routing.Patch{RouteNewConversations: &on, Capacities: caps, Rules: &rules}); err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, visitors)
-		countries := map[int64]string{}
-		var mu sync.Mutex
-		for i := range visitors {
-			db, country := []*store.DB{a, bb}[i%2], []string{"DE", "FR"}[i/2%2]
-			wg.Go(func() {
-				s, err := db.CreateVisitorSession(ctx, o.ID, fmt.Sprintf("overlap-%d", i))
-				if err == nil {
-					var c *conversation.Conversation
-					c, _, err = db.StartVisitorConversation(ctx, o.ID, s, conversation.Start{Body: "hello", Country: country})
-					if err == nil {
-						mu.Lock()
-						countries[c.ID] = country
-						mu.Unlock()
-					}
-				}
-				errs <- err
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		countries := startVisitors(t, []*store.DB{a, bb}, o.ID, visitors, func(i int) string { return []string{"DE", "FR"}[i/2%2] })
 		// Both countries want more than their team can take: every place
 		// is taken, whichever team took the shared agent's.
 		if n := assignedOnce(t, a, o.ID, agents); n != len(agents)*capacity {
