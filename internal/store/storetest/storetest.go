@@ -67,16 +67,30 @@ func SQLiteDSN(t testing.TB) string {
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base := postgresURL(t)
+	schema := randomName("t_")
+	serverObject(t, base, `CREATE SCHEMA `+schema, `DROP SCHEMA `+schema+` CASCADE`)
+	return withPool(t, base, func(u *url.URL, q url.Values) { q.Set("search_path", schema) })
+}
+
+// randomName is prefix and 12 random hex digits: a schema's or database's
+// name that no other test takes.
+func randomName(prefix string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// serverObject runs create on the test server at base now, and drop when
+// the test ends.
+func serverObject(t testing.TB, base, create, drop string) {
+	t.Helper()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
+	if _, err := admin.Exec(create); err != nil {
+		t.Fatalf("%s: %v", create, err)
 	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("pgx", base)
@@ -84,9 +98,10 @@ func PostgresDSN(t testing.TB) string {
 			return
 		}
 		defer admin.Close()
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		if _, err := admin.Exec(drop); err != nil {
+			t.Errorf("%s: %v", drop, err)
+		}
 	})
-	return withPool(t, base, func(u *url.URL, q url.Values) { q.Set("search_path", schema) })
 }
 
 // postgresURL returns the test PostgreSQL URL, or skips the test (fails it
@@ -129,27 +144,8 @@ func withPool(t testing.TB, base string, fn func(u *url.URL, q url.Values)) stri
 func PostgresDatabaseDSN(t testing.TB) string {
 	t.Helper()
 	base := postgresURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "dw_t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("creating database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("dropping database %s: %v", name, err)
-		}
-	})
+	name := randomName("dw_t_")
+	serverObject(t, base, `CREATE DATABASE `+name, `DROP DATABASE `+name+` WITH (FORCE)`)
 	return withPool(t, base, func(u *url.URL, q url.Values) { u.Path = "/" + name })
 }
 
