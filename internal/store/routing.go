@@ -258,6 +258,14 @@ func (tx *Tx) applyAssignment(ctx context.Context, c *conversation.Conversation,
 // left the queue's concern (closed, assigned by hand) leave it; one that
 // another transaction holds is left for the next drain.
 func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
+	// Every agent locked before the queue is read: a decision that queued a
+	// conversation while holding some of them has committed by then (and
+	// its conversation is drained here), and one that comes after sees the
+	// capacity this transaction frees. Read first, the queue could miss a
+	// conversation queued a moment later beside a freed place.
+	if err := tx.lockAgents(ctx, orgID, nil); err != nil {
+		return err
+	}
 	var moved []int64 // the conversations that left the queue, for QueueMoved
 	if err := scanRows(ctx, tx.q, `DELETE FROM routing_queue WHERE org_id = $1 AND conversation_id IN
 		(SELECT id FROM conversations WHERE org_id = $1 AND (status <> $2 OR assignee_id <> 0)) RETURNING conversation_id`,
@@ -274,8 +282,11 @@ func (tx *Tx) drainQueue(ctx context.Context, orgID int64) error {
 		return err
 	}
 	if n > 0 {
-		st, err := tx.routingState(ctx, orgID)
+		st, err := tx.routingConfig(ctx, orgID)
 		if err != nil {
+			return err
+		}
+		if err := tx.readLockedState(ctx, st, orgID, nil); err != nil {
 			return err
 		}
 		for _, d := range st.Drain() {
