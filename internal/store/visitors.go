@@ -143,7 +143,10 @@ func (tx *Tx) insertVisitorConversation(ctx context.Context, orgID int64, s *vis
 		c.ID, s.ID, orgID, country); err != nil {
 		return nil, err
 	}
-	tx.countries = map[int64]string{c.ID: country}
+	if tx.countries == nil {
+		tx.countries = map[int64]string{}
+	}
+	tx.countries[c.ID] = country
 	if created {
 		if err := tx.setSessionContact(ctx, s, contactID, s.Verified); err != nil {
 			return nil, err
