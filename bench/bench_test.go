@@ -18,20 +18,8 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and loads a server for a few seconds")
 	}
-	out := filepath.Join(t.TempDir(), "report.json")
-	var table strings.Builder
-	args := []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "4", "--json", out}
-	if err := run(context.Background(), args, &table, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	table := runTool(t, []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "4"}, &rep)
 	got := map[string]*Result{}
 	for _, r := range rep.Results {
 		got[r.Store+"/"+r.Scenario] = r
@@ -49,8 +37,8 @@ func TestRun(t *testing.T) {
 	if len(rep.Startup) != 1 || rep.Startup[0].ExistingMs <= 0 {
 		t.Errorf("startup: %+v", rep.Startup)
 	}
-	if !strings.Contains(table.String(), "contacts") {
-		t.Errorf("table has no contacts row:\n%s", table.String())
+	if !strings.Contains(table, "contacts") {
+		t.Errorf("table has no contacts row:\n%s", table)
 	}
 }
 
@@ -79,20 +67,8 @@ func TestRun_Runs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and loads a server for a few seconds")
 	}
-	out := filepath.Join(t.TempDir(), "report.json")
-	var table strings.Builder
-	args := []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "2", "--runs", "2", "--baselines=false", "--json", out}
-	if err := run(context.Background(), args, &table, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep MultiReport
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	table := runTool(t, []string{"--scenarios", "contacts", "--duration", "1s", "--clients", "2", "--runs", "2", "--baselines=false"}, &rep)
 	if len(rep.Runs) != 2 || len(rep.Medians) != 1 {
 		t.Fatalf("%d runs and %d medians, want 2 and 1", len(rep.Runs), len(rep.Medians))
 	}
@@ -100,8 +76,8 @@ func TestRun_Runs(t *testing.T) {
 	if len(m) != 1 || m[0].RPS <= 0 || m[0].Server == nil || m[0].Server.CPUPerRequestUs <= 0 {
 		t.Fatalf("medians %+v, want the contacts scenario with throughput and CPU per request", m)
 	}
-	if !strings.Contains(table.String(), "medians of 2 runs") {
-		t.Errorf("table:\n%s", table.String())
+	if !strings.Contains(table, "medians of 2 runs") {
+		t.Errorf("table:\n%s", table)
 	}
 }
 
@@ -121,19 +97,8 @@ func TestRun_Inbox(t *testing.T) {
 		stores += ",postgres"
 		args = append(args, "--pg", pg)
 	}
-	out := filepath.Join(t.TempDir(), "report.json")
-	args = append(args, "--stores", stores, "--json", out)
-	if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	runTool(t, append(args, "--stores", stores), &rep)
 	got := map[string]*Result{}
 	for _, r := range rep.Results {
 		got[r.Store+"/"+r.Scenario] = r
@@ -174,20 +139,8 @@ func TestRun_RoutingAndPlaybook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and loads a server for a few seconds")
 	}
-	out := filepath.Join(t.TempDir(), "report.json")
-	args := []string{"--scenarios", "routing,playbook", "--duration", "2s", "--clients", "2", "--baselines=false", "--json", out}
-	var table strings.Builder
-	if err := run(context.Background(), args, &table, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	table := runTool(t, []string{"--scenarios", "routing,playbook", "--duration", "2s", "--clients", "2", "--baselines=false"}, &rep)
 	if len(rep.Results) != 2 {
 		t.Fatalf("results: %+v", rep.Results)
 	}
@@ -201,7 +154,26 @@ func TestRun_RoutingAndPlaybook(t *testing.T) {
 			t.Errorf("routing: %d routed requests, %d conversations assigned to the agents", c.N[0], c.Assigned)
 		}
 	}
-	if !strings.Contains(table.String(), "ratio") {
-		t.Errorf("table:\n%s", table.String())
+	if !strings.Contains(table, "ratio") {
+		t.Errorf("table:\n%s", table)
 	}
+}
+
+// runTool runs the tool with args and its JSON report written to a file,
+// decodes the report into rep and returns the table it printed.
+func runTool(t *testing.T, args []string, rep any) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report.json")
+	var table strings.Builder
+	if err := run(context.Background(), append(args, "--json", out), &table, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, rep); err != nil {
+		t.Fatal(err)
+	}
+	return table.String()
 }
