@@ -20,17 +20,7 @@ import (
 func TestWebhookStore_RecordAttemptsBatch(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		orgID := newOrg(t, db)
-		app := &integration.App{OrgID: orgID, Name: "hook", ClientID: "c-" + db.Dialect().Name(),
-			WebhookURL: "https://hooks.example.com/in", Events: []events.Type{events.ContactUpdated},
-			Scopes: []auth.Scope{auth.AllContactRead}}
-		if err := db.InsertApp(ctx, app); err != nil {
-			t.Fatal(err)
-		}
-		tok := &auth.Token{OrgID: orgID, AppID: app.ID, Scopes: app.Scopes}
-		if err := db.Install(ctx, &integration.Installation{AppID: app.ID, OrgID: orgID, Scopes: app.Scopes}, tok, "hash-"+db.Dialect().Name()); err != nil {
-			t.Fatal(err)
-		}
+		orgID, app := installedHook(t, db)
 		const n = 40 // more than one multi-row statement
 		if err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
 			for range n {
@@ -130,17 +120,7 @@ func TestWebhookStore_RecordAttemptsBatch(t *testing.T) {
 func TestWebhookStore_FanOutAndClaim(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		orgID := newOrg(t, db)
-		app := &integration.App{OrgID: orgID, Name: "hook", ClientID: "c-" + db.Dialect().Name(),
-			WebhookURL: "https://hooks.example.com/in", Events: []events.Type{events.ContactUpdated},
-			Scopes: []auth.Scope{auth.AllContactRead}}
-		if err := db.InsertApp(ctx, app); err != nil {
-			t.Fatal(err)
-		}
-		tok := &auth.Token{OrgID: orgID, AppID: app.ID, Scopes: app.Scopes}
-		if err := db.Install(ctx, &integration.Installation{AppID: app.ID, OrgID: orgID, Scopes: app.Scopes}, tok, "hash-"+db.Dialect().Name()); err != nil {
-			t.Fatal(err)
-		}
+		orgID, app := installedHook(t, db)
 		appendEvents := func(n int) {
 			t.Helper()
 			if err := db.Transact(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -223,4 +203,23 @@ func TestWebhookStore_FanOutAndClaim(t *testing.T) {
 			}
 		}
 	})
+}
+
+// installedHook makes an org with an app installed in it that subscribes
+// to contact_updated.
+func installedHook(t *testing.T, db *store.DB) (int64, *integration.App) {
+	t.Helper()
+	ctx := context.Background()
+	orgID := newOrg(t, db)
+	app := &integration.App{OrgID: orgID, Name: "hook", ClientID: "c-" + db.Dialect().Name(),
+		WebhookURL: "https://hooks.example.com/in", Events: []events.Type{events.ContactUpdated},
+		Scopes: []auth.Scope{auth.AllContactRead}}
+	if err := db.InsertApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	tok := &auth.Token{OrgID: orgID, AppID: app.ID, Scopes: app.Scopes}
+	if err := db.Install(ctx, &integration.Installation{AppID: app.ID, OrgID: orgID, Scopes: app.Scopes}, tok, "hash-"+db.Dialect().Name()); err != nil {
+		t.Fatal(err)
+	}
+	return orgID, app
 }
